@@ -1,0 +1,2 @@
+/** Runner Fleet: the RunnerFleet facade, pools, label matching and the runner lifecycle. */
+package io.runnerfleet;

@@ -1,0 +1,2 @@
+/** Docker backend of Runner Fleet: runner images and runner containers. */
+package io.runnerfleet.docker;

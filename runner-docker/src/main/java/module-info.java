@@ -1,0 +1,10 @@
+/** Runner Fleet's Docker backend: docker-java stays inside this module. */
+module io.runnerfleet.docker {
+    requires transitive io.runnerfleet.core;
+    requires com.github.dockerjava.api;
+    requires com.github.dockerjava.core;
+    requires com.github.dockerjava.transport;
+    requires com.github.dockerjava.transport.zerodep;
+    requires org.slf4j;
+
+}

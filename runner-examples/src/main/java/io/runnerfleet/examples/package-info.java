@@ -1,0 +1,2 @@
+/** The runnerfleet command line tool, the demo, and benchmarks. */
+package io.runnerfleet.examples;

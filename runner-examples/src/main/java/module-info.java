@@ -1,0 +1,10 @@
+/** The runnerfleet command line tool, the demo and the benchmarks. */
+module io.runnerfleet.examples {
+    requires io.runnerfleet.core;
+    requires io.runnerfleet.github;
+    requires io.runnerfleet.docker;
+    requires io.runnerfleet.testkit;
+    requires info.picocli;
+    requires org.slf4j;
+
+}

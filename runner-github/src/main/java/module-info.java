@@ -1,0 +1,10 @@
+/** Runner Fleet's GitHub registry: okhttp, moshi and resilience4j stay inside this module. */
+module io.runnerfleet.github {
+    requires transitive io.runnerfleet.core;
+    requires okhttp3;
+    requires okio;
+    requires com.squareup.moshi;
+    requires io.github.resilience4j.retry;
+    requires org.slf4j;
+
+}

@@ -1,0 +1,10 @@
+/** Runner Fleet's test kit: FakeGitHub, the fake runner and JUnit 5 helpers. */
+module io.runnerfleet.testkit {
+    requires transitive io.runnerfleet.core;
+    requires mockwebserver3;
+    requires okhttp3;
+    requires okio;
+    requires org.slf4j;
+
+    exports io.runnerfleet.testkit;
+}
