@@ -9,10 +9,10 @@ import java.util.Objects;
  *
  * <pre>{@code
  * FleetListener listener = event -> {
- *     switch (event) {
- *         case FleetEvent.StateChanged c -> System.out.println(c.runner() + ": " + c.from().name() + " -> " + c.to().name());
- *         case FleetEvent.Warning w -> System.err.println("warning: " + w.message());
- *         default -> { }
+ *     if (event instanceof FleetEvent.StateChanged c) {
+ *         System.out.println(c.runner() + ": " + c.from().name() + " -> " + c.to().name());
+ *     } else if (event instanceof FleetEvent.Warning w) {
+ *         System.err.println("warning: " + w.subject() + " " + w.message());
  *     }
  * };
  * }</pre>

@@ -9,13 +9,9 @@ import java.util.Objects;
  * instance and what GitHub reports of its registration.
  *
  * <pre>{@code
- * RunnerState state = runner.state();
- * String text = switch (state) {
- *     case RunnerState.Idle idle -> "ready";
- *     case RunnerState.Failed failed -> "failed: " + failed.reason();
- *     default -> state.name();
- * };
- * state.canGoTo(new RunnerState.Active());   // what the transition table allows
+ * RunnerState state = new RunnerState.Failed("registration timed out after PT2M");
+ * String text = state instanceof RunnerState.Failed failed ? "failed: " + failed.reason() : state.name();
+ * new RunnerState.Idle().canGoTo(new RunnerState.Active());   // true: the transition table allows it
  * }</pre>
  *
  * <p>States change only through the transition table ({@link #canGoTo}, {@link #successors}); an
