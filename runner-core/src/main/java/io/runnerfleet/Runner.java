@@ -1,0 +1,33 @@
+package io.runnerfleet;
+
+/**
+ * A snapshot of one runner of a fleet: its lifecycle state, its instance and its registration at
+ * GitHub, as the fleet last saw them.
+ *
+ * <pre>{@code
+ * fleet.runners().forEach(System.out::println);   // Runner[s1lqc-qemu-1, Idle, instance 3f2a1c9d4e5f]
+ * }</pre>
+ *
+ * @param name the runner's name ({@code <fleet>-<pool>-<n>}, plus a suffix for ephemeral runners)
+ * @param pool the pool it belongs to
+ * @param state its lifecycle state
+ * @param instanceId the backend's id of its instance, or null when it has none
+ * @param instanceState the instance's state as the backend reported it ({@code running}, {@code exited}, or {@code -})
+ * @param githubId GitHub's id of its registration, or 0 when not registered
+ * @param githubStatus what GitHub shows: {@code Idle}, {@code Active}, {@code Offline}, or {@code -} when not registered
+ * @param busy whether GitHub says it runs a job
+ * @param labels its labels (GitHub's, once registered)
+ */
+public record Runner(String name, String pool, RunnerState state, String instanceId, String instanceState,
+                     long githubId, String githubStatus, boolean busy, LabelSet labels) {
+
+    /** The instance id shortened for tables, or {@code -}. */
+    public String shortInstanceId() {
+        return instanceId == null ? "-" : instanceId.length() > 12 ? instanceId.substring(0, 12) : instanceId;
+    }
+
+    @Override
+    public String toString() {
+        return "Runner[" + name + ", " + state.name() + (instanceId == null ? "" : ", instance " + shortInstanceId()) + "]";
+    }
+}

@@ -1,0 +1,86 @@
+package io.runnerfleet.internal.fleet;
+
+import io.runnerfleet.LabelSet;
+import io.runnerfleet.RunnerImage;
+import io.runnerfleet.RunnerName;
+import io.runnerfleet.RunnerPool;
+import io.runnerfleet.Scaling;
+import io.runnerfleet.spi.JitRequest;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.RegistrationGrant;
+import java.time.Duration;
+
+/** A {@link RunnerPool} as the reconciler sees it, with the fleet's default image filled in. */
+public final class FleetPool implements PoolPlan {
+    private final RunnerPool pool;
+    private final RunnerImage image;
+
+    public FleetPool(RunnerPool pool, RunnerImage fleetDefault) {
+        this.pool = pool;
+        this.image = pool.template().image().orElse(fleetDefault);
+    }
+
+    public RunnerPool pool() {
+        return pool;
+    }
+
+    @Override
+    public String name() {
+        return pool.name();
+    }
+
+    @Override
+    public int min() {
+        return pool.scaling().min();
+    }
+
+    @Override
+    public int max() {
+        return pool.scaling().max();
+    }
+
+    @Override
+    public int initial() {
+        return pool.scaling().min();
+    }
+
+    @Override
+    public boolean ephemeral() {
+        return pool.template().ephemeral();
+    }
+
+    @Override
+    public boolean jit() {
+        return pool.template().registrationMode() == io.runnerfleet.RegistrationMode.JIT;
+    }
+
+    @Override
+    public LabelSet labels() {
+        return pool.template().effectiveLabels();
+    }
+
+    @Override
+    public String runnerGroup() {
+        return pool.template().runnerGroup().name();
+    }
+
+    @Override
+    public RunnerImage image() {
+        return image;
+    }
+
+    @Override
+    public Duration idleTimeout() {
+        return pool.scaling() instanceof Scaling.OnDemand d ? d.idleTimeout() : null;
+    }
+
+    @Override
+    public LaunchSpec launchSpec(RunnerName name, String imageReference, String registrationUrl, RegistrationGrant grant) {
+        return pool.template().launchSpec(name, imageReference, registrationUrl, grant);
+    }
+
+    @Override
+    public JitRequest jitRequest(RunnerName name, long runnerGroupId) {
+        return pool.template().jitRequest(name, runnerGroupId);
+    }
+}

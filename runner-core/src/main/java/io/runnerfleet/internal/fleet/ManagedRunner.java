@@ -1,0 +1,90 @@
+package io.runnerfleet.internal.fleet;
+
+import io.runnerfleet.RunnerState;
+import io.runnerfleet.internal.RunnerLifecycle;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One runner the fleet manages: its slot (pool and index), its lifecycle and what was last observed of
+ * it. Fields are guarded by this object's lock; {@link #claim()} gives one actor (a provisioning task,
+ * a user operation) the right to act on it, so the reconciler never races them.
+ */
+final class ManagedRunner {
+    final PoolPlan pool;
+    final int index;
+    final String name;
+    final RunnerLifecycle lifecycle;
+
+    String instanceId;
+    long githubId;
+    Instant launchedAt;
+    Instant offlineSince;
+    Instant idleSince;
+    boolean registeredEventSent;
+    boolean online;
+    boolean busy;
+    String instanceState = "-";
+    int failures;
+    Instant nextAttempt = Instant.MIN;
+    boolean userStopped;
+    private boolean claimed;
+    // System.nanoTime() of the last release: observations taken before it are stale for this runner.
+    private long touched = System.nanoTime();
+
+    ManagedRunner(PoolPlan pool, int index, String name, RunnerLifecycle lifecycle) {
+        this.pool = pool;
+        this.index = index;
+        this.name = name;
+        this.lifecycle = lifecycle;
+    }
+
+    RunnerState state() {
+        return lifecycle.state();
+    }
+
+    /** Takes the right to act; false when another actor holds it. */
+    synchronized boolean tryClaim() {
+        if (claimed) {
+            return false;
+        }
+        claimed = true;
+        return true;
+    }
+
+    /** Waits (bounded by the caller's patience) for the right to act. */
+    synchronized void claim() throws InterruptedException {
+        while (claimed) {
+            wait(1000);
+        }
+        claimed = true;
+    }
+
+    synchronized void release() {
+        touched = System.nanoTime();
+        claimed = false;
+        notifyAll();
+    }
+
+    /** Whether something acted on this runner after {@code nanoTime}. */
+    synchronized boolean touchedAfter(long nanoTime) {
+        return touched - nanoTime > 0;
+    }
+
+    synchronized boolean claimed() {
+        return claimed;
+    }
+
+    boolean live() {
+        return !(state() instanceof RunnerState.Removed);
+    }
+
+    List<String> lastLogLines() {
+        return state() instanceof RunnerState.Failed f ? f.lastLogLines() : List.of();
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + state();
+    }
+}

@@ -1,0 +1,47 @@
+package io.runnerfleet.internal.fleet;
+
+import io.runnerfleet.LabelSet;
+import io.runnerfleet.RunnerImage;
+import io.runnerfleet.RunnerName;
+import io.runnerfleet.spi.JitRequest;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.RegistrationGrant;
+
+/** What the reconciler needs to know of one pool. */
+public interface PoolPlan {
+    /** The pool's name. */
+    String name();
+
+    /** The fewest runners the pool keeps. */
+    int min();
+
+    /** The most runners the pool may have. */
+    int max();
+
+    /** How many runners the pool starts with. */
+    int initial();
+
+    /** Whether its runners take one job each. */
+    boolean ephemeral();
+
+    /** Whether runners register with a just-in-time config (else with a registration token). */
+    boolean jit();
+
+    /** Every label a runner of the pool carries (defaults included). */
+    LabelSet labels();
+
+    /** The runner group's name. */
+    String runnerGroup();
+
+    /** The image. */
+    RunnerImage image();
+
+    /** How long an extra on-demand runner may idle before it is removed, or null for never. */
+    java.time.Duration idleTimeout();
+
+    /** The launch spec for one runner holding {@code grant}. */
+    LaunchSpec launchSpec(RunnerName name, String imageReference, String registrationUrl, RegistrationGrant grant);
+
+    /** The just-in-time configuration request for one runner. */
+    JitRequest jitRequest(RunnerName name, long runnerGroupId);
+}

@@ -1,0 +1,1130 @@
+package io.runnerfleet.internal.fleet;
+
+import io.runnerfleet.FleetEvent;
+import io.runnerfleet.FleetTimeoutException;
+import io.runnerfleet.RegistrationException;
+import io.runnerfleet.RunnerBusyException;
+import io.runnerfleet.RunnerFleetException;
+import io.runnerfleet.RunnerName;
+import io.runnerfleet.RunnerStartException;
+import io.runnerfleet.RunnerState;
+import io.runnerfleet.internal.RunnerLifecycle;
+import io.runnerfleet.spi.InstanceEvent;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.JitConfig;
+import io.runnerfleet.spi.JitRequest;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.LogQuery;
+import io.runnerfleet.spi.LogStream;
+import io.runnerfleet.spi.RegisteredRunner;
+import io.runnerfleet.spi.RegistrationGrant;
+import io.runnerfleet.spi.RunnerBackend;
+import io.runnerfleet.spi.RunnerNameConflictException;
+import io.runnerfleet.spi.RunnerRegistry;
+import io.runnerfleet.spi.Subscription;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a fleet's runners as declared: compares the wanted runners with what the backend (instances
+ * by ownership label) and GitHub (one runner list per cycle) report, and acts only through each
+ * runner's lifecycle. Decisions are made on one reconciler thread; creating and removing runners runs
+ * on a bounded pool of worker threads. Both are named daemon threads the fleet owns.
+ */
+public final class Reconciler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("io.runnerfleet.fleet");
+    private static final int LOG_LINES_ON_FAILURE = 20;
+
+    private final String fleet;
+    private final RunnerRegistry registry;
+    private final RunnerBackend backend;
+    private final Map<String, PoolPlan> pools = new LinkedHashMap<>();
+    private final Clock clock;
+    private final FleetSettings settings;
+    private final EventBus events;
+    private final TokenCache tokens;
+    private final Random random = new Random();
+    private final ScheduledExecutorService loop;
+    private final ExecutorService workers;
+    private final boolean ownWorkers;
+    private final Map<String, Integer> desired = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<String>> images = new ConcurrentHashMap<>();
+    // slot key "pool#index" -> the runner in that slot
+    private final Map<String, ManagedRunner> slots = new LinkedHashMap<>();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final AtomicLong cycles = new AtomicLong();
+    private final Object cycleDone = new Object();
+    private volatile Map<String, InstanceInfo> lastInstances = Map.of();
+    private volatile Map<String, RegisteredRunner> lastRegistered = Map.of();
+    private volatile String lastObservationError;
+    private volatile boolean started;
+    private volatile boolean stopping;
+    private volatile boolean closed;
+    private ScheduledFuture<?> periodic;
+    private Subscription subscription;
+
+    public Reconciler(String fleet, RunnerRegistry registry, RunnerBackend backend, List<PoolPlan> pools, Clock clock,
+                      FleetSettings settings, EventBus events, ExecutorService executor) {
+        this.fleet = fleet;
+        this.registry = registry;
+        this.backend = backend;
+        pools.forEach(p -> {
+            this.pools.put(p.name(), p);
+            desired.put(p.name(), p.initial());
+        });
+        this.clock = clock;
+        this.settings = settings;
+        this.events = events;
+        this.tokens = new TokenCache(registry, clock);
+        this.loop = Executors.newSingleThreadScheduledExecutor(Threads.named("runnerfleet-" + fleet + "-reconciler"));
+        this.ownWorkers = executor == null;
+        this.workers = executor != null ? executor
+                : Executors.newFixedThreadPool(settings.parallelism(), Threads.named("runnerfleet-" + fleet + "-worker"));
+    }
+
+    // ---- running ------------------------------------------------------------------------------------
+
+    /** Starts the periodic cycles and the event subscription; idempotent. */
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("fleet " + fleet + " is closed; build a new one (it adopts the runners)");
+        }
+        if (started) {
+            wake();
+            return;
+        }
+        started = true;
+        subscription = backend.events(fleet, this::onInstanceEvent);
+        schedule(Duration.ZERO);
+    }
+
+    private synchronized void schedule(Duration delay) {
+        if (closed) {
+            return;
+        }
+        if (periodic != null) {
+            periodic.cancel(false);
+        }
+        periodic = loop.schedule(this::tick, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        try {
+            cycle();
+        } catch (RuntimeException e) {
+            LOG.warn("fleet {}: reconcile cycle failed: {}", fleet, e.toString());
+        } finally {
+            if (!closed) {
+                schedule(converging() ? settings.pollInterval() : settings.interval());
+            }
+        }
+    }
+
+    /** Asks for a cycle as soon as possible (coalesced). */
+    public void wake() {
+        if (closed || !started) {
+            return;
+        }
+        if (wakePending.compareAndSet(false, true)) {
+            loop.execute(() -> {
+                wakePending.set(false);
+                tick();
+            });
+        }
+    }
+
+    /** Runs one cycle now on the reconciler thread and waits for it (bounded). */
+    public void reconcileNow(Duration timeout) {
+        if (!started) {
+            throw new IllegalStateException("fleet " + fleet + " is not started");
+        }
+        try {
+            loop.submit(this::cycle).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new FleetTimeoutException("fleet " + fleet + ": a reconcile cycle took longer than " + timeout);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new RunnerFleetException(e.getCause().toString(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerFleetException("interrupted while reconciling fleet " + fleet, e);
+        }
+    }
+
+    private void onInstanceEvent(InstanceEvent event) {
+        if (event.kind() == InstanceEvent.Kind.EXITED || event.kind() == InstanceEvent.Kind.OOM_KILLED) {
+            ManagedRunner r = byName(event.runnerName());
+            if (r != null && event.kind() == InstanceEvent.Kind.EXITED) {
+                events.onEvent(new FleetEvent.InstanceExited(r.name, event.instanceId(),
+                        event.exitCode() == null ? -1 : event.exitCode(), false, clock.instant()));
+            }
+        }
+        wake();
+    }
+
+    private boolean converging() {
+        synchronized (slots) {
+            return slots.values().stream().anyMatch(r -> r.claimed() || r.state() instanceof RunnerState.Requested
+                    || r.state() instanceof RunnerState.Provisioning || r.state() instanceof RunnerState.Registering
+                    || r.state() instanceof RunnerState.Offline || r.state() instanceof RunnerState.Draining
+                    || r.state() instanceof RunnerState.Completed || r.state() instanceof RunnerState.Removing);
+        }
+    }
+
+    // ---- the cycle ----------------------------------------------------------------------------------
+
+    void cycle() {
+        if (closed) {
+            return;
+        }
+        Instant now = clock.instant();
+        long observedAt = System.nanoTime();
+        Map<String, InstanceInfo> instances;
+        Map<String, RegisteredRunner> registered;
+        try {
+            instances = new HashMap<>();
+            for (InstanceInfo i : backend.instances(fleet)) {
+                instances.put(key(i.runnerName()), i);
+            }
+            registered = new HashMap<>();
+            String prefix = key(fleet + "-");
+            for (RegisteredRunner r : registry.runners()) {
+                if (key(r.name()).startsWith(prefix)) {
+                    registered.put(key(r.name()), r);
+                }
+            }
+            lastObservationError = null;
+        } catch (RuntimeException e) {
+            lastObservationError = e.getMessage();
+            LOG.warn("fleet {}: cannot observe runners ({}); will retry", fleet, e.getMessage());
+            finishCycle();
+            return;
+        }
+        lastInstances = instances;
+        lastRegistered = registered;
+        if (!stopping) {
+            adopt(instances, registered, now);
+            fillSlots(now);
+        }
+        List<ManagedRunner> runners;
+        synchronized (slots) {
+            runners = new ArrayList<>(slots.values());
+        }
+        for (ManagedRunner r : runners) {
+            if (!r.tryClaim()) {
+                continue;
+            }
+            if (r.touchedAfter(observedAt)) {
+                r.release();   // what we observed predates its last change: decide next cycle
+                continue;
+            }
+            boolean handedOver = false;
+            try {
+                handedOver = step(r, instances.get(key(r.name)), registered.get(key(r.name)), now);
+            } catch (RuntimeException e) {
+                LOG.warn("fleet {}: runner {}: {}", fleet, r.name, e.toString());
+            } finally {
+                if (!handedOver) {
+                    r.release();
+                }
+            }
+        }
+        if (!stopping) {
+            removeGhosts(instances, registered);
+            scaleDownIdle(now);
+        }
+        dropRemoved();
+        finishCycle();
+    }
+
+    private void finishCycle() {
+        cycles.incrementAndGet();
+        synchronized (cycleDone) {
+            cycleDone.notifyAll();
+        }
+    }
+
+    /** Decides for one claimed runner; returns true when a task took over the claim. */
+    private boolean step(ManagedRunner r, InstanceInfo inst, RegisteredRunner reg, Instant now) {
+        synchronized (r) {
+            r.instanceState = inst == null ? "-" : inst.state().name().toLowerCase(Locale.ROOT);
+            r.online = reg != null && reg.online();
+            r.busy = reg != null && reg.busy();
+            if (inst != null) {
+                r.instanceId = inst.id();
+            }
+            if (reg != null) {
+                r.githubId = reg.id();
+            }
+        }
+        RunnerState state = r.state();
+        boolean running = inst != null && inst.running();
+        if (state instanceof RunnerState.Requested) {
+            if (stopping) {
+                r.lifecycle.transition(new RunnerState.Removed(), "fleet is shutting down");
+                return false;
+            }
+            if (now.isBefore(r.nextAttempt)) {
+                return false;
+            }
+            r.lifecycle.transition(new RunnerState.Provisioning(), r.failures == 0 ? "wanted by pool " + r.pool.name()
+                    : "retry " + (r.failures + 1) + " after " + r.failures + " failure(s)");
+            workers.execute(() -> provision(r, false));
+            return true;
+        }
+        if (state instanceof RunnerState.Registering) {
+            if (reg != null && reg.online()) {
+                becomeOnline(r, reg, "online at GitHub");
+            } else if (inst == null) {
+                return fail(r, "its instance disappeared before the runner registered");
+            } else if (!running) {
+                return fail(r, "its instance exited with code " + inst.exitCode() + " before the runner registered"
+                        + (Boolean.TRUE.equals(inst.oomKilled()) ? " (killed for memory)" : ""));
+            } else if (r.launchedAt != null && now.isAfter(r.launchedAt.plus(settings.registrationTimeout()))) {
+                return fail(r, "the runner did not come online at GitHub within " + settings.registrationTimeout()
+                        + " (orphan instance)");
+            }
+            return false;
+        }
+        if (state instanceof RunnerState.Idle || state instanceof RunnerState.Active) {
+            if (!running) {
+                if (r.pool.ephemeral() && inst != null && Integer.valueOf(0).equals(inst.exitCode())) {
+                    r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
+                    return finish(r);
+                }
+                r.lifecycle.transition(new RunnerState.Offline(), inst == null ? "its instance disappeared"
+                        : "its instance exited with code " + inst.exitCode());
+                r.offlineSince = now;
+                return replace(r, "instance not running");
+            }
+            if (reg == null) {
+                r.lifecycle.transition(new RunnerState.Offline(), "its registration was deleted at GitHub");
+                r.offlineSince = now;
+                return replace(r, "registration deleted at GitHub");
+            }
+            if (!reg.online()) {
+                r.lifecycle.transition(new RunnerState.Offline(), "offline at GitHub");
+                r.offlineSince = now;
+                return false;
+            }
+            becomeOnline(r, reg, reg.busy() ? "took a job" : "finished its job");
+            return false;
+        }
+        if (state instanceof RunnerState.Offline) {
+            if (running && reg != null && reg.online()) {
+                becomeOnline(r, reg, "back online at GitHub");
+                return false;
+            }
+            if (!running || reg == null || r.offlineSince == null
+                    || now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {
+                if (r.pool.ephemeral() && inst != null && Integer.valueOf(0).equals(inst.exitCode())) {
+                    r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
+                    return finish(r);
+                }
+                return replace(r, !running ? "instance not running" : reg == null ? "registration gone"
+                        : "offline for longer than " + settings.registrationTimeout());
+            }
+            return false;
+        }
+        if (state instanceof RunnerState.Completed) {
+            return finish(r);
+        }
+        if (state instanceof RunnerState.Draining && r.userStopped) {
+            return false;
+        }
+        return false;
+    }
+
+    private void becomeOnline(ManagedRunner r, RegisteredRunner reg, String cause) {
+        RunnerState want = reg.busy() ? new RunnerState.Active() : new RunnerState.Idle();
+        if (!r.state().getClass().equals(want.getClass())) {
+            r.lifecycle.transition(want, cause);
+        }
+        synchronized (r) {
+            r.offlineSince = null;
+            r.failures = 0;
+            r.idleSince = reg.busy() ? null : (r.idleSince == null ? clock.instant() : r.idleSince);
+            if (!r.registeredEventSent) {
+                r.registeredEventSent = true;
+                events.onEvent(new FleetEvent.RunnerRegistered(r.name, reg.id(), reg.labels(), clock.instant()));
+            }
+        }
+    }
+
+    // ---- acting (on worker threads, holding the runner's claim) ---------------------------------------
+
+    private boolean replace(ManagedRunner r, String why) {
+        r.lifecycle.transition(new RunnerState.Provisioning(), "replacing: " + why);
+        workers.execute(() -> provision(r, true));
+        return true;
+    }
+
+    private void provision(ManagedRunner r, boolean replacing) {
+        JitConfig issued = null;
+        try {
+            if (replacing) {
+                cleanup(r, !r.pool.ephemeral(), false);
+            }
+            String image = image(r.pool);
+            RegistrationGrant grant;
+            if (r.pool.jit()) {
+                issued = jit(r);
+                grant = issued;
+            } else {
+                grant = tokens.get();
+            }
+            LaunchSpec spec = r.pool.launchSpec(runnerName(r), image, registry.registrationUrl(), grant);
+            InstanceInfo info;
+            try {
+                info = backend.launch(spec);
+            } catch (RuntimeException e) {
+                // A half-created runner is removed by the backend; its JIT registration must not stay as a ghost.
+                if (issued != null) {
+                    deregisterQuietly(r.name, issued.runnerId());
+                }
+                throw e;
+            }
+            synchronized (r) {
+                r.instanceId = info.id();
+                r.launchedAt = clock.instant();
+                if (issued != null) {
+                    r.githubId = issued.runnerId();
+                }
+            }
+            events.onEvent(new FleetEvent.InstanceLaunched(r.name, info.id(), image, clock.instant()));
+            r.lifecycle.transition(new RunnerState.Registering(), "instance " + info.shortId() + " started");
+        } catch (RuntimeException e) {
+            failInWorker(r, describe(e));
+            return;
+        } finally {
+            r.release();
+            wake();
+        }
+    }
+
+    private RunnerName runnerName(ManagedRunner r) {
+        return RunnerName.parse(fleet, List.of(r.pool.name()), r.name).orElseThrow(() ->
+                new IllegalStateException("runner name " + r.name + " does not parse for pool " + r.pool.name()));
+    }
+
+    private JitConfig jit(ManagedRunner r) {
+        JitRequest request = r.pool.jitRequest(runnerName(r), registry.runnerGroupId(r.pool.runnerGroup()));
+        try {
+            return registry.jitConfig(request);
+        } catch (RunnerNameConflictException e) {
+            // A registration left by a crash holds the name: delete it when it is idle and offline, then ask once more.
+            Optional<RegisteredRunner> existing = registry.runners().stream()
+                    .filter(x -> x.name().equalsIgnoreCase(r.name)).findFirst();
+            if (existing.isPresent() && !existing.get().busy() && !existing.get().online()) {
+                registry.delete(existing.get());
+                return registry.jitConfig(request);
+            }
+            throw e;
+        }
+    }
+
+    private String image(PoolPlan pool) {
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        CompletableFuture<String> f = images.putIfAbsent(pool.name(), mine);
+        if (f == null) {
+            Instant t0 = clock.instant();
+            try {
+                String ref = backend.prepare(pool.image(), progress -> { });
+                events.onEvent(new FleetEvent.ImagePrepared(ref, Duration.between(t0, clock.instant()), clock.instant()));
+                mine.complete(ref);
+            } catch (RuntimeException e) {
+                images.remove(pool.name(), mine);   // a failed build is never recorded as done
+                mine.completeExceptionally(e);
+            }
+            f = mine;
+        }
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+    }
+
+    /** Fails a runner from the reconciler thread: the work runs on a worker. */
+    private boolean fail(ManagedRunner r, String reason) {
+        workers.execute(() -> {
+            try {
+                failInWorker(r, reason);
+            } finally {
+                r.release();
+                wake();
+            }
+        });
+        return true;
+    }
+
+    private void failInWorker(ManagedRunner r, String reason) {
+        List<String> lines = lastLogLines(r);
+        try {
+            cleanup(r, !r.pool.ephemeral(), false);
+        } catch (RuntimeException e) {
+            LOG.warn("fleet {}: cleaning up runner {} failed: {}", fleet, r.name, e.toString());
+        }
+        int failures;
+        synchronized (r) {
+            failures = ++r.failures;
+        }
+        if (failures >= settings.maxFailures()) {
+            r.lifecycle.transition(new RunnerState.Failed(reason + " (failure " + failures + " of " + settings.maxFailures()
+                    + ")", lines), reason);
+            return;
+        }
+        if (!(r.state() instanceof RunnerState.Removing)) {
+            r.lifecycle.transition(new RunnerState.Removing(), "failure " + failures + ": " + reason);
+        }
+        r.lifecycle.transition(new RunnerState.Removed(), "will retry in " + settings.backoff(failures));
+        ManagedRunner next = newRunner(r.pool, r.index);
+        synchronized (next) {
+            next.failures = failures;
+            next.nextAttempt = clock.instant().plus(settings.backoff(failures));
+        }
+        synchronized (slots) {
+            slots.put(slotKey(r.pool.name(), r.index), next);
+        }
+    }
+
+    /** An ephemeral runner did its job (or a runner is done): remove it; a fixed pool gets a new one. */
+    private boolean finish(ManagedRunner r) {
+        workers.execute(() -> {
+            try {
+                r.lifecycle.transition(new RunnerState.Removing(), "removing the finished runner");
+                cleanup(r, false, false);
+                r.lifecycle.transition(new RunnerState.Removed(), "finished runner removed");
+                events.onEvent(new FleetEvent.RunnerRemoved(r.name, "ephemeral runner finished its job", clock.instant()));
+            } catch (RuntimeException e) {
+                failInWorker(r, "could not remove the finished runner: " + describe(e));
+            } finally {
+                r.release();
+                wake();
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Deregisters (unless busy: a job is never killed here unless {@code kill}) and removes the instance.
+     *
+     * @throws RunnerBusyException when the runner is busy and not killed
+     */
+    private void cleanup(ManagedRunner r, boolean keepVolumes, boolean kill) {
+        String instanceId = r.instanceId;
+        if (instanceId == null) {
+            instanceId = backend.instance(fleet, r.name).map(InstanceInfo::id).orElse(null);
+        }
+        if (kill && instanceId != null) {
+            // Killing on purpose: the instance goes first, GitHub lets go of the registration once the job has failed.
+            backend.remove(instanceId, keepVolumes);
+            synchronized (r) {
+                r.instanceId = null;
+            }
+            instanceId = null;
+        }
+        RegisteredRunner reg = registered(r);
+        if (reg != null && reg.busy() && !kill) {
+            throw new RunnerBusyException(r.name, "runner " + r.name + " is running a job; it is left alone until the job ends");
+        }
+        if (reg != null) {
+            registry.delete(reg);
+            // Deregister first, then check busy again: a job that started meanwhile must finish.
+            RegisteredRunner again = registered(r);
+            if (again != null && again.busy() && !kill) {
+                throw new RunnerBusyException(r.name, "runner " + r.name + " took a job while being removed");
+            }
+        }
+        if (instanceId != null) {
+            backend.remove(instanceId, keepVolumes);
+        }
+        synchronized (r) {
+            r.instanceId = null;
+            r.githubId = 0;
+            r.registeredEventSent = false;
+        }
+    }
+
+    private RegisteredRunner registered(ManagedRunner r) {
+        return registry.runners().stream().filter(x -> x.name().equalsIgnoreCase(r.name)).findFirst().orElse(null);
+    }
+
+    private void deregisterQuietly(String name, long id) {
+        try {
+            registry.delete(new RegisteredRunner(id, name, "", false, false, io.runnerfleet.LabelSet.empty(), true));
+        } catch (RuntimeException e) {
+            LOG.warn("fleet {}: could not deregister {} after a failed launch: {}", fleet, name, e.toString());
+        }
+    }
+
+    private List<String> lastLogLines(ManagedRunner r) {
+        String id = r.instanceId;
+        if (id == null) {
+            return List.of();
+        }
+        try (LogStream logs = backend.logs(id, LogQuery.tail(LOG_LINES_ON_FAILURE))) {
+            return logs.lines().toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    private static String describe(RuntimeException e) {
+        String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e instanceof RunnerFleetException ? what : e.getClass().getSimpleName() + ": " + what;
+    }
+
+    // ---- slots, adoption, ghosts, scaling ----------------------------------------------------------
+
+    private ManagedRunner newRunner(PoolPlan pool, int index) {
+        RunnerName name = pool.ephemeral() ? RunnerName.ephemeral(fleet, pool.name(), index, random)
+                : RunnerName.of(fleet, pool.name(), index);
+        return new ManagedRunner(pool, index, name.toString(), new RunnerLifecycle(name.toString(), clock, events));
+    }
+
+    private ManagedRunner adopted(PoolPlan pool, int index, String name, RunnerState state) {
+        return new ManagedRunner(pool, index, name, new RunnerLifecycle(name, state, clock, events));
+    }
+
+    private void fillSlots(Instant now) {
+        synchronized (slots) {
+            for (PoolPlan pool : pools.values()) {
+                int want = desired.get(pool.name());
+                for (int i = 1; i <= want; i++) {
+                    String key = slotKey(pool.name(), i);
+                    ManagedRunner r = slots.get(key);
+                    if (r == null || (!r.live() && !r.claimed())) {
+                        slots.put(key, newRunner(pool, i));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Takes over runners an earlier fleet of this name left (by ownership label and GitHub name). */
+    private void adopt(Map<String, InstanceInfo> instances, Map<String, RegisteredRunner> registered, Instant now) {
+        Map<String, String> names = new LinkedHashMap<>();
+        instances.values().forEach(i -> names.put(key(i.runnerName()), i.runnerName()));
+        registered.values().forEach(r -> names.putIfAbsent(key(r.name()), r.name()));
+        List<String> poolNames = new ArrayList<>(pools.keySet());
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            if (byName(e.getValue()) != null) {
+                continue;
+            }
+            Optional<RunnerName> maybe = RunnerName.parse(fleet, poolNames, e.getValue());
+            if (maybe.isEmpty()) {
+                continue; // another fleet whose name starts like ours, or a hand-made runner: not ours to touch
+            }
+            RunnerName parsed = maybe.get();
+            PoolPlan pool = pools.get(parsed.pool());
+            InstanceInfo inst = instances.get(e.getKey());
+            RegisteredRunner reg = registered.get(e.getKey());
+            String key = slotKey(pool.name(), parsed.index());
+            synchronized (slots) {
+                ManagedRunner current = slots.get(key);
+                boolean free = current == null || (!current.live() && !current.claimed())
+                        || (current.state() instanceof RunnerState.Requested && !current.claimed());
+                boolean wanted = parsed.index() <= desired.get(pool.name());
+                if (!free || !wanted || inst == null) {
+                    continue; // left for removeGhosts (registration without instance) or removeStrays below
+                }
+                RunnerState state;
+                if (inst.running() && reg != null && reg.online()) {
+                    state = reg.busy() ? new RunnerState.Active() : new RunnerState.Idle();
+                } else if (inst.running()) {
+                    state = new RunnerState.Registering();
+                } else {
+                    state = new RunnerState.Offline();
+                }
+                ManagedRunner r = adopted(pool, parsed.index(), e.getValue(), state);
+                synchronized (r) {
+                    r.instanceId = inst.id();
+                    r.launchedAt = inst.startedAt() != null ? inst.startedAt() : now;
+                    r.offlineSince = state instanceof RunnerState.Offline ? now : null;
+                    r.registeredEventSent = reg != null;
+                }
+                slots.put(key, r);
+                LOG.info("fleet {}: adopted runner {} ({})", fleet, r.name, state);
+            }
+        }
+        removeStrays(instances, registered);
+    }
+
+    // Instances of ours that no slot wants (excess after scaling down, pools that no longer exist) go.
+    private void removeStrays(Map<String, InstanceInfo> instances, Map<String, RegisteredRunner> registered) {
+        for (InstanceInfo inst : instances.values()) {
+            if (byName(inst.runnerName()) != null) {
+                continue;
+            }
+            RegisteredRunner reg = registered.get(key(inst.runnerName()));
+            if (reg != null && reg.busy()) {
+                continue; // never kill a job: it goes when the job ends
+            }
+            workers.execute(() -> {
+                try {
+                    if (reg != null) {
+                        registry.delete(reg);
+                    }
+                    backend.remove(inst.id(), false);
+                    events.onEvent(new FleetEvent.RunnerRemoved(inst.runnerName(), "not wanted by any pool of fleet "
+                            + fleet, clock.instant()));
+                } catch (RuntimeException ex) {
+                    LOG.warn("fleet {}: removing unwanted runner {} failed: {}", fleet, inst.runnerName(), ex.toString());
+                }
+            });
+        }
+    }
+
+    private void removeGhosts(Map<String, InstanceInfo> instances, Map<String, RegisteredRunner> registered) {
+        for (RegisteredRunner reg : registered.values()) {
+            if (reg.online() || reg.busy() || instances.containsKey(key(reg.name()))) {
+                continue;
+            }
+            ManagedRunner r = byName(reg.name());
+            if (r != null && (r.claimed() || r.state() instanceof RunnerState.Provisioning)) {
+                continue; // being created right now: its instance is on the way
+            }
+            if (r != null && r.live() && !(r.state() instanceof RunnerState.Requested)
+                    && !(r.state() instanceof RunnerState.Failed)) {
+                continue; // the runner's own step handles it
+            }
+            if (RunnerName.parse(fleet, pools.keySet(), reg.name()).isEmpty()) {
+                continue;
+            }
+            try {
+                registry.delete(reg);
+                events.onEvent(new FleetEvent.RunnerRemoved(reg.name(), "ghost: registered at GitHub, offline, no instance",
+                        clock.instant()));
+            } catch (RuntimeException e) {
+                LOG.warn("fleet {}: removing ghost {} failed: {}", fleet, reg.name(), e.toString());
+            }
+        }
+    }
+
+    private void scaleDownIdle(Instant now) {
+        for (PoolPlan pool : pools.values()) {
+            Duration idle = pool.idleTimeout();
+            int want = desired.get(pool.name());
+            if (idle == null || want <= pool.min()) {
+                continue;
+            }
+            ManagedRunner last;
+            synchronized (slots) {
+                last = slots.get(slotKey(pool.name(), want));
+            }
+            if (last != null && last.state() instanceof RunnerState.Idle && last.idleSince != null
+                    && now.isAfter(last.idleSince.plus(idle))) {
+                scale(pool.name(), want - 1, "idle for " + idle);
+            }
+        }
+    }
+
+    private void dropRemoved() {
+        synchronized (slots) {
+            slots.entrySet().removeIf(e -> {
+                ManagedRunner r = e.getValue();
+                int index = r.index;
+                return !r.live() && !r.claimed() && index > desired.getOrDefault(r.pool.name(), 0);
+            });
+        }
+    }
+
+    // ---- operations for the facade -------------------------------------------------------------------
+
+    public void scale(String pool, int count, String reason) {
+        PoolPlan plan = pool(pool);
+        if (count < 0 || count > plan.max()) {
+            throw new io.runnerfleet.InvalidSpecException("pool " + pool + " of fleet " + fleet + " can have 0 to "
+                    + plan.max() + " runners, asked for " + count);
+        }
+        int before = desired.put(pool, count);
+        if (before != count) {
+            events.onEvent(new FleetEvent.PoolScaled(pool, before, count, reason, clock.instant()));
+            if (count < before) {
+                retireAbove(plan, count);
+            }
+            wake();
+        }
+    }
+
+    private void retireAbove(PoolPlan plan, int count) {
+        List<ManagedRunner> extra;
+        synchronized (slots) {
+            extra = slots.values().stream().filter(r -> r.pool == plan && r.index > count && r.live()).toList();
+        }
+        for (ManagedRunner r : extra) {
+            workers.execute(() -> {
+                try {
+                    r.claim();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                try {
+                    retire(r, false, false, "pool " + plan.name() + " scaled down to " + count);
+                } catch (RuntimeException e) {
+                    LOG.info("fleet {}: runner {} stays until its job ends: {}", fleet, r.name, e.getMessage());
+                } finally {
+                    r.release();
+                    wake();
+                }
+            });
+        }
+    }
+
+    /**
+     * Drains and removes one claimed runner: deregister first, re-check busy, then delete the instance.
+     * With {@code kill}, a running job is killed.
+     */
+    void retire(ManagedRunner r, boolean kill, boolean deleteVolumes, String reason) {
+        RunnerState s = r.state();
+        if (!r.live()) {
+            return;
+        }
+        if (s instanceof RunnerState.Requested) {
+            r.lifecycle.transition(new RunnerState.Removed(), reason);
+            return;
+        }
+        if (s instanceof RunnerState.Idle || s instanceof RunnerState.Active) {
+            r.lifecycle.transition(new RunnerState.Draining(), reason);
+        }
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+        while (true) {
+            try {
+                if (!(r.state() instanceof RunnerState.Draining) && !(r.state() instanceof RunnerState.Removing)) {
+                    r.lifecycle.transition(new RunnerState.Removing(), reason);
+                }
+                cleanup(r, !deleteVolumes, kill);
+                if (!(r.state() instanceof RunnerState.Removing)) {
+                    r.lifecycle.transition(new RunnerState.Removing(), reason);
+                }
+                r.lifecycle.transition(new RunnerState.Removed(), reason);
+                events.onEvent(new FleetEvent.RunnerRemoved(r.name, reason, clock.instant()));
+                return;
+            } catch (RunnerBusyException busy) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new FleetTimeoutException("runner " + r.name + " of fleet " + fleet + " was still running a job after the drain timeout "
+                            + settings.drainTimeout() + "; it was left running (use the ...Now variant to kill it)");
+                }
+                pause(Duration.ofMillis(Math.min(1000, settings.pollInterval().toMillis())));
+            }
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerFleetException("interrupted", e);
+        }
+    }
+
+    /** Drains every runner (in parallel, bounded) and waits for all; returns the runners left behind. */
+    public List<String> retireAll(boolean kill, boolean deleteVolumes, String reason) {
+        stopping = true;
+        List<ManagedRunner> all;
+        synchronized (slots) {
+            all = new ArrayList<>(slots.values());
+        }
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        List<String> left = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (ManagedRunner r : all) {
+            done.add(CompletableFuture.runAsync(() -> {
+                try {
+                    r.claim();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                try {
+                    if (r.state() instanceof RunnerState.Failed) {
+                        r.lifecycle.transition(new RunnerState.Removing(), reason);
+                        cleanup(r, !deleteVolumes, kill);
+                        r.lifecycle.transition(new RunnerState.Removed(), reason);
+                    } else {
+                        retire(r, kill, deleteVolumes, reason);
+                    }
+                } catch (RuntimeException e) {
+                    left.add(r.name + ": " + e.getMessage());
+                } finally {
+                    r.release();
+                }
+            }, workers));
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+        // Whatever an earlier fleet left that no slot adopted, and ghosts of our prefix.
+        try {
+            Map<String, RegisteredRunner> registrations = new HashMap<>();
+            registry.runners().forEach(reg -> registrations.put(key(reg.name()), reg));
+            for (InstanceInfo inst : backend.instances(fleet)) {
+                RegisteredRunner reg = registrations.get(key(inst.runnerName()));
+                if (kill || reg == null || !reg.busy()) {
+                    backend.remove(inst.id(), !deleteVolumes);
+                }
+            }
+            for (RegisteredRunner reg : registrations.values()) {
+                if (!reg.busy() && RunnerName.parse(fleet, pools.keySet(), reg.name()).isPresent()) {
+                    registry.delete(reg);
+                }
+            }
+        } catch (RuntimeException e) {
+            left.add("final sweep: " + e.getMessage());
+        }
+        return List.copyOf(left);
+    }
+
+    public void stopRunner(String name, Duration grace) {
+        ManagedRunner r = require(name);
+        withClaim(r, () -> {
+            RunnerState s = r.state();
+            if (s instanceof RunnerState.Stopped) {
+                return;
+            }
+            if (s instanceof RunnerState.Active) {
+                r.lifecycle.transition(new RunnerState.Draining(), "stop requested while running a job");
+                long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+                while (Optional.ofNullable(registered(r)).map(RegisteredRunner::busy).orElse(false)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new FleetTimeoutException("runner " + name + " still runs a job after " + settings.drainTimeout());
+                    }
+                    pause(Duration.ofMillis(500));
+                }
+            }
+            if (!(r.state() instanceof RunnerState.Idle) && !(r.state() instanceof RunnerState.Draining)
+                    && !(r.state() instanceof RunnerState.Offline)) {
+                throw new RunnerFleetException("runner " + name + " is " + r.state() + " and cannot be stopped now");
+            }
+            if (r.instanceId != null) {
+                backend.stop(r.instanceId, grace);
+            }
+            r.userStopped = true;
+            r.lifecycle.transition(new RunnerState.Stopped(), "stopped on request");
+        });
+    }
+
+    public void startRunner(String name) {
+        ManagedRunner r = require(name);
+        withClaim(r, () -> {
+            if (!(r.state() instanceof RunnerState.Stopped)) {
+                return;
+            }
+            r.userStopped = false;
+            r.lifecycle.transition(new RunnerState.Provisioning(), "start requested");
+            if (r.instanceId != null && backend.instance(fleet, r.instanceId).isPresent()) {
+                backend.start(r.instanceId);
+                synchronized (r) {
+                    r.launchedAt = clock.instant();
+                }
+                r.lifecycle.transition(new RunnerState.Registering(), "instance started again");
+            } else {
+                r.lifecycle.transition(new RunnerState.Failed("its instance is gone"), "instance gone");
+            }
+        });
+        wake();
+    }
+
+    private void withClaim(ManagedRunner r, Runnable action) {
+        try {
+            r.claim();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerFleetException("interrupted waiting for runner " + r.name, e);
+        }
+        try {
+            action.run();
+        } finally {
+            r.release();
+            wake();
+        }
+    }
+
+    // ---- waiting and views ---------------------------------------------------------------------------
+
+    /** Waits until every wanted runner is online (Idle or Active) or failed; throws naming those that are not. */
+    public void awaitOnline(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            List<ManagedRunner> runners = live();
+            boolean allOnline = runners.stream().allMatch(r -> r.state() instanceof RunnerState.Idle
+                    || r.state() instanceof RunnerState.Active);
+            boolean anyFailed = runners.stream().anyMatch(r -> r.state() instanceof RunnerState.Failed);
+            int wanted = desired.values().stream().mapToInt(Integer::intValue).sum();
+            if (allOnline && runners.size() >= wanted) {
+                return;
+            }
+            boolean settled = runners.stream().allMatch(r -> r.state() instanceof RunnerState.Idle
+                    || r.state() instanceof RunnerState.Active || r.state() instanceof RunnerState.Failed);
+            if (anyFailed && settled || Instant.now().isAfter(deadline)) {
+                List<RunnerStartException.Failure> failures = runners.stream()
+                        .filter(r -> !(r.state() instanceof RunnerState.Idle) && !(r.state() instanceof RunnerState.Active))
+                        .map(r -> new RunnerStartException.Failure(r.name, r.state().getClass().getSimpleName(),
+                                r.state() instanceof RunnerState.Failed f ? f.reason()
+                                        : "not online after " + timeout + (lastObservationError == null ? ""
+                                        : "; last observation error: " + lastObservationError),
+                                r.state() instanceof RunnerState.Failed ? r.lastLogLines() : tail(r)))
+                        .toList();
+                throw new RunnerStartException(fleet, failures);
+            }
+            long seen = cycles.get();
+            synchronized (cycleDone) {
+                try {
+                    if (cycles.get() == seen) {
+                        cycleDone.wait(Math.max(1, Math.min(1000, Duration.between(Instant.now(), deadline).toMillis())));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RunnerFleetException("interrupted while starting fleet " + fleet, e);
+                }
+            }
+        }
+    }
+
+    private List<String> tail(ManagedRunner r) {
+        return lastLogLines(r);
+    }
+
+    private List<ManagedRunner> live() {
+        synchronized (slots) {
+            return slots.values().stream().filter(ManagedRunner::live).sorted(Comparator.comparing(r -> r.name)).toList();
+        }
+    }
+
+    /** A snapshot of every live runner. */
+    public List<RunnerView> runners() {
+        List<RunnerView> out = new ArrayList<>();
+        for (ManagedRunner r : live()) {
+            synchronized (r) {
+                RegisteredRunner reg = lastRegistered.get(key(r.name));
+                out.add(new RunnerView(r.name, r.pool.name(), r.state(), r.instanceId, r.instanceState,
+                        reg == null ? 0 : reg.id(), reg == null ? "-" : reg.displayStatus(), reg != null && reg.busy(),
+                        reg != null ? reg.labels() : r.pool.labels()));
+            }
+        }
+        return out;
+    }
+
+    /** What the fleet last saw of one runner. */
+    public record RunnerView(String name, String pool, RunnerState state, String instanceId, String instanceState,
+                             long githubId, String githubStatus, boolean busy, io.runnerfleet.LabelSet labels) {
+    }
+
+    public Optional<String> instanceOf(String name) {
+        return Optional.ofNullable(require(name).instanceId);
+    }
+
+    public int desired(String pool) {
+        pool(pool);
+        return desired.get(pool);
+    }
+
+    public Map<String, Integer> desired() {
+        return Map.copyOf(desired);
+    }
+
+    public int tokensMinted() {
+        return tokens.minted();
+    }
+
+    public long cycles() {
+        return cycles.get();
+    }
+
+    private ManagedRunner require(String name) {
+        ManagedRunner r = byName(name);
+        if (r == null || !r.live()) {
+            throw new RunnerFleetException("fleet " + fleet + " has no runner '" + name + "'; its runners are "
+                    + live().stream().map(x -> x.name).collect(Collectors.joining(", ")));
+        }
+        return r;
+    }
+
+    private PoolPlan pool(String name) {
+        PoolPlan p = pools.get(name);
+        if (p == null) {
+            throw new io.runnerfleet.InvalidSpecException("fleet " + fleet + " has no pool '" + name + "'; its pools are "
+                    + String.join(", ", pools.keySet()));
+        }
+        return p;
+    }
+
+    private ManagedRunner byName(String name) {
+        synchronized (slots) {
+            return slots.values().stream().filter(r -> r.name.equalsIgnoreCase(name) && r.live()).findFirst().orElse(null);
+        }
+    }
+
+    private static String key(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    private static String slotKey(String pool, int index) {
+        return pool + "#" + index;
+    }
+
+    /** Stops the fleet's threads; runners keep running and a new fleet of this name adopts them. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (periodic != null) {
+                periodic.cancel(false);
+            }
+        }
+        if (subscription != null) {
+            subscription.close();
+        }
+        loop.shutdownNow();
+        if (ownWorkers) {
+            workers.shutdown();
+            try {
+                if (!workers.awaitTermination(settings.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                    workers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                workers.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    public RegistrationException unreachable(RuntimeException e) {
+        return e instanceof RegistrationException re ? re
+                : new RegistrationException("fleet " + fleet + ": GitHub (" + registry.scope() + ") cannot be reached: "
+                + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,349 @@
+package io.runnerfleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.RegisteredRunner;
+import io.runnerfleet.testing.Await;
+import io.runnerfleet.testing.InMemoryBackend;
+import io.runnerfleet.testing.InMemoryRegistry;
+import io.runnerfleet.testing.MutableClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The fleet end to end against the in-memory registry and backend, playing the runners' part. */
+class RunnerFleetTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private MutableClock clock;
+    private InMemoryRegistry registry;
+    private InMemoryBackend backend;
+    private final List<FleetEvent> events = new CopyOnWriteArrayList<>();
+    private final List<RunnerFleet> fleets = new ArrayList<>();
+    private final AtomicBoolean runnersRegister = new AtomicBoolean(true);
+
+    @BeforeEach
+    void fakes() {
+        clock = MutableClock.standard();
+        registry = InMemoryRegistry.builder().organization("acme").clock(clock).build();
+        backend = InMemoryBackend.builder().clock(clock).build();
+        // Plays the runner inside each instance: configure with the token, or connect with the JIT config.
+        backend.onLaunch(this::runnerStarts);
+    }
+
+    private void runnerStarts(LaunchSpec spec) {
+        if (!runnersRegister.get()) {
+            return;
+        }
+        if (spec.secrets().containsKey("ACTIONS_RUNNER_INPUT_JITCONFIG")) {
+            registry.connect(spec.secrets().get("ACTIONS_RUNNER_INPUT_JITCONFIG"));
+        } else {
+            List<String> args = spec.command().configureArgs();
+            int i = args.indexOf("--labels");
+            LabelSet labels = LabelSet.of("self-hosted", "Linux", "X64").plus(i < 0 ? LabelSet.empty() : LabelSet.parse(args.get(i + 1)));
+            registry.configure(spec.runnerName(), labels, spec.secrets().get("ACTIONS_RUNNER_INPUT_TOKEN"),
+                    args.contains("--ephemeral"));
+            registry.markOnline(spec.runnerName());
+        }
+    }
+
+    @AfterEach
+    void closeFleets() {
+        fleets.forEach(RunnerFleet::close);
+    }
+
+    private RunnerFleet.Builder fleet(String name, RunnerPool.Builder... pools) {
+        RunnerFleet.Builder b = RunnerFleet.builder().name(name).registry(registry).backend(backend).clock(clock)
+                .listener(events::add).pollInterval(Duration.ofMillis(20)).reconcileInterval(Duration.ofMillis(200))
+                .startTimeout(PATIENCE).backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)).maxFailures(3)
+                .drainTimeout(Duration.ofSeconds(2));
+        for (RunnerPool.Builder p : pools) {
+            b.pool(p);
+        }
+        return b;
+    }
+
+    private RunnerFleet started(RunnerFleet.Builder b) {
+        RunnerFleet fleet = b.build();
+        fleets.add(fleet);
+        fleet.start();
+        return fleet;
+    }
+
+    private static RunnerPool.Builder generic(int n) {
+        return RunnerPool.builder("generic").image("runner:1").labels("intel").scaling(Scaling.fixed(n));
+    }
+
+    private static RunnerPool.Builder ephemeral(int n) {
+        return RunnerPool.builder("eph").image("runner:1").labels("qemu").ephemeral(true).scaling(Scaling.fixed(n));
+    }
+
+    private void awaitState(RunnerFleet fleet, String what, java.util.function.Predicate<List<Runner>> ok) {
+        Await.until(PATIENCE, what, () -> {
+            fleet.reconcile(PATIENCE);
+            return ok.test(fleet.runners());
+        });
+    }
+
+    private static boolean allIn(List<Runner> runners, Class<? extends RunnerState> state, int count) {
+        return runners.size() == count && runners.stream().allMatch(r -> state.isInstance(r.state()));
+    }
+
+    @Test
+    void startBringsEveryRunnerOnlineSharingOneRegistrationToken() {
+        RunnerFleet fleet = started(fleet("f1", generic(3)));
+        assertThat(fleet.runners()).extracting(Runner::name).containsExactly("f1-generic-1", "f1-generic-2", "f1-generic-3");
+        assertThat(fleet.runners()).allMatch(r -> r.state() instanceof RunnerState.Idle);
+        assertThat(fleet.registrationTokensMinted()).isEqualTo(1);
+        assertThat(registry.runners()).extracting(RegisteredRunner::name).containsExactlyInAnyOrder("f1-generic-1", "f1-generic-2", "f1-generic-3");
+        assertThat(fleet.status().table()).contains("f1-generic-2").contains("Idle").contains("intel");
+        assertThat(events).filteredOn(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Idle).hasSize(3);
+        fleet.start();   // idempotent
+        assertThat(backend.launched()).hasSize(3);
+    }
+
+    @Test
+    void aBusyRunnerIsActiveAndIdleAgainAfterItsJob() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        registry.markBusy("f1-generic-1");
+        awaitState(fleet, "runner Active", rs -> allIn(rs, RunnerState.Active.class, 1));
+        registry.completeJob("f1-generic-1");
+        awaitState(fleet, "runner Idle again", rs -> allIn(rs, RunnerState.Idle.class, 1));
+    }
+
+    @Test
+    void anEphemeralJitRunnerIsReplacedByANewOneAfterItsJob() {
+        RunnerFleet fleet = started(fleet("f1", ephemeral(1)));
+        Runner first = fleet.runners().get(0);
+        assertThat(first.name()).matches("f1-eph-1-[a-z0-9]{5}");
+        assertThat(backend.launched().get(0).secrets()).containsKey("ACTIONS_RUNNER_INPUT_JITCONFIG");
+        registry.markBusy(first.name());
+        awaitState(fleet, "runner Active", rs -> allIn(rs, RunnerState.Active.class, 1));
+        registry.completeJob(first.name());            // GitHub deregisters an ephemeral runner after its job
+        backend.exit(first.instanceId(), 0);           // and the runner process exits 0
+        awaitState(fleet, "a new runner Idle", rs -> allIn(rs, RunnerState.Idle.class, 1) && !rs.get(0).name().equals(first.name()));
+        assertThat(backend.instances("f1")).hasSize(1);
+        assertThat(registry.runners()).hasSize(1);
+        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(first.name())
+                && sc.to() instanceof RunnerState.Completed);
+    }
+
+    @Test
+    void aKilledInstanceIsReplacedWithoutLeavingAGhost() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)));
+        Runner victim = fleet.runner("f1-generic-2").orElseThrow();
+        backend.exit(victim.instanceId(), 137);
+        awaitState(fleet, "replacement Idle", rs -> allIn(rs, RunnerState.Idle.class, 2)
+                && !rs.get(1).instanceId().equals(victim.instanceId()));
+        assertThat(backend.instances("f1")).hasSize(2);
+        assertThat(registry.runners()).extracting(RegisteredRunner::name).containsExactlyInAnyOrder("f1-generic-1", "f1-generic-2");
+        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals("f1-generic-2")
+                && sc.to() instanceof RunnerState.Offline);
+    }
+
+    @Test
+    void aRegistrationDeletedAtGitHubIsRegisteredAgain() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        registry.delete(registry.runner("f1-generic-1").orElseThrow());
+        awaitState(fleet, "re-registered", rs -> allIn(rs, RunnerState.Idle.class, 1) && registry.runner("f1-generic-1").isPresent());
+        assertThat(backend.launched()).hasSize(2);
+    }
+
+    @Test
+    void anExpiredRegistrationTokenIsRenewedButAFreshOneIsReused() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        backend.exit(fleet.runners().get(0).instanceId(), 1);
+        awaitState(fleet, "replaced", rs -> allIn(rs, RunnerState.Idle.class, 1) && backend.launched().size() == 2);
+        assertThat(fleet.registrationTokensMinted()).as("a token an hour old is still good").isEqualTo(1);
+        clock.advance(Duration.ofMinutes(56));       // within 5 minutes of GitHub's one-hour expiry
+        backend.exit(fleet.runners().get(0).instanceId(), 1);
+        awaitState(fleet, "replaced again", rs -> allIn(rs, RunnerState.Idle.class, 1) && backend.launched().size() == 3);
+        assertThat(fleet.registrationTokensMinted()).isEqualTo(2);
+    }
+
+    @Test
+    void ghostRegistrationsOfTheFleetAreRemovedAndOthersAreLeftAlone() {
+        Secret token = registry.registrationToken().token();
+        registry.configure("f1-generic-7", LabelSet.of("self-hosted"), token, false);   // offline, no instance: a ghost
+        registry.configure("someone-elses-runner", LabelSet.of("self-hosted"), token, false);
+        registry.configure("f1-generic-8", LabelSet.of("self-hosted"), token, false);
+        registry.markBusy("f1-generic-8");                                              // online: not a ghost
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        awaitState(fleet, "ghost removed", rs -> registry.runner("f1-generic-7").isEmpty());
+        assertThat(registry.runner("someone-elses-runner")).isPresent();
+        assertThat(registry.runner("f1-generic-8")).isPresent();
+        assertThat(events).anyMatch(e -> e instanceof FleetEvent.RunnerRemoved rr && rr.runner().equals("f1-generic-7")
+                && rr.reason().contains("ghost"));
+    }
+
+    @Test
+    void repeatedLaunchFailuresBackOffThenFailWithTheReasonAndLeaveNothing() {
+        backend.faults().failNext(InMemoryBackend.Operation.LAUNCH, 100,
+                () -> new BackendUnavailableException("injected: engine refused the container"));
+        RunnerFleet fleet = fleet("f1", ephemeral(1)).build();
+        fleets.add(fleet);
+        CompletableFuture<RunnerFleet> start = fleet.startAsync();
+        Await.until(PATIENCE, "first launch tried", () -> backend.faults().calls(InMemoryBackend.Operation.LAUNCH) >= 1);
+        // Backoff is measured on the fleet's clock: move it on until the runner gives up.
+        Await.until(PATIENCE, "runner Failed", () -> {
+            clock.advance(Duration.ofSeconds(10));
+            fleet.reconcile(PATIENCE);
+            return fleet.runners().stream().anyMatch(r -> r.state() instanceof RunnerState.Failed);
+        });
+        assertThatThrownBy(start::join).hasCauseInstanceOf(RunnerStartException.class)
+                .hasMessageContaining("f1-eph-1-").hasMessageContaining("injected: engine refused the container")
+                .hasMessageContaining("Failed");
+        assertThat(backend.faults().calls(InMemoryBackend.Operation.LAUNCH)).isEqualTo(3);
+        assertThat(registry.runners()).as("JIT registrations of failed launches are deleted").isEmpty();
+        assertThat(backend.instances("f1")).isEmpty();
+    }
+
+    @Test
+    void anInstanceThatNeverRegistersIsAnOrphanAndIsRetried() {
+        runnersRegister.set(false);
+        RunnerFleet fleet = fleet("f1", generic(1)).registrationTimeout(Duration.ofMinutes(10)).build();
+        fleets.add(fleet);
+        fleet.startAsync();
+        Await.until(PATIENCE, "instance launched", () -> backend.launched().size() == 1);
+        awaitState(fleet, "runner Registering", rs -> allIn(rs, RunnerState.Registering.class, 1));
+        runnersRegister.set(true);
+        clock.advance(Duration.ofMinutes(11));
+        awaitState(fleet, "orphan replaced and online", rs -> {
+            clock.advance(Duration.ofSeconds(5));
+            return allIn(rs, RunnerState.Idle.class, 1);
+        });
+        assertThat(backend.launched()).hasSize(2);
+        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.cause().contains("orphan"));
+    }
+
+    @Test
+    void aNewFleetWithTheSameNameAdoptsTheRunnersAndCreatesNoneTwice() {
+        RunnerFleet first = started(fleet("f1", generic(2), ephemeral(1)));
+        List<String> instances = first.runners().stream().map(Runner::instanceId).sorted().toList();
+        first.close();
+
+        RunnerFleet second = started(fleet("f1", generic(2), ephemeral(1)));
+        assertThat(second.runners().stream().map(Runner::instanceId).sorted().toList()).isEqualTo(instances);
+        assertThat(backend.launched()).hasSize(3);
+        assertThat(second.runners()).allMatch(r -> r.state() instanceof RunnerState.Idle);
+    }
+
+    @Test
+    void removeLeavesNoInstanceVolumeOrRegistration() {
+        RunnerFleet fleet = started(fleet("f1", generic(2).volumes(new VolumeMount("work", "/home/runner/_work")), ephemeral(1)));
+        fleet.remove();
+        assertThat(backend.instances("f1")).isEmpty();
+        assertThat(backend.volumes()).isEmpty();
+        assertThat(registry.runners()).isEmpty();
+    }
+
+    @Test
+    void removeNeverKillsARunningJobWithinTheDrainTimeout() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)));
+        registry.markBusy("f1-generic-1");
+        assertThatThrownBy(fleet::remove).isInstanceOf(FleetTimeoutException.class)
+                .hasMessageContaining("f1-generic-1").hasMessageContaining("still running a job");
+        assertThat(backend.instances("f1")).extracting(InstanceInfo::runnerName).containsExactly("f1-generic-1");
+        assertThat(registry.runner("f1-generic-1")).isPresent();
+        assertThat(registry.runner("f1-generic-2")).isEmpty();
+    }
+
+    @Test
+    void shutdownNowKillsRunningJobsAndKeepsVolumes() {
+        RunnerFleet fleet = started(fleet("f1", generic(1).volumes(new VolumeMount("work", "/home/runner/_work"))));
+        registry.markBusy("f1-generic-1");
+        fleet.shutdownNow();
+        Await.until(PATIENCE, "instance killed", () -> backend.instances("f1").isEmpty());
+        registry.markOffline("f1-generic-1");          // GitHub notices the runner is gone and fails its job
+        assertThat(fleet.awaitTermination(PATIENCE)).isTrue();
+        assertThat(registry.runners()).isEmpty();
+        assertThat(backend.instances("f1")).isEmpty();
+        assertThat(backend.volumes()).containsExactly("f1-generic-1-work");
+    }
+
+    @Test
+    void wrongCredentialsFailStartWithARegistrationErrorAndCreateNothing() {
+        registry.faults().failNext(InMemoryRegistry.Operation.RUNNERS, 1,
+                () -> new RegistrationException("GitHub answered 401 Bad credentials for organization acme"));
+        RunnerFleet fleet = fleet("f1", generic(2)).build();
+        fleets.add(fleet);
+        assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class).hasMessageContaining("401");
+        assertThat(backend.launched()).isEmpty();
+    }
+
+    @Test
+    void anUnreachableBackendFailsStartAndCreatesNothing() {
+        backend.faults().failNext(InMemoryBackend.Operation.INSTANCES, 1,
+                () -> new BackendUnavailableException("Docker at unix:///var/run/docker.sock does not answer"));
+        RunnerFleet fleet = fleet("f1", generic(2)).build();
+        fleets.add(fleet);
+        assertThatThrownBy(fleet::start).isInstanceOf(BackendUnavailableException.class).hasMessageContaining("docker.sock");
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.REGISTRATION_TOKEN)).isZero();
+    }
+
+    @Test
+    void scalingDownDrainsTheExtraRunnersAndScalingUpAddsRunners() {
+        RunnerFleet fleet = started(fleet("f1", generic(3)));
+        fleet.scale("generic", 1);
+        awaitState(fleet, "one runner left", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        assertThat(registry.runners()).extracting(RegisteredRunner::name).containsExactly("f1-generic-1");
+        fleet.scale("generic", 2);
+        awaitState(fleet, "two runners", rs -> allIn(rs, RunnerState.Idle.class, 2));
+        assertThatThrownBy(() -> fleet.scale("generic", 10_000)).isInstanceOf(InvalidSpecException.class);
+        assertThatThrownBy(() -> fleet.scale("nope", 1)).isInstanceOf(InvalidSpecException.class).hasMessageContaining("generic");
+    }
+
+    @Test
+    void matchExplainsWhyNobodyCanTakeAJob() {
+        RunnerFleet fleet = started(fleet("f1", generic(1), RunnerPool.builder("phytiumpi").image("runner:1")
+                .labels("phytiumpi").scaling(Scaling.fixed(1))));
+        MatchResult ok = fleet.match(JobRequest.runsOn("self-hosted", "linux", "phytiumpi"));
+        assertThat(ok.matched()).isTrue();
+        assertThat(ok.poolToGrow()).map(Matcher.Candidate::name).contains("phytiumpi");
+        MatchResult none = fleet.match(JobRequest.runsOn("self-hosted", "linux", "arm64-board"));
+        assertThat(none.matched()).isFalse();
+        assertThat(none.explain()).contains("arm64-board");
+        assertThat(events).anyMatch(e -> e instanceof FleetEvent.Warning);
+    }
+
+    @Test
+    void stopAndStartOfOneRunnerKeepItsRegistration() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        fleet.stop("f1-generic-1");
+        assertThat(fleet.runner("f1-generic-1").orElseThrow().state()).isInstanceOf(RunnerState.Stopped.class);
+        assertThat(registry.runner("f1-generic-1")).isPresent();
+        fleet.reconcile(PATIENCE);
+        assertThat(backend.launched()).as("a stopped runner is not replaced").hasSize(1);
+        registry.markOnline("f1-generic-1");
+        fleet.start("f1-generic-1");
+        awaitState(fleet, "Idle again", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        assertThatThrownBy(() -> fleet.stop("f1-nope-1")).isInstanceOf(RunnerFleetException.class).hasMessageContaining("f1-generic-1");
+    }
+
+    @Test
+    void builderNamesWhatIsMissingOrWrong() {
+        assertThatThrownBy(() -> RunnerFleet.builder().build()).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining(".name(").hasMessageContaining(".registry(").hasMessageContaining(".backend(")
+                .hasMessageContaining(".pool(");
+        assertThatThrownBy(() -> RunnerFleet.builder().name("Bad Name")).isInstanceOf(InvalidSpecException.class);
+        assertThatThrownBy(() -> fleet("f1", generic(1), generic(2))).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("generic");
+        assertThatThrownBy(() -> RunnerFleet.builder().parallelism(0)).isInstanceOf(InvalidSpecException.class);
+    }
+
+    @Test
+    void toStringIsReadable() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        assertThat(fleet.toString()).isEqualTo("RunnerFleet[f1, organization acme, 1 runners {Idle=1}]");
+        assertThat(fleet.runners().get(0).toString()).startsWith("Runner[f1-generic-1, Idle, instance mem");
+    }
+}
