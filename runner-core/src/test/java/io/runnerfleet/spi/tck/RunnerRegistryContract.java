@@ -71,7 +71,7 @@ public abstract class RunnerRegistryContract {
     @BeforeEach
     void createRegistryUnderTest() {
         registry = createRegistry();
-        prefix = "tck-" + Long.toString(System.nanoTime() % 1_000_000, 36) + SEQUENCE.incrementAndGet() + "-";
+        prefix = "tck-" + Long.toString(Math.floorMod(System.nanoTime(), 1_000_000L), 36) + SEQUENCE.incrementAndGet() + "-";
     }
 
     @org.junit.jupiter.api.AfterEach
