@@ -119,6 +119,11 @@ public abstract class RunnerRegistryContract {
     }
 
     @Test
+    void theDefaultGroupHasIdOne() {
+        assertThat(registry.runnerGroupId("Default")).isEqualTo(1);
+    }
+
+    @Test
     void registrationTokenExpiresInTheFuture() {
         RegistrationToken token = registry.registrationToken();
         assertThat(token.token().reveal()).isNotBlank();
