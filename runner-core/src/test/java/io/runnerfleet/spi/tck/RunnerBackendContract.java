@@ -100,7 +100,7 @@ public abstract class RunnerBackendContract {
     @BeforeEach
     void createBackendUnderTest() {
         backend = createBackend();
-        prefix = "tck" + Long.toString(System.nanoTime() % 1_000_000, 36) + SEQUENCE.incrementAndGet();
+        prefix = "tck" + Long.toString(Math.floorMod(System.nanoTime(), 1_000_000L), 36) + SEQUENCE.incrementAndGet();
     }
 
     @AfterEach
@@ -305,7 +305,7 @@ public abstract class RunnerBackendContract {
                 calls.add(() -> launch(fleet, runner));
             }
             Set<String> ids = new LinkedHashSet<>();
-            for (Future<InstanceInfo> f : pool.invokeAll(calls, patience().toSeconds() * 2, TimeUnit.SECONDS)) {
+            for (Future<InstanceInfo> f : pool.invokeAll(calls, patience().toMillis() * 2, TimeUnit.MILLISECONDS)) {
                 ids.add(f.get().id());
             }
             assertThat(ids).hasSize(3);

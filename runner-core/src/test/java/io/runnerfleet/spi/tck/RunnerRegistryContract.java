@@ -55,6 +55,14 @@ public abstract class RunnerRegistryContract {
         return Instant.now();
     }
 
+    /**
+     * Called after the contract deleted what the test registered (JUnit runs a subclass'
+     * {@code @AfterEach} before this class' one, while the registry is still needed): close servers
+     * and clients here.
+     */
+    protected void afterCleanup() {
+    }
+
     /** The labels of runners the contract registers with JIT; default {@code [self-hosted, Linux, X64, tck]}. */
     protected LabelSet labels() {
         return LabelSet.of("self-hosted", "Linux", "X64", "tck");
@@ -71,19 +79,23 @@ public abstract class RunnerRegistryContract {
     @BeforeEach
     void createRegistryUnderTest() {
         registry = createRegistry();
-        prefix = "tck-" + Long.toString(System.nanoTime() % 1_000_000, 36) + SEQUENCE.incrementAndGet() + "-";
+        prefix = "tck-" + Long.toString(Math.floorMod(System.nanoTime(), 1_000_000L), 36) + SEQUENCE.incrementAndGet() + "-";
     }
 
     @org.junit.jupiter.api.AfterEach
     void deleteWhatTheTestRegistered() {
-        for (RegisteredRunner runner : registry.runners()) {
-            if (runner.name().startsWith(prefix)) {
-                try {
-                    registry.delete(runner);
-                } catch (RuntimeException ignored) {
-                    // best effort: a busy runner left by a test is the subclass' scope to reset
+        try {
+            for (RegisteredRunner runner : registry.runners()) {
+                if (runner.name().startsWith(prefix)) {
+                    try {
+                        registry.delete(runner);
+                    } catch (RuntimeException ignored) {
+                        // best effort: a busy runner left by a test is the subclass' scope to reset
+                    }
                 }
             }
+        } finally {
+            afterCleanup();
         }
     }
 
@@ -104,6 +116,11 @@ public abstract class RunnerRegistryContract {
     void scopeAndRegistrationUrlAreDescribed() {
         assertThat(registry.scope()).isNotBlank();
         assertThat(registry.registrationUrl()).matches("https?://\\S+");
+    }
+
+    @Test
+    void theDefaultGroupHasIdOne() {
+        assertThat(registry.runnerGroupId("Default")).isEqualTo(1);
     }
 
     @Test
