@@ -94,6 +94,11 @@ class RunnerFleetTest {
         });
     }
 
+    // Events reach listeners on the fleet's event thread: wait for them, bounded.
+    private void awaitEvent(java.util.function.Predicate<FleetEvent> ok) {
+        Await.until(PATIENCE, "a matching fleet event", () -> events.stream().anyMatch(ok));
+    }
+
     private static boolean allIn(List<Runner> runners, Class<? extends RunnerState> state, int count) {
         return runners.size() == count && runners.stream().allMatch(r -> state.isInstance(r.state()));
     }
@@ -106,7 +111,8 @@ class RunnerFleetTest {
         assertThat(fleet.registrationTokensMinted()).isEqualTo(1);
         assertThat(registry.runners()).extracting(RegisteredRunner::name).containsExactlyInAnyOrder("f1-generic-1", "f1-generic-2", "f1-generic-3");
         assertThat(fleet.status().table()).contains("f1-generic-2").contains("Idle").contains("intel");
-        assertThat(events).filteredOn(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Idle).hasSize(3);
+        Await.until(PATIENCE, "three Idle events", () -> events.stream()
+                .filter(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Idle).count() == 3);
         fleet.start();   // idempotent
         assertThat(backend.launched()).hasSize(3);
     }
@@ -133,7 +139,7 @@ class RunnerFleetTest {
         awaitState(fleet, "a new runner Idle", rs -> allIn(rs, RunnerState.Idle.class, 1) && !rs.get(0).name().equals(first.name()));
         assertThat(backend.instances("f1")).hasSize(1);
         assertThat(registry.runners()).hasSize(1);
-        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(first.name())
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(first.name())
                 && sc.to() instanceof RunnerState.Completed);
     }
 
@@ -146,7 +152,7 @@ class RunnerFleetTest {
                 && !rs.get(1).instanceId().equals(victim.instanceId()));
         assertThat(backend.instances("f1")).hasSize(2);
         assertThat(registry.runners()).extracting(RegisteredRunner::name).containsExactlyInAnyOrder("f1-generic-1", "f1-generic-2");
-        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals("f1-generic-2")
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals("f1-generic-2")
                 && sc.to() instanceof RunnerState.Offline);
     }
 
@@ -181,7 +187,7 @@ class RunnerFleetTest {
         awaitState(fleet, "ghost removed", rs -> registry.runner("f1-generic-7").isEmpty());
         assertThat(registry.runner("someone-elses-runner")).isPresent();
         assertThat(registry.runner("f1-generic-8")).isPresent();
-        assertThat(events).anyMatch(e -> e instanceof FleetEvent.RunnerRemoved rr && rr.runner().equals("f1-generic-7")
+        awaitEvent(e -> e instanceof FleetEvent.RunnerRemoved rr && rr.runner().equals("f1-generic-7")
                 && rr.reason().contains("ghost"));
     }
 
@@ -222,7 +228,7 @@ class RunnerFleetTest {
             return allIn(rs, RunnerState.Idle.class, 1);
         });
         assertThat(backend.launched()).hasSize(2);
-        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.cause().contains("orphan"));
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.cause().contains("orphan"));
     }
 
     @Test
@@ -312,7 +318,8 @@ class RunnerFleetTest {
         MatchResult none = fleet.match(JobRequest.runsOn("self-hosted", "linux", "arm64-board"));
         assertThat(none.matched()).isFalse();
         assertThat(none.explain()).contains("arm64-board");
-        assertThat(events).anyMatch(e -> e instanceof FleetEvent.Warning);
+        Await.until(PATIENCE, "a warning event", () -> events.stream().anyMatch(e -> e instanceof FleetEvent.Warning w
+                && w.message().contains("arm64-board")));
     }
 
     @Test

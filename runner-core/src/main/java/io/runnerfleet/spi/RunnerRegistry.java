@@ -54,18 +54,4 @@ public interface RunnerRegistry {
      * @throws io.runnerfleet.RunnerBusyException if the runner is running a job
      */
     void delete(RegisteredRunner runner);
-
-    /**
-     * The id of the runner group called {@code name}, for just-in-time configs. The default knows only
-     * GitHub's {@code Default} group (id 1); registries that can list groups override it.
-     *
-     * @throws io.runnerfleet.RegistrationException if there is no such group
-     */
-    default long runnerGroupId(String name) {
-        if (name == null || name.equalsIgnoreCase("Default")) {
-            return 1;
-        }
-        throw new io.runnerfleet.RegistrationException("runner group '" + name + "' is unknown to " + scope()
-                + ": this registry knows only the Default group; create the group at GitHub and use a registry that looks groups up");
-    }
 }
