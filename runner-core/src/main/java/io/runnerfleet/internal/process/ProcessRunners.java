@@ -170,7 +170,11 @@ public final class ProcessRunners {
 
     public void start(String id) {
         checkOpen();
-        Meta meta = require(id);
+        Optional<Meta> found = read(root.resolve(safe(id)));
+        if (found.isEmpty()) {
+            return; // idempotent, like stop and remove: nothing to start
+        }
+        Meta meta = found.get();
         if (alive(meta).isPresent()) {
             return;
         }
