@@ -224,7 +224,8 @@ final class GitHubHttp implements AutoCloseable {
 
     GitHubApiException malformed(int status, String operation, String scope, RuntimeException cause) {
         return error(new GitHubApiException.Details(status, operation, scope, null, null, null),
-                "GitHub answered " + status + " but the body is not what the API describes (" + cause.getMessage()
+                "GitHub answered " + status + " to " + operation + " for " + scope
+                        + " but the body is not what the API describes (" + cause.getMessage()
                         + "); retry later, or report it if it persists", null);
     }
 
