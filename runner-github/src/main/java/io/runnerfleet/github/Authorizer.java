@@ -62,6 +62,16 @@ final class Authorizer {
         return installationToken;
     }
 
+    /** Drops a cached installation token; {@code false} for a PAT, which cannot be renewed. */
+    synchronized boolean invalidate() {
+        if (!credentials.isApp()) {
+            return false;
+        }
+        installationToken = null;
+        expiresAt = null;
+        return true;
+    }
+
     private static List<String> installationPath(RunnerScope of) {
         return of.kind() == RunnerScope.Kind.REPOSITORY
                 ? List.of("repos", of.owner(), of.repository(), "installation")

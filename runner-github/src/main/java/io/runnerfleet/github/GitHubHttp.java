@@ -335,7 +335,13 @@ final class GitHubHttp implements AutoCloseable {
             }
             return new Reply(status, parseBody(text, status, call), link);
         }
-        throw failureFor(call, attempt, status, headers, text);
+        RuntimeException failure = failureFor(call, attempt, status, headers, text);
+        if (status == 401 && attempt == 1 && call.authorization() == null && authorizer != null
+                && authorizer.invalidate() && call.retrying() != Retrying.NEVER) {
+            // An installation token can be revoked or expire early; mint a new one and try once more.
+            throw new RetryableFailure(failure, Duration.ZERO);
+        }
+        throw failure;
     }
 
     private void acquire(Call call) {

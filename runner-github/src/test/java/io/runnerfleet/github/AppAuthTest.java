@@ -219,6 +219,27 @@ class AppAuthTest {
     }
 
     @Test
+    void aRejectedInstallationTokenIsReplacedOnce() {
+        AtomicInteger rejections = new AtomicInteger(1);
+        Dispatcher normal = server.getDispatcher();
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) throws InterruptedException {
+                if (r.getUrl().encodedPath().equals("/orgs/acme/actions/runners") && rejections.getAndDecrement() > 0) {
+                    runnerAuth.add(r.getHeaders().get("Authorization"));
+                    return json(401, "{\"message\":\"Bad credentials\"}");
+                }
+                return normal.dispatch(r);
+            }
+        });
+        try (GitHubClient c = client(GitHubCredentials.app("1", Secret.of(pkcs8Pem()), 77))) {
+            assertThat(c.runners(RunnerScope.organization("acme")).list()).hasSize(2);
+        }
+        assertThat(minted.get()).isEqualTo(2);
+        assertThat(runnerAuth).containsExactly("Bearer ghs_installation_1", "Bearer ghs_installation_2");
+    }
+
+    @Test
     void badKeysAndIdsAreRejectedWithoutQuotingTheKey() {
         String pem = pkcs8Pem();
         String broken = pem.replace("-----END PRIVATE KEY-----", "");

@@ -41,7 +41,7 @@ public final class Pem {
         }
         byte[] der;
         try {
-            der = Base64.getMimeDecoder().decode(pem.substring(start, end).replaceAll("\\s", ""));
+            der = Base64.getDecoder().decode(pem.substring(start, end).replaceAll("\\s", ""));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the private key's PEM block is not valid base64");
         }
