@@ -533,7 +533,9 @@ final class GitHubHttp implements AutoCloseable {
             acquire(new Call("GET", url, null, operation, scope, Retrying.IDEMPOTENT, null));
             try {
                 requests.increment();
-                try (Response response = ok.newCall(rb.build()).execute()) {
+                // A runner archive is large: bound the gaps between bytes (read timeout), not the whole transfer.
+                OkHttpClient unbounded = ok.newBuilder().callTimeout(Duration.ZERO).build();
+                try (Response response = unbounded.newCall(rb.build()).execute()) {
                     if (!response.isSuccessful()) {
                         GitHubApiException e = error(new GitHubApiException.Details(response.code(), operation, scope,
                                 null, null, response.header("x-github-request-id")),
