@@ -116,7 +116,7 @@ public final class GitHubClient implements AutoCloseable {
      *
      * <p>Defaults: base URL {@code https://api.github.com}; no credentials (public data only); connect
      * timeout 10 s, read timeout 30 s, whole-call timeout 60 s; proxy from {@code HTTPS_PROXY} /
-     * {@code NO_PROXY} when set; 10 concurrent requests; {@link RetrySettings#defaults()}; the system UTC clock.
+     * {@code NO_PROXY} when set; 10 concurrent requests; 80 content-creating requests per minute; {@link RetrySettings#defaults()}; the system UTC clock.
      */
     public static final class Builder {
         private String baseUrl = "https://api.github.com";
@@ -128,6 +128,7 @@ public final class GitHubClient implements AutoCloseable {
         private Proxy proxy;
         private Map<String, String> environment = System.getenv();
         private int maxConcurrentRequests = 10;
+        private int maxContentCreatingPerMinute = 80;
         private RetrySettings retry = RetrySettings.defaults();
         private Clock clock = Clock.systemUTC();
         private Sleeper sleeper = Sleeper.SYSTEM;
@@ -190,6 +191,18 @@ public final class GitHubClient implements AutoCloseable {
                 throw new InvalidSpecException("maxConcurrentRequests must be between 1 and 100, got " + max);
             }
             this.maxConcurrentRequests = max;
+            return this;
+        }
+
+        /**
+         * The most content-creating requests (every method but GET) per minute; more wait for a slot.
+         * GitHub's secondary limit is 80 per minute.
+         */
+        public Builder maxContentCreatingPerMinute(int max) {
+            if (max < 1 || max > 80) {
+                throw new InvalidSpecException("maxContentCreatingPerMinute must be between 1 and 80, got " + max);
+            }
+            this.maxContentCreatingPerMinute = max;
             return this;
         }
 
@@ -259,7 +272,8 @@ public final class GitHubClient implements AutoCloseable {
                     ok.proxySelector(selector);
                 }
             }
-            GitHubHttp http = new GitHubHttp(ok.build(), base, clock, sleeper, retry, maxConcurrentRequests, credentials,
+            GitHubHttp http = new GitHubHttp(ok.build(), base, clock, sleeper, retry, maxConcurrentRequests,
+                    maxContentCreatingPerMinute, credentials,
                     userAgent);
             return new GitHubClient(http, webUrl != null ? webUrl : deriveWebUrl(base));
         }

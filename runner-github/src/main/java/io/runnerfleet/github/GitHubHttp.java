@@ -104,6 +104,8 @@ final class GitHubHttp implements AutoCloseable {
     private final Semaphore permits;
     private final Authorizer authorizer;
     private final String userAgent;
+    private final int maxContentCreatingPerMinute;
+    private final java.util.ArrayDeque<Instant> contentCreating = new java.util.ArrayDeque<>();
     private final LongAdder requests = new LongAdder();
     private final LongAdder notModified = new LongAdder();
     private final LongAdder retries = new LongAdder();
@@ -120,7 +122,8 @@ final class GitHubHttp implements AutoCloseable {
             });
 
     GitHubHttp(OkHttpClient ok, HttpUrl base, Clock clock, Sleeper sleeper, RetrySettings retry, int maxConcurrent,
-               GitHubCredentials credentials, String userAgent) {
+               int maxContentCreatingPerMinute, GitHubCredentials credentials, String userAgent) {
+        this.maxContentCreatingPerMinute = maxContentCreatingPerMinute;
         this.ok = ok;
         this.base = base;
         this.clock = clock;
@@ -298,6 +301,9 @@ final class GitHubHttp implements AutoCloseable {
         int status;
         String text;
         okhttp3.Headers headers;
+        if (!call.method().equals("GET")) {
+            paceContentCreation();
+        }
         acquire(call);
         try {
             requests.increment();
@@ -342,6 +348,32 @@ final class GitHubHttp implements AutoCloseable {
             throw new RetryableFailure(failure, Duration.ZERO);
         }
         throw failure;
+    }
+
+    /**
+     * Keeps writes under GitHub's secondary limit on content-creating requests: when the last minute
+     * already holds the maximum, wait until the oldest of them is a minute old. Slots are reserved
+     * under the lock and waited for outside it, so concurrent writers queue in order.
+     */
+    private void paceContentCreation() {
+        Duration wait;
+        synchronized (contentCreating) {
+            Instant now = clock.instant();
+            Instant windowStart = now.minus(Duration.ofMinutes(1));
+            while (!contentCreating.isEmpty() && !contentCreating.peekFirst().isAfter(windowStart)) {
+                contentCreating.pollFirst();
+            }
+            if (contentCreating.size() < maxContentCreatingPerMinute) {
+                contentCreating.addLast(now);
+                return;
+            }
+            Instant slot = contentCreating.pollFirst().plus(Duration.ofMinutes(1));
+            contentCreating.addLast(slot);
+            wait = Duration.between(now, slot);
+        }
+        LOG.debug("pacing a content-creating request by {} to stay under {} per minute", wait,
+                maxContentCreatingPerMinute);
+        sleeper.sleep(wait);
     }
 
     private void acquire(Call call) {

@@ -213,6 +213,29 @@ class ClientBehaviourTest {
     }
 
     @Test
+    void contentCreatingRequestsArePacedPerMinute() {
+        TestSupport.RecordingSleeper sleeper = new TestSupport.RecordingSleeper(clock);
+        try (GitHubClient paced = TestSupport.client(server, clock, sleeper).maxContentCreatingPerMinute(3).build()) {
+            TokenApi tokens = paced.tokens(RunnerScope.organization("acme"));
+            for (int i = 0; i < 4; i++) {
+                server.enqueue(json(201, Spec.example("authentication-token")));
+            }
+            server.enqueue(json(200, Spec.example("runner")));
+            server.enqueue(json(201, Spec.example("authentication-token")));
+            tokens.registrationToken();
+            clock.advance(Duration.ofSeconds(10));
+            tokens.registrationToken();
+            tokens.registrationToken();
+            assertThat(sleeper.waits).isEmpty();
+            tokens.registrationToken(); // the window holds 3: wait until the first is a minute old
+            assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(50));
+            paced.runners(RunnerScope.organization("acme")).get(23); // reads are not paced
+            tokens.registrationToken(); // the second slot frees at 70 s, the clock is at 60 s
+            assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(50), Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
     void rateLimitEndpointIsReadIntoBuckets() {
         server.enqueue(json(200, Spec.example("rate-limit-overview")));
         assertThat(client.fetchRateLimits()).containsKeys("core", "search", "actions_runner_registration")
