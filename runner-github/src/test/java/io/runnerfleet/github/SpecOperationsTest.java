@@ -141,6 +141,17 @@ class SpecOperationsTest {
         assertThat(table().keySet()).containsExactlyInAnyOrderElementsOf(Spec.operations().keySet());
     }
 
+    @Test
+    void theRequestSchemaCheckIsLive() {
+        Spec.Operation add = Spec.operation("actions/add-custom-labels-to-self-hosted-runner-for-org");
+        Spec.assertValidRequestBody(add, "{\"labels\":[\"gpu\"]}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Spec.assertValidRequestBody(add, "{\"labels\":[]}"))
+                .isInstanceOf(AssertionError.class);
+        Spec.Operation jit = Spec.operation("actions/generate-runner-jitconfig-for-repo");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Spec.assertValidRequestBody(jit,
+                "{\"name\":\"x\",\"labels\":[\"a\"]}")).isInstanceOf(AssertionError.class);
+    }
+
     @TestFactory
     Stream<DynamicTest> eachOperationSendsWhatTheSpecDescribes() {
         return table().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {

@@ -51,6 +51,21 @@ class WebhookTest {
         assertThat(event.organization()).isEqualTo("octo-org");
         assertThat(event.installationId()).isEqualTo(4242L);
         assertThat(event.sender()).isEqualTo("octocat");
+        // The test delivery's job satisfies the official schema of this action's workflow_job.
+        com.fasterxml.jackson.databind.JsonNode jobSchema = Spec.read("workflow-job-webhook.schema.json")
+                .path("$defs").path("webhook-workflow-job-" + name.replace('_', '-')).path("properties")
+                .path("workflow_job");
+        assertThat(jobSchema.isMissingNode()).isFalse();
+        com.fasterxml.jackson.databind.node.ObjectNode jobNode;
+        try {
+            jobNode = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(body).path("workflow_job");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(Spec.problems(jobSchema, jobNode.toString())).isEmpty();
+        jobNode.remove("run_url");
+        assertThat(Spec.problems(jobSchema, jobNode.toString())).as("the schema check is live").isNotEmpty();
         WorkflowJob job = event.job();
         assertThat(job.id()).isEqualTo(2832853555L);
         assertThat(job.runId()).isEqualTo(940463255L);
