@@ -116,7 +116,7 @@ public final class GitHubClient implements AutoCloseable {
      *
      * <p>Defaults: base URL {@code https://api.github.com}; no credentials (public data only); connect
      * timeout 10 s, read timeout 30 s, whole-call timeout 60 s; proxy from {@code HTTPS_PROXY} /
-     * {@code NO_PROXY} when set; 10 concurrent requests; 80 content-creating requests per minute; {@link RetrySettings#defaults()}; the system UTC clock.
+     * {@code NO_PROXY} when set (with Basic proxy authentication from {@code user:password@} in the URL); 10 concurrent requests; 80 content-creating requests per minute; {@link RetrySettings#defaults()}; the system UTC clock.
      */
     public static final class Builder {
         private String baseUrl = "https://api.github.com";
@@ -270,6 +270,15 @@ public final class GitHubClient implements AutoCloseable {
                 }
                 if (selector != null) {
                     ok.proxySelector(selector);
+                    String userInfo = selector.userInfo();
+                    if (userInfo != null) {
+                        int colon = userInfo.indexOf(':');
+                        String basic = okhttp3.Credentials.basic(colon < 0 ? userInfo : userInfo.substring(0, colon),
+                                colon < 0 ? "" : userInfo.substring(colon + 1));
+                        ok.proxyAuthenticator((route, response) ->
+                                response.request().header("Proxy-Authorization") != null ? null
+                                        : response.request().newBuilder().header("Proxy-Authorization", basic).build());
+                    }
                 }
             }
             GitHubHttp http = new GitHubHttp(ok.build(), base, clock, sleeper, retry, maxConcurrentRequests,

@@ -40,4 +40,21 @@ class ProxyTest {
             assertThat(proxy.takeRequest().getRequestLine()).contains("http://github.example.invalid/orgs/acme");
         }
     }
+
+    @Test
+    void proxyCredentialsFromTheUrlAnswerA407() throws Exception {
+        try (MockWebServer proxy = TestSupport.server()) {
+            proxy.enqueue(new mockwebserver3.MockResponse.Builder().code(407)
+                    .addHeader("Proxy-Authenticate", "Basic realm=\"corp\"").build());
+            proxy.enqueue(json(200, Spec.example("runner")));
+            Map<String, String> env = Map.of("HTTPS_PROXY", "http://fleet:s3cret@127.0.0.1:" + proxy.getPort());
+            try (GitHubClient client = GitHubClient.builder().baseUrl("http://github.example.invalid")
+                    .credentials(GitHubCredentials.token(Secret.of(TestSupport.TOKEN))).environment(env).build()) {
+                assertThat(client.runners(RunnerScope.organization("acme")).get(23).name()).isEqualTo("MBP");
+            }
+            assertThat(proxy.takeRequest().getHeaders().get("Proxy-Authorization")).isNull();
+            assertThat(proxy.takeRequest().getHeaders().get("Proxy-Authorization"))
+                    .isEqualTo(okhttp3.Credentials.basic("fleet", "s3cret"));
+        }
+    }
 }

@@ -14,15 +14,23 @@ import java.util.Map;
 /**
  * Chooses the proxy from {@code HTTPS_PROXY}/{@code https_proxy} (falling back to {@code HTTP_PROXY})
  * and skips it for hosts matching {@code NO_PROXY} (comma-separated host names, domain suffixes with
- * or without a leading dot, or {@code *}).
+ * or without a leading dot, or {@code *}). A {@code user:password@} in the proxy URL is used for
+ * proxy authentication (Basic).
  */
 public final class EnvProxySelector extends ProxySelector {
     private final Proxy proxy;
     private final List<String> noProxy;
+    private final String userInfo;
 
-    private EnvProxySelector(Proxy proxy, List<String> noProxy) {
+    private EnvProxySelector(Proxy proxy, List<String> noProxy, String userInfo) {
         this.proxy = proxy;
         this.noProxy = noProxy;
+        this.userInfo = userInfo;
+    }
+
+    /** The proxy's {@code user:password} from the URL (decoded), or {@code null}; never print it. */
+    public String userInfo() {
+        return userInfo;
     }
 
     /** The selector for this environment, or {@code null} when no proxy variable is set. */
@@ -47,7 +55,7 @@ public final class EnvProxySelector extends ProxySelector {
             }
         }
         return new EnvProxySelector(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(uri.getHost(), port)),
-                List.copyOf(skip));
+                List.copyOf(skip), uri.getUserInfo());
     }
 
     private static String first(Map<String, String> env, String... names) {
