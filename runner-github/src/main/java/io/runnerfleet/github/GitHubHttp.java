@@ -491,7 +491,9 @@ final class GitHubHttp implements AutoCloseable {
         Long retryAfter = number(h.get("retry-after"));
         Long remaining = number(h.get("x-ratelimit-remaining"));
         Long reset = number(h.get("x-ratelimit-reset"));
-        boolean secondaryText = message != null && message.toLowerCase(Locale.ROOT).contains("secondary rate limit");
+        String lower = message == null ? "" : message.toLowerCase(Locale.ROOT);
+        // GitHub does not always send retry-after for secondary limits; older answers said "abuse detection".
+        boolean secondaryText = lower.contains("secondary rate limit") || lower.contains("abuse detection");
         Instant now = clock.instant();
         Duration wait;
         boolean secondary;
