@@ -71,6 +71,12 @@ final class GitHubHttp implements AutoCloseable {
                 retrying = Retrying.UNSENT_ONLY;
             }
         }
+
+        /** Method, URL and operation; never the authorization. */
+        @Override
+        public String toString() {
+            return method + " " + url.encodedPath() + " (" + operation + " for " + scope + ")";
+        }
     }
 
     /** A successful answer; {@code json} is {@code null} for an empty body. */
@@ -260,7 +266,7 @@ final class GitHubHttp implements AutoCloseable {
     private Duration backoff(int attempt) {
         long initial = retry.initialBackoff().toMillis();
         long ms = Math.min(retry.maxBackoff().toMillis(), initial << Math.min(attempt - 1, 20));
-        // Full jitter in the upper half keeps many clients from retrying in lockstep.
+        // Equal jitter (half fixed, half random) keeps many clients from retrying in lockstep.
         long jittered = ms / 2 + (ms > 1 ? ThreadLocalRandom.current().nextLong(ms / 2 + 1) : 0);
         return Duration.ofMillis(jittered);
     }
