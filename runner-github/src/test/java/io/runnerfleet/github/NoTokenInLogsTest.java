@@ -82,4 +82,52 @@ class NoTokenInLogsTest {
         }
         assertThat(texts).hasSizeGreaterThan(8);
     }
+
+    @Test
+    void noAppKeyJwtOrInstallationTokenAppearsInLogsOrMessages() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        byte[] der = g.generateKeyPair().getPrivate().getEncoded();
+        String base64 = java.util.Base64.getEncoder().encodeToString(der);
+        String pem = "-----BEGIN PRIVATE KEY-----\n" + base64 + "\n-----END PRIVATE KEY-----\n";
+        String installationToken = "ghs_1234_eyJhbGciOiJub25lIn0.stateless.installation.token";
+        List<String> jwts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        List<String> texts = new ArrayList<>();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (MockWebServer server = TestSupport.server()) {
+            server.setDispatcher(new mockwebserver3.Dispatcher() {
+                @Override
+                public MockResponse dispatch(mockwebserver3.RecordedRequest r) {
+                    if (r.getUrl().encodedPath().startsWith("/app/installations/")) {
+                        jwts.add(r.getHeaders().get("Authorization").substring("Bearer ".length()));
+                        return json(201, "{\"token\":\"" + installationToken + "\",\"expires_at\":\"2099-01-01T00:00:00Z\"}");
+                    }
+                    return json(403, "{\"message\":\"Resource not accessible by integration\"}");
+                }
+            });
+            GitHubCredentials app = GitHubCredentials.app("Iv1.abc", Secret.of(pem), 99);
+            texts.add(app.toString());
+            try (GitHubClient client = GitHubClient.builder().baseUrl(server.url("/").toString()).credentials(app)
+                    .build()) {
+                try {
+                    client.runners(RunnerScope.organization("acme")).list();
+                } catch (GitHubApiException e) {
+                    texts.add(e.toString());
+                }
+                texts.add(client.toString());
+            }
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(jwts).hasSize(1);
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        assertThat(logs).contains("/orgs/acme");
+        for (String secret : List.of(installationToken, jwts.get(0), jwts.get(0).split("\\.")[2],
+                base64.substring(100, 160))) {
+            assertThat(logs).doesNotContain(secret);
+            assertThat(texts).noneMatch(t -> t.contains(secret));
+        }
+    }
 }
