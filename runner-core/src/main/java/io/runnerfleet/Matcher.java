@@ -37,6 +37,11 @@ public final class Matcher {
         this.candidates = candidates;
     }
 
+    /** A matcher over these pools, in this order (the order breaks ties). */
+    public static Matcher forPools(List<RunnerPool> pools) {
+        return of(pools.stream().map(RunnerPool::candidate).toList());
+    }
+
     /** A matcher over these candidates, in this order (the order breaks ties). */
     public static Matcher of(Candidate... candidates) {
         return of(List.of(candidates));
@@ -128,6 +133,11 @@ public final class Matcher {
         /** A pool with these effective labels, in this group. */
         public static Candidate pool(String name, LabelSet labels, RunnerGroup group) {
             return new Candidate(Kind.POOL, name, labels, group);
+        }
+
+        /** A runner as GitHub lists it, in the group it belongs to. */
+        public static Candidate runner(io.runnerfleet.spi.RegisteredRunner runner, RunnerGroup group) {
+            return new Candidate(Kind.RUNNER, runner.name(), runner.labels(), group);
         }
 
         /** A runner with these labels, in this group. */

@@ -27,7 +27,8 @@ import java.util.Objects;
  *   <li>{@code Offline -> Stopped}: stopping the fleet while a persistent runner is offline keeps its
  *       registration, like stopping an Idle one.</li>
  * </ul>
- * States are compared by kind and content: two {@code Idle()} are equal.
+ * States are compared by kind and content: two {@code Idle()} are equal. {@code toString()} is the
+ * name ({@code Idle}), plus the reason for {@code Failed}.
  */
 public sealed interface RunnerState {
 
@@ -53,46 +54,90 @@ public sealed interface RunnerState {
 
     /** Wanted, nothing created yet. */
     record Requested() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** The image is being made ready and the instance created and started. */
     record Provisioning() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** The instance runs and its registration (token or JIT config) is issued; not online at GitHub yet. */
     record Registering() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** Online and not busy (GitHub: Idle). */
     record Idle() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** Online and running a job (GitHub: Active). */
     record Active() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** Registered but not connected, or its instance died (GitHub: Offline). */
     record Offline() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** Asked to stop: takes no new job; a running job may finish. */
     record Draining() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** The instance was stopped on purpose; the registration is kept. */
     record Stopped() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** An ephemeral runner finished its one job. */
     record Completed() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** Being deregistered at GitHub, then its instance deleted. */
     record Removing() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /** Gone from GitHub and from the backend; terminal. */
     record Removed() implements RunnerState {
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 
     /**

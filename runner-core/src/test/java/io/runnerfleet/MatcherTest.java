@@ -239,4 +239,16 @@ class MatcherTest {
         Matcher.of(Candidate.pool("qemu", DEFAULTS, RunnerGroup.defaultGroup()),
                 Candidate.runner("qemu", DEFAULTS, RunnerGroup.defaultGroup()));
     }
+
+    @Test
+    void poolsAndRegisteredRunnersBecomeCandidates() {
+        RunnerPool qemu = RunnerPool.builder("qemu").labels("intel").ephemeral(true).build();
+        RunnerPool board = RunnerPool.builder("phytiumpi").labels("phytiumpi").build();
+        MatchResult result = Matcher.forPools(List.of(qemu, board)).match(JobRequest.runsOn("self-hosted", "linux", "phytiumpi"));
+        assertThat(result.poolToGrow().map(Candidate::name)).contains("phytiumpi");
+        var registered = new io.runnerfleet.spi.RegisteredRunner(9, "s1lqc-phytiumpi-1", "Linux", true, false,
+                LabelSet.of("self-hosted", "Linux", "X64", "phytiumpi"), false);
+        assertThat(Matcher.of(Candidate.runner(registered, RunnerGroup.defaultGroup())).match(JobRequest.runsOn("phytiumpi"))
+                .runners()).extracting(Candidate::name).containsExactly("s1lqc-phytiumpi-1");
+    }
 }

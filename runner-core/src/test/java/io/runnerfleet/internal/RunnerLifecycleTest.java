@@ -134,6 +134,13 @@ class RunnerLifecycleTest {
     }
 
     @Test
+    void statesPrintTheirNames() {
+        assertThat(STATES).extracting(Object::toString).containsExactly("Requested", "Provisioning", "Registering", "Idle",
+                "Active", "Offline", "Draining", "Stopped", "Completed", "Removing", "Removed",
+                "Failed[registration timed out after PT2M, 1 log lines]");
+    }
+
+    @Test
     void aChangeNeedsACause() {
         RunnerLifecycle lifecycle = new RunnerLifecycle("f-p-1", clock, events::add);
         assertThatThrownBy(() -> lifecycle.transition(new RunnerState.Provisioning(), " "))

@@ -299,6 +299,11 @@ public final class InMemoryBackend implements RunnerBackend {
         notifyAll();
     }
 
+    /** The instance of runner {@code runnerName}, if any (test-side: no fault injection, no call counted). */
+    public synchronized java.util.Optional<InstanceInfo> instanceOf(String runnerName) {
+        return instances.values().stream().filter(i -> i.spec.runnerName().equals(runnerName)).map(Instance::info).findFirst();
+    }
+
     /** Every spec launched so far, in order, secrets included (test-side only). */
     public synchronized List<LaunchSpec> launched() {
         return List.copyOf(launched);

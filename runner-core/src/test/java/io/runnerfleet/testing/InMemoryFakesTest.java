@@ -89,6 +89,13 @@ class InMemoryFakesTest {
     }
 
     @Test
+    void onlyTheDefaultGroupResolvesByDefault() {
+        assertThat(registry.runnerGroupId("default")).isEqualTo(1);
+        assertThatThrownBy(() -> registry.runnerGroupId("boards")).isInstanceOf(RegistrationException.class)
+                .hasMessageContaining("'boards'").hasMessageContaining("organization tck-org");
+    }
+
+    @Test
     void runnerStatusFollowsTheMarks() {
         JitConfig jit = registry.jitConfig(new JitRequest("f-p-1", LabelSet.of("x"), 1, null));
         assertThat(registry.runner("f-p-1").orElseThrow().displayStatus()).isEqualTo("Offline");

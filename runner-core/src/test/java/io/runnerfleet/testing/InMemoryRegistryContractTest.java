@@ -1,5 +1,7 @@
 package io.runnerfleet.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.runnerfleet.spi.RegisteredRunner;
 import io.runnerfleet.spi.RunnerRegistry;
 import io.runnerfleet.spi.tck.RunnerRegistryContract;
@@ -19,6 +21,12 @@ class InMemoryRegistryContractTest extends RunnerRegistryContract {
     @Override
     protected void markBusy(RegisteredRunner runner) {
         fake.markBusy(runner.name());
+    }
+
+    @Override
+    protected void afterCleanup() {
+        // every runner of the test was deleted by the contract; only the busy one may remain
+        assertThat(fake.runners()).allSatisfy(r -> assertThat(r.busy()).isTrue());
     }
 
     @Override

@@ -55,6 +55,14 @@ public abstract class RunnerRegistryContract {
         return Instant.now();
     }
 
+    /**
+     * Called after the contract deleted what the test registered (JUnit runs a subclass'
+     * {@code @AfterEach} before this class' one, while the registry is still needed): close servers
+     * and clients here.
+     */
+    protected void afterCleanup() {
+    }
+
     /** The labels of runners the contract registers with JIT; default {@code [self-hosted, Linux, X64, tck]}. */
     protected LabelSet labels() {
         return LabelSet.of("self-hosted", "Linux", "X64", "tck");
@@ -76,14 +84,18 @@ public abstract class RunnerRegistryContract {
 
     @org.junit.jupiter.api.AfterEach
     void deleteWhatTheTestRegistered() {
-        for (RegisteredRunner runner : registry.runners()) {
-            if (runner.name().startsWith(prefix)) {
-                try {
-                    registry.delete(runner);
-                } catch (RuntimeException ignored) {
-                    // best effort: a busy runner left by a test is the subclass' scope to reset
+        try {
+            for (RegisteredRunner runner : registry.runners()) {
+                if (runner.name().startsWith(prefix)) {
+                    try {
+                        registry.delete(runner);
+                    } catch (RuntimeException ignored) {
+                        // best effort: a busy runner left by a test is the subclass' scope to reset
+                    }
                 }
             }
+        } finally {
+            afterCleanup();
         }
     }
 
@@ -104,6 +116,11 @@ public abstract class RunnerRegistryContract {
     void scopeAndRegistrationUrlAreDescribed() {
         assertThat(registry.scope()).isNotBlank();
         assertThat(registry.registrationUrl()).matches("https?://\\S+");
+    }
+
+    @Test
+    void theDefaultGroupHasIdOne() {
+        assertThat(registry.runnerGroupId("Default")).isEqualTo(1);
     }
 
     @Test
