@@ -107,6 +107,28 @@ public final class GitHubRegistry implements RunnerRegistry, AutoCloseable {
         return tokens.jitConfig(request);
     }
 
+    /**
+     * The id of an organization's runner group, looked up by name (case-insensitively) in the group
+     * list; {@code Default} is id 1 everywhere without a request. Repositories only have
+     * {@code Default}; enterprise groups are not looked up here.
+     *
+     * @throws io.runnerfleet.RegistrationException naming the group and the groups that exist
+     */
+    @Override
+    public long runnerGroupId(String groupName) {
+        Objects.requireNonNull(groupName, "groupName");
+        if (io.runnerfleet.RunnerGroup.DEFAULT_NAME.equalsIgnoreCase(groupName)
+                || scope.kind() != RunnerScope.Kind.ORGANIZATION) {
+            return RunnerRegistry.super.runnerGroupId(groupName);
+        }
+        List<GitHubRunnerGroup> groups = runners.groups();
+        return groups.stream().filter(g -> g.name().equalsIgnoreCase(groupName)).mapToLong(GitHubRunnerGroup::id)
+                .findFirst().orElseThrow(() -> new io.runnerfleet.RegistrationException("runner group '" + groupName
+                        + "' does not exist in " + scope + "; the groups are "
+                        + groups.stream().map(GitHubRunnerGroup::name).toList()
+                        + " (create it with runnerApi().createGroup(RunnerGroupSpec.named(...)))"));
+    }
+
     @Override
     public List<RegisteredRunner> runners() {
         return runners.list().stream().map(GitHubRunner::toRegisteredRunner).toList();

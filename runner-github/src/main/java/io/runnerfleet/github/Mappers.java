@@ -28,8 +28,8 @@ final class Mappers {
         return new RunnerLabel(id == null ? 0 : id, Json.string(o, "name"), "read-only".equals(Json.optString(o, "type")));
     }
 
-    static RunnerGroup group(Map<String, Object> o) {
-        return new RunnerGroup(Json.integer(o, "id"), Json.string(o, "name"), Json.string(o, "visibility"),
+    static GitHubRunnerGroup group(Map<String, Object> o) {
+        return new GitHubRunnerGroup(Json.integer(o, "id"), Json.string(o, "name"), Json.string(o, "visibility"),
                 Json.bool(o, "default"), Json.bool(o, "inherited"), Json.bool(o, "allows_public_repositories"),
                 Json.bool(o, "restricted_to_workflows"), Json.strings(o, "selected_workflows"));
     }

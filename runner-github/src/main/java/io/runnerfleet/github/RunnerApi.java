@@ -23,7 +23,7 @@ import okhttp3.HttpUrl;
  *     if (!r.online() && r.name().startsWith("s1lqc-")) runners.delete(r.id());
  * }
  * runners.addLabels(42, List.of("gpu"));
- * RunnerGroup boards = runners.createGroup(RunnerGroupSpec.named("boards"));
+ * GitHubRunnerGroup boards = runners.createGroup(RunnerGroupSpec.named("boards"));
  * }</pre>
  *
  * <p>Lists follow every {@code Link: rel="next"} page. Runner groups exist for organizations only
@@ -196,13 +196,13 @@ public final class RunnerApi {
     // ---- runner groups (organizations) ----
 
     /** Every runner group of the organization. */
-    public List<RunnerGroup> groups() {
+    public List<GitHubRunnerGroup> groups() {
         String op = "list runner groups";
         return http.readAll(http.pages(http.url(groupPath()), "runner_groups", op, where), op, where, Mappers::group);
     }
 
     /** The runner groups a repository of the organization may use. */
-    public List<RunnerGroup> groupsVisibleTo(String repository) {
+    public List<GitHubRunnerGroup> groupsVisibleTo(String repository) {
         Objects.requireNonNull(repository, "repository");
         String op = "list runner groups visible to " + repository;
         HttpUrl url = http.url(groupPath(), Map.of("visible_to_repository", repository));
@@ -210,13 +210,13 @@ public final class RunnerApi {
     }
 
     /** One runner group. */
-    public RunnerGroup group(long groupId) {
+    public GitHubRunnerGroup group(long groupId) {
         String op = "get runner group " + groupId;
         return http.read(call("GET", op, null, groupPath(id(groupId))), op, where, Mappers::group);
     }
 
     /** Creates a runner group. */
-    public RunnerGroup createGroup(RunnerGroupSpec spec) {
+    public GitHubRunnerGroup createGroup(RunnerGroupSpec spec) {
         Map<String, Object> body = groupBody(spec);
         if (!spec.selectedRepositoryIds().isEmpty()) {
             body.put("selected_repository_ids", spec.selectedRepositoryIds());
@@ -229,7 +229,7 @@ public final class RunnerApi {
     }
 
     /** Updates a runner group's name, visibility and restrictions (not its repositories or runners). */
-    public RunnerGroup updateGroup(long groupId, RunnerGroupSpec spec) {
+    public GitHubRunnerGroup updateGroup(long groupId, RunnerGroupSpec spec) {
         String op = "update runner group " + groupId;
         return http.read(call("PATCH", op, groupBody(spec), groupPath(id(groupId))), op, where, Mappers::group);
     }

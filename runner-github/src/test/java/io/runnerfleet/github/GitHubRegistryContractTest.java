@@ -23,7 +23,6 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
-import org.junit.jupiter.api.AfterAll;
 
 /**
  * Core's registry contract against {@link GitHubRegistry}, backed by a small stateful GitHub on
@@ -43,8 +42,6 @@ class GitHubRegistryContractTest extends RunnerRegistryContract {
                 .baseUrl(server.url("/").toString())
                 .credentials(GitHubCredentials.token(Secret.of(TestSupport.TOKEN)))
                 .build();
-        OPEN.add(opened);
-        OPEN.add(server);
         return opened;
     }
 
@@ -53,16 +50,10 @@ class GitHubRegistryContractTest extends RunnerRegistryContract {
         github.markBusy(runner.id());
     }
 
-    // The contract's own @AfterEach cleans up through the registry after ours would run, so servers
-    // and clients are closed once the class is done.
-    private static final List<AutoCloseable> OPEN = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    @AfterAll
-    static void stopServers() throws Exception {
-        for (AutoCloseable c : OPEN) {
-            c.close();
-        }
-        OPEN.clear();
+    @Override
+    protected void afterCleanup() {
+        opened.close();
+        server.close();
     }
 
     /**

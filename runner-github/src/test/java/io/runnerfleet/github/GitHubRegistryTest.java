@@ -87,6 +87,22 @@ class GitHubRegistryTest {
     }
 
     @Test
+    void runnerGroupsAreResolvedByName() {
+        assertThat(registry.runnerGroupId("default")).isEqualTo(1);
+        assertThat(server.getRequestCount()).isZero();
+        server.enqueue(json(200, Spec.example("runner-groups-org")));
+        assertThat(registry.runnerGroupId("Expensive-Hardware")).isEqualTo(3);
+        server.enqueue(json(200, Spec.example("runner-groups-org")));
+        assertThatThrownBy(() -> registry.runnerGroupId("gpu")).isInstanceOf(io.runnerfleet.RegistrationException.class)
+                .hasMessageContaining("'gpu'").hasMessageContaining("octo-runner-group");
+        try (GitHubRegistry repo = GitHubRegistry.builder(RunnerScope.repository("acme", "app"))
+                .baseUrl(server.url("/").toString()).build()) {
+            assertThatThrownBy(() -> repo.runnerGroupId("gpu")).isInstanceOf(io.runnerfleet.RegistrationException.class);
+        }
+        assertThat(server.getRequestCount()).isEqualTo(2);
+    }
+
+    @Test
     void aSharedClientStaysOpen() {
         try (GitHubClient shared = TestSupport.client(server, clock, new TestSupport.RecordingSleeper(clock)).build()) {
             GitHubRegistry a = GitHubRegistry.builder(RunnerScope.organization("a")).client(shared).build();

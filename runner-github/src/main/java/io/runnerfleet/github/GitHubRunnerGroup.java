@@ -7,7 +7,7 @@ import java.util.Objects;
  * An organization's self-hosted runner group.
  *
  * <pre>{@code
- * RunnerGroup ci = runners.createGroup(RunnerGroupSpec.named("ci").visibility(RunnerGroupSpec.Visibility.SELECTED));
+ * GitHubRunnerGroup ci = runners.createGroup(RunnerGroupSpec.named("ci").visibility(RunnerGroupSpec.Visibility.SELECTED));
  * }</pre>
  *
  * @param id the group's id ({@code 1} is the {@code Default} group)
@@ -19,11 +19,11 @@ import java.util.Objects;
  * @param restrictedToWorkflows whether only {@link #selectedWorkflows()} may use its runners
  * @param selectedWorkflows workflow refs allowed when restricted
  */
-public record RunnerGroup(long id, String name, String visibility, boolean isDefault, boolean inherited,
+public record GitHubRunnerGroup(long id, String name, String visibility, boolean isDefault, boolean inherited,
                           boolean allowsPublicRepositories, boolean restrictedToWorkflows,
                           List<String> selectedWorkflows) {
     /** Checks the parts are present and copies the workflows. */
-    public RunnerGroup {
+    public GitHubRunnerGroup {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(visibility, "visibility");
         selectedWorkflows = List.copyOf(selectedWorkflows);
