@@ -5,6 +5,8 @@ module io.runnerfleet.github {
     requires okio;
     requires com.squareup.moshi;
     requires io.github.resilience4j.retry;
+    requires io.github.resilience4j.core;
     requires org.slf4j;
 
+    exports io.runnerfleet.github;
 }

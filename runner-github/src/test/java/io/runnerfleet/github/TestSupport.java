@@ -1,0 +1,99 @@
+package io.runnerfleet.github;
+
+import io.runnerfleet.Secret;
+import io.runnerfleet.github.internal.Sleeper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+
+/** Shared helpers: a local server, a clock that only moves when told, a sleeper that advances it. */
+final class TestSupport {
+    static final String TOKEN = "ghp_TESTTOKEN_0123456789_doNotLeak";
+
+    private TestSupport() {
+    }
+
+    static MockWebServer server() {
+        MockWebServer server = new MockWebServer();
+        try {
+            server.start(InetAddress.getByName("127.0.0.1"), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return server;
+    }
+
+    static MockResponse json(int code, String body) {
+        return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json; charset=utf-8")
+                .body(body).build();
+    }
+
+    static MockResponse empty(int code) {
+        return new MockResponse.Builder().code(code).build();
+    }
+
+    /** A client for the server with a PAT, the test clock and a sleeper that advances it. */
+    static GitHubClient.Builder client(MockWebServer server, MutableClock clock, RecordingSleeper sleeper) {
+        return GitHubClient.builder()
+                .baseUrl(server.url("/").toString())
+                .credentials(GitHubCredentials.token(Secret.of(TOKEN)))
+                .clock(clock)
+                .sleeper(sleeper)
+                .readTimeout(Duration.ofSeconds(5))
+                .callTimeout(Duration.ofSeconds(10))
+                .retry(RetrySettings.defaults().backoff(Duration.ofMillis(100), Duration.ofSeconds(2)));
+    }
+
+    /** A clock that stands still until advanced. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** Records each wait and advances the clock by it instead of sleeping. */
+    static final class RecordingSleeper implements Sleeper {
+        final List<Duration> waits = new CopyOnWriteArrayList<>();
+        private final MutableClock clock;
+
+        RecordingSleeper(MutableClock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void sleep(Duration duration) {
+            waits.add(duration);
+            clock.advance(duration);
+        }
+    }
+}
