@@ -27,7 +27,7 @@ import mockwebserver3.MockWebServer;
  * <pre>{@code
  * try (FakeGitHub fake = FakeGitHub.create().start()) {
  *     FakeScope acme = fake.organization("acme");
- *     Secret pat = fake.issueToken("admin:org", "repo");
+ *     Secret pat = fake.newToken("admin:org", "repo");
  *     // point a client at fake.url() with "Authorization: Bearer " + pat.reveal()
  *     // and a runner at: config.sh --url acme.url() --token <registration token> ...
  *     FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted", "linux");
@@ -157,8 +157,8 @@ public final class FakeGitHub implements AutoCloseable {
         return issueToken(Secret.of(token), grants);
     }
 
-    /** Issues a new random token with these grants. */
-    public Secret issueToken(String... grants) {
+    /** Issues a new random personal access token with these grants. */
+    public Secret newToken(String... grants) {
         return issueToken(Secret.of("ghp_" + randomSuffix()), grants);
     }
 

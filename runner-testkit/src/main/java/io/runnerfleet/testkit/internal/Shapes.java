@@ -104,7 +104,6 @@ final class Shapes {
         }
         m.put("runners_url", url + "/runners");
         m.put("hosted_runners_url", url + "/hosted-runners");
-        m.put("network_configuration_id", null);
         m.put("inherited", false);
         m.put("allows_public_repositories", g.allowsPublicRepositories);
         m.put("restricted_to_workflows", g.restrictedToWorkflows);
