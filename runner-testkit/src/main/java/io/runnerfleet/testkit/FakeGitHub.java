@@ -48,6 +48,7 @@ public final class FakeGitHub implements AutoCloseable {
     private FakeGitHub(Builder b) {
         this.engine = new Engine(b.clock, b.offlineAfter, b.pollWait, b.rateLimit);
         server.setDispatcher(new Api(engine));
+        server.setServerSocketFactory(new io.runnerfleet.testkit.internal.NoDelayServerSockets());
     }
 
     /** A fake with the defaults of {@link Builder}. */
