@@ -1,5 +1,6 @@
 package io.runnerfleet.testkit;
 
+import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
 import io.runnerfleet.testkit.internal.Api;
 import io.runnerfleet.testkit.internal.Engine;
@@ -95,7 +96,7 @@ public final class FakeGitHub implements AutoCloseable {
         /** The primary rate limit per token and hour. */
         public Builder rateLimit(int requestsPerHour) {
             if (requestsPerHour < 1) {
-                throw new IllegalArgumentException("rateLimit must be at least 1, got " + requestsPerHour);
+                throw new InvalidSpecException("rateLimit must be at least 1, got " + requestsPerHour);
             }
             this.rateLimit = requestsPerHour;
             return this;
@@ -104,7 +105,7 @@ public final class FakeGitHub implements AutoCloseable {
         private static Duration positive(Duration d, String name) {
             Objects.requireNonNull(d, name);
             if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, got " + d);
+                throw new InvalidSpecException(name + " must be positive, got " + d);
             }
             return d;
         }
@@ -190,7 +191,7 @@ public final class FakeGitHub implements AutoCloseable {
      */
     public long installApp(long appId, FakeScope organization, Map<String, String> permissions) {
         if (!organization.isOrganization()) {
-            throw new IllegalArgumentException("apps are installed on organizations, not on " + organization.name());
+            throw new InvalidSpecException("apps are installed on organizations, not on " + organization.name());
         }
         return engine.install(appId, organization.state(), permissions);
     }
@@ -222,7 +223,7 @@ public final class FakeGitHub implements AutoCloseable {
     /**
      * Makes the next {@code n} calls of an operation fail with {@code fault}.
      *
-     * @throws IllegalArgumentException for an unknown operation id or {@code n < 1}
+     * @throws InvalidSpecException for an unknown operation id or {@code n < 1}
      */
     public void failNext(String operationId, int n, Fault fault) {
         engine.failNext(operationId, n, Objects.requireNonNull(fault, "fault"));

@@ -32,11 +32,17 @@ import java.util.Set;
  * and exits 0 on SIGINT/SIGTERM, and exits 0 (run-helper's rule for the listener's exit code 1) when
  * the runner is not configured or its registration was deleted. {@code .runner} and
  * {@code .credentials} are written with mode 600. Needs {@code sh}, {@code wget}, {@code sed},
- * {@code tr}, {@code od}, {@code base64}, {@code mktemp} on {@code PATH} (busybox has them all).
+ * {@code tr}, {@code od}, {@code base64}, {@code mktemp}: {@link #installTo} links them from the host's
+ * {@code /bin/busybox} into the runner's {@code bin/} (first on the scripts' {@code PATH}) when it exists,
+ * so the scripts also run from {@code #!/bin/sh} (dash) on a host without busybox applets on its PATH.
  */
 public final class FakeRunner {
     /** The scripts, in the order they are written. */
     static final List<String> FILES = List.of("runner-common.sh", "config.sh", "run.sh");
+
+    /** The busybox applets the scripts use, linked into {@code bin/} by {@link #installTo}. */
+    static final List<String> APPLETS = List.of("wget", "sed", "tr", "od", "base64", "mktemp", "date", "id", "uname",
+            "head", "cat", "rm", "mkdir", "chmod", "hostname", "sleep", "kill", "dirname", "printf");
 
     /** The version the fake runner reports. */
     public static final String VERSION = "2.329.0";
@@ -45,12 +51,31 @@ public final class FakeRunner {
     }
 
     /**
-     * Writes the fake runner's scripts into {@code dir} (created if missing) and returns it: a runner
-     * directory for the host-process backend.
+     * Writes the fake runner's scripts into {@code dir} (created if missing), plus {@code bin/} with
+     * busybox applet links when {@code /bin/busybox} exists, and returns it: a runner directory for the
+     * host-process backend.
      *
      * @throws UncheckedIOException if the directory cannot be written
      */
     public static Path installTo(Path dir) {
+        writeScripts(dir);
+        if (Files.isExecutable(BusyboxBaseImage.HOST_BUSYBOX)) {
+            try {
+                Path bin = Files.createDirectories(dir.resolve("bin"));
+                for (String applet : APPLETS) {
+                    Path link = bin.resolve(applet);
+                    Files.deleteIfExists(link);
+                    Files.createSymbolicLink(link, BusyboxBaseImage.HOST_BUSYBOX);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot link busybox applets into " + dir.resolve("bin"), e);
+            }
+        }
+        return dir;
+    }
+
+    /** Writes only the scripts (the image has busybox applets on its PATH already). */
+    static Path writeScripts(Path dir) {
         try {
             Files.createDirectories(dir);
             for (String name : FILES) {

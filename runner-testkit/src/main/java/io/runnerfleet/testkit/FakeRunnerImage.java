@@ -34,7 +34,7 @@ public final class FakeRunnerImage {
      * @throws UncheckedIOException if the directory cannot be written
      */
     public static Path writeContext(Path dir) {
-        FakeRunner.installTo(dir.resolve("runner"));
+        FakeRunner.writeScripts(dir.resolve("runner"));
         try {
             Files.writeString(dir.resolve("Dockerfile"), String.join("\n",
                     "FROM " + BusyboxBaseImage.TAG,

@@ -1,5 +1,6 @@
 package io.runnerfleet.testkit;
 
+import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.testkit.internal.Engine;
 import java.util.List;
 import java.util.Optional;
@@ -55,7 +56,7 @@ public final class FakeScope {
 
     private FakeScope repository(String name, boolean isPrivate) {
         if (!isOrganization()) {
-            throw new IllegalArgumentException(name() + " is a repository; repositories belong to organizations");
+            throw new InvalidSpecException(name() + " is a repository; repositories belong to organizations");
         }
         return new FakeScope(fake, engine, engine.repository(state, name, isPrivate));
     }

@@ -1,5 +1,6 @@
 package io.runnerfleet.testkit;
 
+import io.runnerfleet.InvalidSpecException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -22,7 +23,7 @@ public sealed interface Fault {
         /** Validates the status code. */
         public Status {
             if (code < 100 || code > 599) {
-                throw new IllegalArgumentException("HTTP status " + code + " is not between 100 and 599");
+                throw new InvalidSpecException("HTTP status " + code + " is not between 100 and 599");
             }
         }
     }
@@ -33,7 +34,7 @@ public sealed interface Fault {
         public Delay {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {
-                throw new IllegalArgumentException("a delay must not be negative: " + delay);
+                throw new InvalidSpecException("a delay must not be negative: " + delay);
             }
         }
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
+import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -80,6 +81,7 @@ class FakeGitHubTest {
         Http.Resp r = new Http(fake.url()).get("/orgs/acme/actions/runners");
         assertThat(r.status()).isEqualTo(401);
         assertThat(json(r).get("message").asText()).isEqualTo("Requires authentication");
+        assertThat(SPEC.problemsAgainst("basic-error", r.body())).isEmpty();
         assertThat(r.header("x-ratelimit-limit")).isEqualTo("60");
     }
 
@@ -100,6 +102,7 @@ class FakeGitHubTest {
         Http repoOnly = new Http(fake.url()).token(fake.newToken("repo").reveal());
         Http.Resp r = repoOnly.get("/orgs/acme/actions/runners");
         assertThat(r.status()).isEqualTo(403);
+        assertThat(SPEC.problemsAgainst("basic-error", r.body())).isEmpty();
         assertThat(r.header("X-Accepted-GitHub-Permissions")).isEqualTo("organization_self_hosted_runners=read");
         assertThat(r.header("X-Accepted-OAuth-Scopes")).isEqualTo("admin:org");
         assertThat(repoOnly.get("/repos/acme/widgets/actions/runners").status()).isEqualTo(200);
@@ -119,6 +122,8 @@ class FakeGitHubTest {
         Http.Resp bad = admin.send("POST", "/orgs/acme/actions/runners/generate-jitconfig", "{\"name\": ");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(json(bad).get("message").asText()).isEqualTo("Problems parsing JSON");
+        assertThat(SPEC.problemsAgainst("basic-error", bad.body())).isEmpty();
+        assertThat(SPEC.problemsAgainst("basic-error", "{\"message\":1}")).as("the check bites").isNotEmpty();
         assertThat(admin.send("POST", "/orgs/acme/actions/runner-groups", "[1,2]").status()).isEqualTo(400);
         Http.Resp invalid = admin.send("POST", "/orgs/acme/actions/runners/generate-jitconfig",
                 "{\"name\":\"r\",\"runner_group_id\":\"one\",\"labels\":[\"" + "x".repeat(257) + "\"]}");
@@ -230,8 +235,8 @@ class FakeGitHubTest {
         assertThat(fake.requests(op)).isEqualTo(7);
 
         assertThatThrownBy(() -> fake.failNext("actions/nope", 1, Fault.status(500)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown operation 'actions/nope'");
-        assertThatThrownBy(() -> Fault.status(99)).isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("unknown operation 'actions/nope'");
+        assertThatThrownBy(() -> Fault.status(99)).isInstanceOf(InvalidSpecException.class);
     }
 
     @Test
@@ -268,7 +273,7 @@ class FakeGitHubTest {
         assertThat(gpu.finish(needsGpu.id())).contains("exit=true");
         assertThat(acme.runner("gpu")).as("an ephemeral runner is removed after its job").isEmpty();
         assertThat(publicJob.status()).as("Default group does not admit public repositories").isEqualTo("queued");
-        assertThatThrownBy(() -> fake.queueJob(acme, "x")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> fake.queueJob(acme, "x")).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("jobs run in a repository");
     }
 

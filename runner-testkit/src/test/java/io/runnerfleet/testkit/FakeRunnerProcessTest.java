@@ -14,13 +14,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The fake runner as a host process (busybox sh and applets) against a FakeGitHub. */
 class FakeRunnerProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    @TempDir
-    Path tmp;
+    // Not @TempDir: JUnit warns about every busybox applet link when it cleans up.
+    private Path tmp;
     private FakeClock clock;
     private FakeGitHub fake;
     private FakeScope acme;
@@ -29,8 +28,9 @@ class FakeRunnerProcessTest {
     private final Map<String, String> env = new HashMap<>();
 
     @BeforeEach
-    void start() {
+    void start() throws java.io.IOException {
         Assumptions.assumeTrue(Files.isExecutable(RunnerProcess.BUSYBOX), "needs /bin/busybox");
+        tmp = Files.createTempDirectory("runnerfleet-fake-runner-");
         clock = FakeClock.at(Instant.now());
         fake = FakeGitHub.builder().clock(clock).pollWait(Duration.ofMillis(300)).build().start();
         acme = fake.organization("acme");
@@ -41,8 +41,13 @@ class FakeRunnerProcessTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws java.io.IOException {
         fake.close();
+        try (var paths = Files.walk(tmp)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p); // a link is deleted, never its target
+            }
+        }
     }
 
     private String registrationToken() {
@@ -138,6 +143,26 @@ class FakeRunnerProcessTest {
             assertThat(run.out()).contains("Exiting...");
         }
         assertThat(statusOf("persistent")).isEqualTo("offline");
+    }
+
+    @Test
+    void theRunnerDirectoryWorksFromItsShebangWithTheHostShell() throws Exception {
+        assertThat(dir.resolve("bin/wget")).isSymbolicLink();
+        String token = json(http.send("POST", "/repos/acme/widgets/actions/runners/registration-token", null)).get("token").asText();
+        try (RunnerProcess config = RunnerProcess.start(true, dir, env, "config.sh", "--url", acme.url() + "/widgets",
+                "--token", token, "--name", "repo-runner", "--labels", "dash", "--unattended", "--ephemeral")) {
+            assertThat(config.waitFor(WAIT)).as(config.out() + config.err()).isZero();
+        }
+        FakeScope widgets = acme.repository("widgets");
+        assertThat(widgets.runner("repo-runner")).as("a repository-level runner").isPresent();
+        assertThat(acme.runners()).isEmpty();
+        try (RunnerProcess run = RunnerProcess.start(true, dir, env, "run.sh")) {
+            Await.until(WAIT, () -> "online; output: " + run.out() + run.err(),
+                    () -> widgets.runner("repo-runner").map(FakeRunnerView::online).orElse(false));
+            FakeJob job = fake.queueJob(widgets, "dash");
+            assertThat(run.waitFor(WAIT)).as(run.out() + run.err()).isZero();
+            assertThat(job.runnerName()).isEqualTo("repo-runner");
+        }
     }
 
     @Test

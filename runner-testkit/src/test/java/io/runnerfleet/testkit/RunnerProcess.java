@@ -43,11 +43,19 @@ final class RunnerProcess implements AutoCloseable {
     }
 
     static RunnerProcess start(Path runnerDir, Map<String, String> env, String script, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(BUSYBOX.toString(), "sh", script));
+        return start(false, runnerDir, env, script, args);
+    }
+
+    /**
+     * Starts a script: with busybox sh and busybox applets first on PATH, or {@code viaShebang} as
+     * {@code ./script} (the host's /bin/sh) with the host's PATH, relying on the runner's own bin/.
+     */
+    static RunnerProcess start(boolean viaShebang, Path runnerDir, Map<String, String> env, String script, String... args) {
+        List<String> cmd = new ArrayList<>(viaShebang ? List.of("./" + script) : List.of(BUSYBOX.toString(), "sh", script));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(runnerDir.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("ACTIONS_RUNNER_INPUT_") || k.equals("RUNNER_ALLOW_RUNASROOT"));
-        pb.environment().put("PATH", appletDir() + ":/usr/bin:/bin");
+        pb.environment().put("PATH", viaShebang ? "/usr/local/bin:/usr/bin:/bin" : appletDir() + ":/usr/bin:/bin");
         pb.environment().putAll(env);
         try {
             Path out = Files.createTempFile(runnerDir.getParent(), script, ".out");

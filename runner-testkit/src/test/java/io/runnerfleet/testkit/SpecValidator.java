@@ -73,6 +73,25 @@ final class SpecValidator {
         return op;
     }
 
+    /** Validation problems of a body against a named component schema (e.g. {@code basic-error}). */
+    List<String> problemsAgainst(String component, String body) {
+        JsonSchema schema = cache.computeIfAbsent("component " + component, k -> {
+            ObjectNode wrapper = MAPPER.createObjectNode();
+            wrapper.putArray("allOf").addObject().put("$ref", "#/components/schemas/" + component);
+            wrapper.set("components", spec.get("components"));
+            return factory.getSchema(URI.create("urn:runnerfleet:component:" + component), wrapper);
+        });
+        List<String> out = new ArrayList<>();
+        try {
+            for (ValidationMessage m : schema.validate(MAPPER.readTree(body))) {
+                out.add(component + ": " + m.getMessage());
+            }
+        } catch (IOException e) {
+            out.add(component + " body is not JSON: " + body);
+        }
+        return out;
+    }
+
     /** Validation problems of a response; empty when it matches the declared status and schema. */
     List<String> problems(String operationId, int status, String body) {
         List<String> out = new ArrayList<>();

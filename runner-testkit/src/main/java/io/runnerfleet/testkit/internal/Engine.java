@@ -1,5 +1,6 @@
 package io.runnerfleet.testkit.internal;
 
+import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
 import io.runnerfleet.testkit.Fault;
 import io.runnerfleet.testkit.WebhookDelivery;
@@ -145,7 +146,7 @@ public final class Engine {
 
     private static void requireName(String what, String name) {
         if (name == null || !name.matches("[A-Za-z0-9._-]{1,100}")) {
-            throw new IllegalArgumentException("a " + what + " name must be 1 to 100 letters, digits, '.', '_' or '-', got '"
+            throw new InvalidSpecException("a " + what + " name must be 1 to 100 letters, digits, '.', '_' or '-', got '"
                     + name + "'");
         }
     }
@@ -188,7 +189,7 @@ public final class Engine {
     /** Registers a token with its grants (classic scopes or {@code permission:level}). */
     public synchronized void issueToken(String token, Instant expiresAt, Set<String> grants) {
         if (token.isBlank() || token.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("a token must be non-blank and contain no whitespace");
+            throw new InvalidSpecException("a token must be non-blank and contain no whitespace");
         }
         credentials.put(token, new Credential(Set.copyOf(grants), expiresAt, null,
                 new Bucket(coreLimit, now().plus(Duration.ofHours(1))), false));
@@ -197,7 +198,7 @@ public final class Engine {
     /** Registers a GitHub App and returns nothing; the key verifies its JWTs. */
     public synchronized void registerApp(long appId, String clientId, PublicKey key) {
         if (!"RSA".equals(key.getAlgorithm())) {
-            throw new IllegalArgumentException("a GitHub App key must be RSA (JWTs are RS256), got " + key.getAlgorithm());
+            throw new InvalidSpecException("a GitHub App key must be RSA (JWTs are RS256), got " + key.getAlgorithm());
         }
         apps.put(appId, new App(appId, clientId, key, new LinkedHashMap<>()));
     }
@@ -206,7 +207,7 @@ public final class Engine {
     public synchronized long install(long appId, Object org, Map<String, String> permissions) {
         App app = apps.get(appId);
         if (app == null) {
-            throw new IllegalArgumentException("no GitHub App " + appId + " is registered: call registerApp first");
+            throw new InvalidSpecException("no GitHub App " + appId + " is registered: call registerApp first");
         }
         Installation inst = new Installation(nextId(), app, (Org) org, Map.copyOf(permissions));
         app.installations().put(inst.id(), inst);
@@ -339,11 +340,11 @@ public final class Engine {
     /** Queues a job on a repository; it goes to a matching runner when one polls. */
     public synchronized long queueJob(Object repo, List<String> labels, String name, Duration runFor) {
         if (!(repo instanceof Repo r)) {
-            throw new IllegalArgumentException("jobs run in a repository, not in organization " + scopeName(repo)
+            throw new InvalidSpecException("jobs run in a repository, not in organization " + scopeName(repo)
                     + ": use organization(...).repository(name)");
         }
         if (labels.isEmpty()) {
-            throw new IllegalArgumentException("a job needs at least one runs-on label, e.g. self-hosted");
+            throw new InvalidSpecException("a job needs at least one runs-on label, e.g. self-hosted");
         }
         long id = nextId();
         Job j = new Job(id, nextId(), r, labels, name, now());
@@ -511,11 +512,11 @@ public final class Engine {
 
     public void failNext(String operationId, int n, Fault fault) {
         if (!Api.OPERATIONS.contains(operationId)) {
-            throw new IllegalArgumentException("unknown operation '" + operationId + "': use an operationId of"
+            throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
                     + " runners-openapi.json such as actions/list-self-hosted-runners-for-org");
         }
         if (n < 1) {
-            throw new IllegalArgumentException("fail at least one call, got " + n);
+            throw new InvalidSpecException("fail at least one call, got " + n);
         }
         Deque<Fault> q = faults.computeIfAbsent(operationId, k -> new ArrayDeque<>());
         synchronized (q) {

@@ -1,6 +1,8 @@
 # Shared by config.sh and run.sh of the fake GitHub Actions runner (Runner Fleet testkit).
 # POSIX sh with busybox applets only: wget, sed, tr, base64, date, id, uname, mktemp.
 FAKE_RUNNER_VERSION=2.329.0
+# FakeRunner.installTo links busybox applets into bin/ so the host's own tools never matter.
+if [ -d "$(pwd)/bin" ]; then PATH="$(pwd)/bin:$PATH"; export PATH; fi
 
 fr_lower() { printf '%s' "$1" | tr 'A-Z' 'a-z'; }
 
