@@ -2,6 +2,7 @@ package io.runnerfleet.testkit;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
+import io.runnerfleet.spi.RunnerRegistry;
 import io.runnerfleet.testkit.internal.Api;
 import io.runnerfleet.testkit.internal.Engine;
 import java.io.IOException;
@@ -44,6 +45,7 @@ public final class FakeGitHub implements AutoCloseable {
     private final Engine engine;
     private final MockWebServer server = new MockWebServer();
     private boolean started;
+    private okhttp3.OkHttpClient client;
     private boolean closed;
 
     private FakeGitHub(Builder b) {
@@ -210,6 +212,16 @@ public final class FakeGitHub implements AutoCloseable {
         return new FakeJob(engine, id);
     }
 
+    /**
+     * A {@link RunnerRegistry} for a scope that calls this fake's REST API with {@code token}, so the
+     * fake's counters, faults, limits and permissions apply to it. For tests of code that takes a
+     * registry (fleets, backends) without {@code runner-github}.
+     */
+    public RunnerRegistry registry(FakeScope scope, Secret token) {
+        return new io.runnerfleet.testkit.internal.HttpRegistry(client(), base(), scope.state(),
+                Objects.requireNonNull(token, "token"));
+    }
+
     /** Registers a webhook URL that receives HMAC-SHA256-signed {@code workflow_job} deliveries. */
     public void webhook(URI url, Secret secret) {
         engine.webhook(Objects.requireNonNull(url, "url"), Objects.requireNonNull(secret, "secret"));
@@ -229,7 +241,11 @@ public final class FakeGitHub implements AutoCloseable {
         engine.failNext(operationId, n, Objects.requireNonNull(fault, "fault"));
     }
 
-    /** How many requests an operation received (runner-side calls count as {@code _fake/...}). */
+    /**
+     * How many requests an operation received. Runner-side calls count as {@code runner/configure},
+     * {@code runner/connect}, {@code runner/poll}, {@code runner/finish}, {@code runner/disconnect} and
+     * {@code runner/remove}; {@link #failNext} takes those names too.
+     */
     public long requests(String operationId) {
         return engine.requests(operationId);
     }
@@ -251,8 +267,21 @@ public final class FakeGitHub implements AutoCloseable {
             return;
         }
         closed = true;
+        if (client != null) {
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
+        }
         engine.close();
         server.close();
+    }
+
+    // One client for every registry of this fake; no retries, so injected faults are seen as they are.
+    private synchronized okhttp3.OkHttpClient client() {
+        if (client == null) {
+            client = new okhttp3.OkHttpClient.Builder().retryOnConnectionFailure(false)
+                    .readTimeout(java.time.Duration.ofSeconds(30)).build();
+        }
+        return client;
     }
 
     private void requireStarted() {

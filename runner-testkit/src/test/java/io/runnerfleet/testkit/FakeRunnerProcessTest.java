@@ -166,6 +166,37 @@ class FakeRunnerProcessTest {
     }
 
     @Test
+    void runnerSideFailuresAreRetriedOrFailConfiguration() {
+        fake.failNext("runner/configure", 1, Fault.drop());
+        RunnerProcess.Result dropped = configure("--url", acme.url(), "--token", registrationToken(), "--name", "f", "--unattended");
+        assertThat(dropped.code()).isEqualTo(1);
+        assertThat(dropped.out()).contains("Failed to connect to");
+        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "f", "--unattended",
+                "--ephemeral").code()).isZero();
+        fake.failNext("runner/poll", 2, Fault.status(503));
+        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
+            FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted");
+            assertThat(run.waitFor(WAIT)).as(run.out() + run.err()).isZero();
+            assertThat(run.out()).contains("Retrying until reconnected");
+            assertThat(job.runnerName()).isEqualTo("f");
+        }
+        assertThat(fake.requests("runner/poll")).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void deletingAnOnlineRunnerStopsItsListener() {
+        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "doomed", "--unattended").code())
+                .isZero();
+        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
+            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("doomed")));
+            long id = acme.runner("doomed").orElseThrow().id();
+            assertThat(http.send("DELETE", "/orgs/acme/actions/runners/" + id, null).status()).isEqualTo(204);
+            assertThat(run.waitFor(WAIT)).isZero();
+            assertThat(run.out()).contains("Runner registration has been deleted from the server");
+        }
+    }
+
+    @Test
     void flagsAreCaseInsensitiveAndComeFromTheEnvironmentToo() throws Exception {
         env.put("ACTIONS_RUNNER_INPUT_TOKEN", " " + registrationToken() + " ");
         env.put("ACTIONS_RUNNER_INPUT_LABELS", "from-env");

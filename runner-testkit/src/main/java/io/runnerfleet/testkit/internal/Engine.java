@@ -511,9 +511,10 @@ public final class Engine {
     // ---- faults and counters --------------------------------------------------------------------
 
     public void failNext(String operationId, int n, Fault fault) {
-        if (!Api.OPERATIONS.contains(operationId)) {
+        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
             throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
-                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org");
+                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
+                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
         }
         if (n < 1) {
             throw new InvalidSpecException("fail at least one call, got " + n);

@@ -37,6 +37,9 @@ import okhttp3.HttpUrl;
 final class RunnerService {
     static final String VERSION = "2.329.0";
     private static final Pattern RUNNER_CALL = Pattern.compile("/_fake/runners/([0-9]+)/(connect|poll|finish|disconnect)");
+    /** The runner side's operation names, for counters and {@code failNext}. */
+    static final java.util.Set<String> OPERATIONS = java.util.Set.of("runner/configure", "runner/remove",
+            "runner/connect", "runner/poll", "runner/finish", "runner/disconnect");
 
     private final Engine e;
 
@@ -47,23 +50,43 @@ final class RunnerService {
     MockResponse dispatch(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
         String body = request.getBody() == null ? "" : request.getBody().string(StandardCharsets.UTF_8);
-        e.countRequest("_fake" + path.replaceAll("/[0-9]+(/|$)", "/{id}$1").substring("/_fake".length()));
+        Matcher call = RUNNER_CALL.matcher(path);
+        String op = call.matches() ? "runner/" + call.group(2) : "runner/" + path.substring("/_fake/".length());
         Map<String, String> reply;
-        if (!"POST".equals(request.getMethod())) {
+        io.runnerfleet.testkit.Fault fault = null;
+        if (OPERATIONS.contains(op)) {
+            e.countRequest(op);
+            fault = e.takeFault(op).orElse(null);
+        }
+        long delayMillis = 0;
+        if (fault instanceof io.runnerfleet.testkit.Fault.Drop) {
+            return new MockResponse.Builder().onResponseStart(mockwebserver3.SocketEffect.ShutdownConnection.INSTANCE).build();
+        } else if (fault instanceof io.runnerfleet.testkit.Fault.Delay d) {
+            delayMillis = d.delay().toMillis();
+        }
+        if (fault instanceof io.runnerfleet.testkit.Fault.Status st) {
+            reply = error(st.code(), "injected failure of " + op + " (HTTP " + st.code() + ")");
+        } else if (fault instanceof io.runnerfleet.testkit.Fault.SecondaryLimit) {
+            reply = error(429, "injected rate limit of " + op);
+        } else if (!"POST".equals(request.getMethod())) {
             reply = error(405, "the fake runner service takes POST only");
         } else if (path.equals("/_fake/configure")) {
             reply = configure(form(body));
         } else if (path.equals("/_fake/remove")) {
             reply = remove(form(body));
+        } else if (call.matches()) {
+            reply = runnerCall(Long.parseLong(call.group(1)), call.group(2), body, request.getUrl());
         } else {
-            Matcher m = RUNNER_CALL.matcher(path);
-            reply = m.matches() ? runnerCall(Long.parseLong(m.group(1)), m.group(2), body, request.getUrl())
-                    : error(404, "no such fake runner service call: " + path);
+            reply = error(404, "no such fake runner service call: " + path);
         }
         StringBuilder sb = new StringBuilder();
         reply.forEach((k, v) -> sb.append(k).append('=').append(v.replace('\n', ' ')).append('\n'));
-        return new MockResponse.Builder().code(200).setHeader("Content-Type", "text/plain; charset=utf-8")
-                .body(sb.toString()).build();
+        MockResponse.Builder b = new MockResponse.Builder().code(200).setHeader("Content-Type", "text/plain; charset=utf-8")
+                .body(sb.toString());
+        if (delayMillis > 0) {
+            b.headersDelay(delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        return b.build();
     }
 
     private static Map<String, String> form(String body) {

@@ -136,6 +136,13 @@ while :; do
                 fi
             fi
             ;;
-        *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
+        *)
+            # A server-side failure is retried like a lost connection; anything else stops the listener.
+            case "$(fr_field "$resp" status)" in
+                5*|429) echo "$(fr_now): Runner connect error: $(fr_field "$resp" message). Retrying until reconnected."
+                    bg sleep 1 ;;
+                *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
+            esac
+            ;;
     esac
 done
