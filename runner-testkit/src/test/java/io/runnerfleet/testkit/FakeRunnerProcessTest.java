@@ -97,8 +97,11 @@ class FakeRunnerProcessTest {
             assertThat(job.status()).isEqualTo("completed");
             assertThat(job.conclusion()).isEqualTo("success");
             assertThat(job.runnerName()).isEqualTo("host-1");
-            assertThat(run.out()).contains("Running job: build", "completed with result: Succeeded");
+            assertThat(run.out()).contains("Running job: build", "completed with result: Succeeded",
+                    "Runner listener exit with 0 return code, stop the service, no retry needed.");
             assertThat(statusOf("host-1")).isEqualTo("absent");
+            assertThat(dir.resolve(".credentials")).as("no credentials left behind").doesNotExist();
+            assertThat(dir.resolve(".runner")).doesNotExist();
         }
     }
 

@@ -33,6 +33,7 @@ listener_exit() {
     code=$1
     rm -f "${resp:-}" "${tmp:-}"
     case "$code" in
+        0) echo "Runner listener exit with 0 return code, stop the service, no retry needed."; exit 0 ;;
         1) echo "Runner listener exit with terminated error, stop the service, no retry needed."; exit 0 ;;
         *) exit "$code" ;;
     esac
@@ -74,8 +75,7 @@ on_signal() {
     [ -n "${wpid:-}" ] && kill "$wpid" 2>/dev/null
     echo "Exiting..."
     call disconnect || true
-    rm -f "$resp"
-    exit 0
+    listener_exit 0
 }
 trap on_signal INT TERM
 
@@ -131,8 +131,9 @@ while :; do
             if bg call finish "job=$job&conclusion=success"; then
                 echo "$(fr_now): Job $jobname completed with result: Succeeded"
                 if [ "$(fr_field "$resp" exit)" = true ]; then
-                    rm -f "$resp"
-                    exit 0
+                    # An ephemeral runner is unregistered by the service; its local settings go too.
+                    rm -f .runner .credentials
+                    listener_exit 0
                 fi
             fi
             ;;
