@@ -278,6 +278,38 @@ class FakeGitHubTest {
     }
 
     @Test
+    void concurrentPollsNeverGiveOneJobToTwoRunners() throws Exception {
+        int n = 8;
+        List<FakeRunnerSession> sessions = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            FakeRunnerSession s = jitSession("c" + i, "self-hosted");
+            s.connect();
+            sessions.add(s);
+        }
+        List<FakeJob> jobs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            jobs.add(fake.queueJob(acme.repository("widgets"), "self-hosted"));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (FakeRunnerSession s : sessions) {
+                answers.add(pool.submit(s::poll));
+            }
+            java.util.Set<String> taken = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<String> a : answers) {
+                String answer = a.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(answer).contains("result=job");
+                assertThat(taken.add(answer.replaceAll("(?s).*job=([0-9]+).*", "$1"))).as("job given twice").isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(jobs).extracting(FakeJob::status).containsOnly("in_progress");
+        assertThat(jobs).extracting(FakeJob::runnerName).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aGitHubAppExchangesAVerifiedJwtForAnInstallationToken() throws Exception {
         KeyPair keys = KeyPairGenerator.getInstance("RSA").generateKeyPair();
         fake.registerApp(42, "Iv1.fake", keys.getPublic());
