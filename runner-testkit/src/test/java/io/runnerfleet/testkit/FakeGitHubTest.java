@@ -130,7 +130,11 @@ class FakeGitHubTest {
         assertThat(invalid.status()).isEqualTo(422);
         assertThat(SPEC.problems("actions/generate-runner-jitconfig-for-org", 422, invalid.body())).isEmpty();
         assertThat(admin.get("/orgs/nobody/actions/runners").status()).isEqualTo(404);
+        Http.Resp version = admin.get("/orgs/acme/actions/runners", "X-GitHub-Api-Version", "2021-01-01");
+        assertThat(version.status()).isEqualTo(400);
+        assertThat(json(version).get("message").asText()).contains("X-GitHub-Api-Version");
         assertThat(admin.get("/no/such/path").status()).isEqualTo(404);
+        assertThat(admin.get("/orgs/acme/actions/runners/99999999999999999999999").status()).isEqualTo(404);
     }
 
     @Test

@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,6 +115,9 @@ public final class Api extends Dispatcher {
                 Need.APP_JWT);
     }
 
+    /** Versions GitHub accepts; a request without the header gets 2022-11-28. */
+    static final List<String> SUPPORTED_VERSIONS = List.of("2022-11-28", "2026-03-10");
+
     private final Engine e;
     private final RunnerService runnerService;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -199,6 +201,11 @@ public final class Api extends Dispatcher {
         Reply reply;
         synchronized (e) {
             try {
+                String version = q.headers().get("X-GitHub-Api-Version");
+                if (version != null && !SUPPORTED_VERSIONS.contains(version.trim())) {
+                    throw new Failure(400, "Unsupported 'X-GitHub-Api-Version' header: '" + version
+                            + "'. The supported versions are " + SUPPORTED_VERSIONS);
+                }
                 cred = authenticate(route, q);
                 if (fault instanceof Fault.Status s) {
                     throw new Failure(s.code(), s.code() >= 500 ? "Server Error" : "Injected failure");
@@ -216,6 +223,8 @@ public final class Api extends Dispatcher {
                 reply = f.reply;
             } catch (Json.MalformedJsonException ex) {
                 reply = Reply.of(400, Shapes.error("Problems parsing JSON", 400));
+            } catch (NumberFormatException ex) {
+                reply = Reply.of(404, Shapes.error("Not Found", 404)); // an id too large to exist
             }
             return finish(reply, q, cred, op, delayMillis);
         }
@@ -244,7 +253,7 @@ public final class Api extends Dispatcher {
                 }
             }
         }
-        Bucket bucket = cred != null ? cred.bucket : anonymousBucket(q);
+        Bucket bucket = cred != null ? cred.bucket : anonymousBucket();
         if (charge && bucket.used < bucket.limit) {
             bucket.used++;
         }
@@ -266,7 +275,7 @@ public final class Api extends Dispatcher {
         return b.build();
     }
 
-    private Bucket anonymousBucket(Req q) {
+    private Bucket anonymousBucket() {
         Bucket b = e.anonymousBuckets.computeIfAbsent("127.0.0.1", k -> new Bucket(60, e.now().plus(Duration.ofHours(1))));
         refill(b);
         return b;
@@ -867,7 +876,7 @@ public final class Api extends Dispatcher {
             String[] parts = header.trim().split("\\s+", 2);
             c = parts.length == 2 ? e.credentials.get(parts[1]) : null;
         }
-        Bucket core = c != null ? c.bucket : anonymousBucket(q);
+        Bucket core = c != null ? c.bucket : anonymousBucket();
         Map<String, Object> resources = new LinkedHashMap<>();
         resources.put("core", bucket(core.limit, core.used, core.resetAt));
         Instant minute = e.now().plusSeconds(60);
@@ -922,9 +931,5 @@ public final class Api extends Dispatcher {
         m.put("permissions", new LinkedHashMap<>(inst.permissions()));
         m.put("repository_selection", "all");
         return Reply.of(201, m);
-    }
-
-    static String b64url(byte[] bytes) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

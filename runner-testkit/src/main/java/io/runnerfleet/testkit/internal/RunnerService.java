@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -336,9 +335,5 @@ final class RunnerService {
     private static String sessionOf(String credentialsFile) {
         Matcher m = TOKEN.matcher(credentialsFile);
         return m.find() ? m.group(1) : null;
-    }
-
-    static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }
