@@ -116,6 +116,7 @@ class FakeRunnerProcessTest {
             assertThat(run.waitFor(WAIT)).as(run.out() + run.err()).isZero();
             assertThat(job.runnerName()).isEqualTo("jit-host");
             assertThat(statusOf("jit-host")).isEqualTo("absent");
+            assertThat(dir.resolve("_work")).as("the JIT config's work folder").isDirectory();
         }
     }
 

@@ -63,6 +63,8 @@ fi
 server=$(fr_json_field .runner serverUrl)
 id=$(fr_json_field .runner agentId)
 name=$(fr_json_field .runner agentName)
+work=$(fr_json_field .runner workFolder)
+mkdir -p "${work:-_work}"
 resp=$(mktemp)
 
 call() { # call WHAT [QUERY]: posts .credentials, answer in $resp; returns wget's status
