@@ -5,6 +5,7 @@ module io.runnerfleet.testkit {
     requires okhttp3;
     requires okio;
     requires org.slf4j;
+    requires org.junit.jupiter.api;
 
     exports io.runnerfleet.testkit;
 }

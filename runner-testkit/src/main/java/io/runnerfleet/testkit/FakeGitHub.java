@@ -1,0 +1,302 @@
+package io.runnerfleet.testkit;
+
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.Secret;
+import io.runnerfleet.spi.RunnerRegistry;
+import io.runnerfleet.testkit.internal.Api;
+import io.runnerfleet.testkit.internal.Engine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import mockwebserver3.MockWebServer;
+
+/**
+ * A stateful GitHub emulator for runner fleets: the 40 self-hosted-runner operations of GitHub's REST
+ * API (checked against the official OpenAPI description), tokens, GitHub Apps, rate limits, ETags,
+ * pagination, jobs and {@code workflow_job} webhooks, plus the small runner-side service the fake
+ * runner ({@link FakeRunner}) registers with. Served on {@code 127.0.0.1} on a free port.
+ *
+ * <pre>{@code
+ * try (FakeGitHub fake = FakeGitHub.create().start()) {
+ *     FakeScope acme = fake.organization("acme");
+ *     Secret pat = fake.newToken("admin:org", "repo");
+ *     // point a client at fake.url() with "Authorization: Bearer " + pat.reveal()
+ *     // and a runner at: config.sh --url acme.url() --token <registration token> ...
+ *     FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted", "linux");
+ * }
+ * }</pre>
+ *
+ * <p>Sharp edges: state lives only in memory and is per instance. Tokens expire by the injected
+ * {@link Clock} ({@link FakeClock} in tests); the runner side's long poll waits real time
+ * ({@link Builder#pollWait}). Operation ids for {@link #failNext} and the counters are the
+ * {@code operationId}s of the spec, e.g. {@code actions/list-self-hosted-runners-for-org}. Thread-safe.
+ */
+public final class FakeGitHub implements AutoCloseable {
+    private final Engine engine;
+    private final MockWebServer server = new MockWebServer();
+    private boolean started;
+    private okhttp3.OkHttpClient client;
+    private boolean closed;
+
+    private FakeGitHub(Builder b) {
+        this.engine = new Engine(b.clock, b.offlineAfter, b.pollWait, b.rateLimit);
+        server.setDispatcher(new Api(engine));
+        server.setServerSocketFactory(new io.runnerfleet.testkit.internal.NoDelayServerSockets());
+    }
+
+    /** A fake with the defaults of {@link Builder}. */
+    public static FakeGitHub create() {
+        return builder().build();
+    }
+
+    /**
+     * A builder. Defaults: system UTC clock, runners offline 30 s after their last heartbeat, a 1 s
+     * long poll, 5000 requests per hour per token.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a {@link FakeGitHub}. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private Duration offlineAfter = Duration.ofSeconds(30);
+        private Duration pollWait = Duration.ofSeconds(1);
+        private int rateLimit = 5000;
+
+        private Builder() {
+        }
+
+        /** The clock for token expiry, heartbeats and rate-limit windows. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long after its last heartbeat a connected runner is shown offline. */
+        public Builder offlineAfter(Duration offlineAfter) {
+            this.offlineAfter = positive(offlineAfter, "offlineAfter");
+            return this;
+        }
+
+        /** How long the runner side's job poll waits (real time) before answering "no job". */
+        public Builder pollWait(Duration pollWait) {
+            this.pollWait = positive(pollWait, "pollWait");
+            return this;
+        }
+
+        /** The primary rate limit per token and hour. */
+        public Builder rateLimit(int requestsPerHour) {
+            if (requestsPerHour < 1) {
+                throw new InvalidSpecException("rateLimit must be at least 1, got " + requestsPerHour);
+            }
+            this.rateLimit = requestsPerHour;
+            return this;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new InvalidSpecException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+
+        /** A fake that is not started yet. */
+        public FakeGitHub build() {
+            return new FakeGitHub(this);
+        }
+    }
+
+    /** Starts serving on 127.0.0.1 on a free port; idempotent. Returns this. */
+    public synchronized FakeGitHub start() {
+        if (closed) {
+            throw new IllegalStateException("this FakeGitHub is closed: create a new one");
+        }
+        if (!started) {
+            try {
+                server.start(InetAddress.getByName("127.0.0.1"), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start FakeGitHub on 127.0.0.1", e);
+            }
+            engine.base("http://127.0.0.1:" + server.getPort());
+            started = true;
+        }
+        return this;
+    }
+
+    /** The API base URL to give a client ({@code http://127.0.0.1:<port>}, no trailing slash). */
+    public String url() {
+        requireStarted();
+        return engine.base();
+    }
+
+    /** The organization {@code login}, created (with its {@code Default} runner group, id 1) when new. */
+    public FakeScope organization(String login) {
+        return new FakeScope(this, engine, engine.organization(login));
+    }
+
+    /**
+     * Registers a personal access token with grants: classic scopes ({@code admin:org}, {@code repo})
+     * or fine-grained permissions ({@code organization_self_hosted_runners:write},
+     * {@code administration:read}, {@code actions:read}). Returns it.
+     */
+    public Secret issueToken(Secret token, String... grants) {
+        engine.issueToken(token.reveal(), null, new LinkedHashSet<>(Arrays.asList(grants)));
+        return token;
+    }
+
+    /** Like {@link #issueToken(Secret, String...)} for a token given as text. */
+    public Secret issueToken(String token, String... grants) {
+        return issueToken(Secret.of(token), grants);
+    }
+
+    /** Issues a new random personal access token with these grants. */
+    public Secret newToken(String... grants) {
+        return issueToken(Secret.of("ghp_" + randomSuffix()), grants);
+    }
+
+    /** Issues a token that stops working at {@code expiresAt} (by the fake's clock) with 401 Bad credentials. */
+    public Secret issueExpiringToken(Instant expiresAt, String... grants) {
+        Secret token = Secret.of("ghp_" + randomSuffix());
+        engine.issueToken(token.reveal(), Objects.requireNonNull(expiresAt, "expiresAt"),
+                new LinkedHashSet<>(Arrays.asList(grants)));
+        return token;
+    }
+
+    private static String randomSuffix() {
+        return Long.toHexString(Double.doubleToLongBits(Math.random())) + Long.toHexString(System.nanoTime());
+    }
+
+    /**
+     * Registers a GitHub App whose RS256 JWTs ({@code iss} = app id or {@code clientId}) are verified
+     * against {@code publicKey}; install it with {@link #installApp}.
+     */
+    public void registerApp(long appId, String clientId, PublicKey publicKey) {
+        engine.registerApp(appId, clientId, Objects.requireNonNull(publicKey, "publicKey"));
+    }
+
+    /**
+     * Installs a registered app on an organization with permissions such as
+     * {@code Map.of("organization_self_hosted_runners", "write")}; returns the installation id that
+     * {@code POST /app/installations/{id}/access_tokens} takes.
+     */
+    public long installApp(long appId, FakeScope organization, Map<String, String> permissions) {
+        if (!organization.isOrganization()) {
+            throw new InvalidSpecException("apps are installed on organizations, not on " + organization.name());
+        }
+        return engine.install(appId, organization.state(), permissions);
+    }
+
+    /**
+     * Queues a job (one job per workflow run) on a repository; an online, idle runner whose labels
+     * contain all {@code runsOn} labels (case-insensitive) and whose group admits the repository takes it.
+     */
+    public FakeJob queueJob(FakeScope repository, String... runsOn) {
+        return queueJob(repository, Duration.ZERO, runsOn);
+    }
+
+    /** Like {@link #queueJob(FakeScope, String...)}; the fake runner spends {@code runFor} (whole seconds) on it. */
+    public FakeJob queueJob(FakeScope repository, Duration runFor, String... runsOn) {
+        long id = engine.queueJob(repository.state(), List.of(runsOn), "build", runFor);
+        return new FakeJob(engine, id);
+    }
+
+    /**
+     * A {@link RunnerRegistry} for a scope that calls this fake's REST API with {@code token}, so the
+     * fake's counters, faults, limits and permissions apply to it. For tests of code that takes a
+     * registry (fleets, backends) without {@code runner-github}.
+     */
+    public RunnerRegistry registry(FakeScope scope, Secret token) {
+        return new io.runnerfleet.testkit.internal.HttpRegistry(client(), base(), scope.state(),
+                Objects.requireNonNull(token, "token"));
+    }
+
+    /** Registers a webhook URL that receives HMAC-SHA256-signed {@code workflow_job} deliveries. */
+    public void webhook(URI url, Secret secret) {
+        engine.webhook(Objects.requireNonNull(url, "url"), Objects.requireNonNull(secret, "secret"));
+    }
+
+    /** The webhook deliveries sent so far, oldest first. */
+    public List<WebhookDelivery> deliveries() {
+        return engine.deliveries();
+    }
+
+    /**
+     * Makes the next {@code n} calls of an operation fail with {@code fault}.
+     *
+     * @throws InvalidSpecException for an unknown operation id or {@code n < 1}
+     */
+    public void failNext(String operationId, int n, Fault fault) {
+        engine.failNext(operationId, n, Objects.requireNonNull(fault, "fault"));
+    }
+
+    /**
+     * How many requests an operation received. Runner-side calls count as {@code runner/configure},
+     * {@code runner/connect}, {@code runner/poll}, {@code runner/finish}, {@code runner/disconnect} and
+     * {@code runner/remove}; {@link #failNext} takes those names too.
+     */
+    public long requests(String operationId) {
+        return engine.requests(operationId);
+    }
+
+    /** How many of an operation's requests were answered 304 Not Modified. */
+    public long notModified(String operationId) {
+        return engine.notModified(operationId);
+    }
+
+    /** Every operation's request count, by operation id. */
+    public Map<String, Long> requestCounts() {
+        return engine.requestCounts();
+    }
+
+    /** Stops the server; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (client != null) {
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
+        }
+        engine.close();
+        server.close();
+    }
+
+    // One client for every registry of this fake; no retries, so injected faults are seen as they are.
+    private synchronized okhttp3.OkHttpClient client() {
+        if (client == null) {
+            client = new okhttp3.OkHttpClient.Builder().retryOnConnectionFailure(false)
+                    .readTimeout(java.time.Duration.ofSeconds(30)).build();
+        }
+        return client;
+    }
+
+    private void requireStarted() {
+        if (!started) {
+            throw new IllegalStateException("FakeGitHub is not started: call start() first");
+        }
+    }
+
+    String base() {
+        requireStarted();
+        return engine.base();
+    }
+
+    @Override
+    public String toString() {
+        return "FakeGitHub[" + (started ? engine.base() : "not started") + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,47 @@
+package io.runnerfleet.testkit;
+
+import io.runnerfleet.testkit.internal.Engine;
+
+/**
+ * A live view of one job queued with {@link FakeGitHub#queueJob}.
+ *
+ * <pre>{@code
+ * FakeJob job = fake.queueJob(repo, "self-hosted");
+ * job.status();      // queued, in_progress, completed
+ * job.runnerName();  // null until a runner takes it
+ * }</pre>
+ */
+public final class FakeJob {
+    private final Engine engine;
+    private final long id;
+
+    FakeJob(Engine engine, long id) {
+        this.engine = engine;
+        this.id = id;
+    }
+
+    /** The job id (its workflow run has its own id). */
+    public long id() {
+        return id;
+    }
+
+    /** {@code queued}, {@code in_progress} or {@code completed}. */
+    public String status() {
+        return engine.jobState(id)[0];
+    }
+
+    /** {@code success} (or {@code cancelled}) once completed, else null. */
+    public String conclusion() {
+        return engine.jobState(id)[1];
+    }
+
+    /** The runner that took the job, or null while queued. */
+    public String runnerName() {
+        return engine.jobState(id)[2];
+    }
+
+    @Override
+    public String toString() {
+        return "FakeJob[" + id + ", " + status() + (runnerName() == null ? "" : ", " + runnerName()) + "]";
+    }
+}

@@ -1,0 +1,575 @@
+package io.runnerfleet.testkit.internal;
+
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.Secret;
+import io.runnerfleet.testkit.Fault;
+import io.runnerfleet.testkit.WebhookDelivery;
+import io.runnerfleet.testkit.internal.Model.App;
+import io.runnerfleet.testkit.internal.Model.Bucket;
+import io.runnerfleet.testkit.internal.Model.Credential;
+import io.runnerfleet.testkit.internal.Model.Group;
+import io.runnerfleet.testkit.internal.Model.Installation;
+import io.runnerfleet.testkit.internal.Model.Job;
+import io.runnerfleet.testkit.internal.Model.Label;
+import io.runnerfleet.testkit.internal.Model.Org;
+import io.runnerfleet.testkit.internal.Model.Repo;
+import io.runnerfleet.testkit.internal.Model.Runner;
+import io.runnerfleet.testkit.internal.Model.ScopedToken;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The fake's state and behaviour: organizations, repositories, runners, groups, tokens, apps, jobs,
+ * webhooks, faults and counters. {@link Api} serves the REST operations and {@link RunnerService}
+ * the runner side from it; the public {@code FakeGitHub} is a thin front. All state is guarded by
+ * this object's monitor.
+ */
+public final class Engine {
+    static final String[] SYSTEM_LABELS = {"self-hosted", "Linux", "Windows", "macOS", "X86", "X64", "ARM", "ARM64"};
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final Clock clock;
+    final Duration offlineAfter;
+    final Duration pollWait;
+    final int coreLimit;
+    private String base = "http://127.0.0.1";
+    Shapes shapes = new Shapes(base);
+
+    final Map<String, Org> orgs = new LinkedHashMap<>();
+    final Map<Long, Runner> runners = new LinkedHashMap<>();
+    final Map<String, Credential> credentials = new HashMap<>();
+    final Map<String, ScopedToken> scopedTokens = new HashMap<>();
+    final Map<Long, App> apps = new LinkedHashMap<>();
+    final Map<Long, Installation> installations = new LinkedHashMap<>();
+    final List<Job> jobs = new ArrayList<>();
+    final Map<String, Bucket> anonymousBuckets = new HashMap<>();
+    final Map<String, Long> labelIds = new HashMap<>();
+    final Deque<Instant> contentCreating = new ArrayDeque<>();
+    private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> notModified = new ConcurrentHashMap<>();
+    private final List<Hook> hooks = new CopyOnWriteArrayList<>();
+    private final List<WebhookDelivery> deliveries = new CopyOnWriteArrayList<>();
+    private final ExecutorService webhookSender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fake-github-webhooks");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, Long> jobSeconds = new HashMap<>();
+    private long nextId = 1000;
+
+    record Hook(long id, URI url, Secret secret) {
+    }
+
+    public Engine(Clock clock, Duration offlineAfter, Duration pollWait, int coreLimit) {
+        this.clock = clock;
+        this.offlineAfter = offlineAfter;
+        this.pollWait = pollWait;
+        this.coreLimit = coreLimit;
+    }
+
+    /** Sets the base URL once the server has its port. */
+    public synchronized void base(String base) {
+        this.base = base;
+        this.shapes = new Shapes(base);
+    }
+
+    public synchronized String base() {
+        return base;
+    }
+
+    synchronized long nextId() {
+        return nextId++;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    static String randomToken(int length) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    // ---- scopes -------------------------------------------------------------------------------
+
+    /** The organization {@code login}, created with its {@code Default} runner group when new. */
+    public synchronized Object organization(String login) {
+        requireName("organization", login);
+        return orgs.computeIfAbsent(login.toLowerCase(Locale.ROOT), k -> {
+            Org o = new Org(nextId(), login);
+            Group d = new Group(1, "Default", true);
+            o.groups.put(1L, d);
+            return o;
+        });
+    }
+
+    /** The repository {@code name} of an organization, created when new. */
+    public synchronized Object repository(Object org, String name, boolean isPrivate) {
+        requireName("repository", name);
+        Org o = (Org) org;
+        return o.repos.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new Repo(nextId(), o, name, isPrivate));
+    }
+
+    private static void requireName(String what, String name) {
+        if (name == null || !name.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new InvalidSpecException("a " + what + " name must be 1 to 100 letters, digits, '.', '_' or '-', got '"
+                    + name + "'");
+        }
+    }
+
+    Org findOrg(String login) {
+        return orgs.get(login.toLowerCase(Locale.ROOT));
+    }
+
+    Repo findRepo(String owner, String name) {
+        Org o = findOrg(owner);
+        return o == null ? null : o.repos.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** The path of a scope below the base URL: {@code /acme} or {@code /acme/widgets}. */
+    public static String scopePath(Object scope) {
+        return scope instanceof Org o ? "/" + o.login : "/" + ((Repo) scope).fullName();
+    }
+
+    public static String scopeName(Object scope) {
+        return scope instanceof Org o ? o.login : ((Repo) scope).fullName();
+    }
+
+    public static Object parentOrg(Object scope) {
+        return scope instanceof Org ? scope : ((Repo) scope).owner;
+    }
+
+    Object findScope(String path) {
+        String[] parts = path.replaceAll("^/+|/+$", "").split("/");
+        if (parts.length == 1 && !parts[0].isEmpty()) {
+            return findOrg(parts[0]);
+        }
+        if (parts.length == 2) {
+            return findRepo(parts[0], parts[1]);
+        }
+        return null;
+    }
+
+    // ---- credentials ----------------------------------------------------------------------------
+
+    /** Registers a token with its grants (classic scopes or {@code permission:level}). */
+    public synchronized void issueToken(String token, Instant expiresAt, Set<String> grants) {
+        if (token.isBlank() || token.chars().anyMatch(Character::isWhitespace)) {
+            throw new InvalidSpecException("a token must be non-blank and contain no whitespace");
+        }
+        credentials.put(token, new Credential(Set.copyOf(grants), expiresAt, null,
+                new Bucket(coreLimit, now().plus(Duration.ofHours(1))), false));
+    }
+
+    /** Registers a GitHub App and returns nothing; the key verifies its JWTs. */
+    public synchronized void registerApp(long appId, String clientId, PublicKey key) {
+        if (!"RSA".equals(key.getAlgorithm())) {
+            throw new InvalidSpecException("a GitHub App key must be RSA (JWTs are RS256), got " + key.getAlgorithm());
+        }
+        apps.put(appId, new App(appId, clientId, key, new LinkedHashMap<>()));
+    }
+
+    /** Installs an app on an organization; returns the installation id. */
+    public synchronized long install(long appId, Object org, Map<String, String> permissions) {
+        App app = apps.get(appId);
+        if (app == null) {
+            throw new InvalidSpecException("no GitHub App " + appId + " is registered: call registerApp first");
+        }
+        Installation inst = new Installation(nextId(), app, (Org) org, Map.copyOf(permissions));
+        app.installations().put(inst.id(), inst);
+        installations.put(inst.id(), inst);
+        return inst.id();
+    }
+
+    Credential installationToken(Installation inst, String token, Instant expiresAt) {
+        Set<String> grants = new LinkedHashSet<>();
+        inst.permissions().forEach((p, level) -> grants.add(p + ":" + level));
+        Credential c = new Credential(grants, expiresAt, inst.org(), new Bucket(Math.max(coreLimit, 5000),
+                now().plus(Duration.ofHours(1))), true);
+        credentials.put(token, c);
+        return c;
+    }
+
+    // ---- runners --------------------------------------------------------------------------------
+
+    boolean online(Runner r) {
+        // A busy runner reports through its job, so it stays online without polling.
+        return r.connected && r.lastSeen != null && (r.job != null || !r.lastSeen.plus(offlineAfter).isBefore(now()));
+    }
+
+    String status(Runner r) {
+        return online(r) ? "online" : "offline";
+    }
+
+    List<Runner> runnersOf(Object scope) {
+        List<Runner> out = new ArrayList<>();
+        for (Runner r : runners.values()) {
+            if (r.scope == scope) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    Runner runnerByName(Object scope, String name) {
+        for (Runner r : runnersOf(scope)) {
+            if (r.name.equalsIgnoreCase(name)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Creates a runner record; labels that name a system label become read-only. */
+    Runner createRunner(Object scope, String name, List<String> labels, long groupId, boolean ephemeral) {
+        Runner r = new Runner(nextId(), scope, name);
+        r.groupId = groupId;
+        r.ephemeral = ephemeral;
+        setLabels(r, labels, true);
+        r.session = randomToken(32);
+        runners.put(r.id, r);
+        return r;
+    }
+
+    /** Replaces the labels; with {@code all} false the read-only labels are kept. */
+    void setLabels(Runner r, List<String> names, boolean all) {
+        List<Label> kept = new ArrayList<>();
+        if (!all) {
+            for (Label l : r.labels) {
+                if (l.readOnly()) {
+                    kept.add(l);
+                }
+            }
+        }
+        r.labels.clear();
+        r.labels.addAll(kept);
+        for (String n : names) {
+            addLabel(r, n, all && isSystemLabel(n));
+        }
+    }
+
+    void addLabel(Runner r, String name, boolean readOnly) {
+        for (Label l : r.labels) {
+            if (l.name().equalsIgnoreCase(name)) {
+                return;
+            }
+        }
+        long id = labelIds.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> nextId());
+        r.labels.add(new Label(id, name, readOnly));
+    }
+
+    static boolean isSystemLabel(String name) {
+        for (String s : SYSTEM_LABELS) {
+            if (s.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Labels of a request: trimmed, empty dropped, folded case-insensitively; returns an error or null. */
+    static String checkLabels(List<String> labels) {
+        if (labels.size() > 100) {
+            return "a runner may have at most 100 labels, got " + labels.size();
+        }
+        for (String l : labels) {
+            if (l.length() > 256) {
+                return "label '" + l.substring(0, 20) + "...' is longer than 256 characters";
+            }
+            if (l.contains(",")) {
+                return "label '" + l + "' must not contain a comma";
+            }
+        }
+        return null;
+    }
+
+    void removeRunner(Runner r) {
+        runners.remove(r.id);
+        r.connected = false;
+        notifyAll();
+    }
+
+    /** Snapshots of a scope's runners, for the public front. */
+    public synchronized List<io.runnerfleet.testkit.FakeRunnerView> runnerViews(Object scope) {
+        List<io.runnerfleet.testkit.FakeRunnerView> out = new ArrayList<>();
+        for (Runner r : runnersOf(scope)) {
+            List<String> names = new ArrayList<>();
+            r.labels.forEach(l -> names.add(l.name()));
+            out.add(new io.runnerfleet.testkit.FakeRunnerView(r.id, r.name, r.os, status(r), r.job != null, names,
+                    r.groupId, r.ephemeral, r.version));
+        }
+        return out;
+    }
+
+    // ---- jobs -----------------------------------------------------------------------------------
+
+    /** Queues a job on a repository; it goes to a matching runner when one polls. */
+    public synchronized long queueJob(Object repo, List<String> labels, String name, Duration runFor) {
+        if (!(repo instanceof Repo r)) {
+            throw new InvalidSpecException("jobs run in a repository, not in organization " + scopeName(repo)
+                    + ": use organization(...).repository(name)");
+        }
+        if (labels.isEmpty()) {
+            throw new InvalidSpecException("a job needs at least one runs-on label, e.g. self-hosted");
+        }
+        long id = nextId();
+        Job j = new Job(id, nextId(), r, labels, name, now());
+        jobs.add(j);
+        jobSeconds.put(id, Math.max(0, runFor.toSeconds()));
+        deliver(j, "queued");
+        notifyAll();
+        return id;
+    }
+
+    synchronized long jobSeconds(long jobId) {
+        return jobSeconds.getOrDefault(jobId, 0L);
+    }
+
+    synchronized Job job(long id) {
+        for (Job j : jobs) {
+            if (j.id == id) {
+                return j;
+            }
+        }
+        return null;
+    }
+
+    /** Job status, conclusion and runner name, or null for an unknown id. */
+    public synchronized String[] jobState(long id) {
+        Job j = job(id);
+        return j == null ? null : new String[] {j.status, j.conclusion, j.runnerName};
+    }
+
+    /** Whether a runner may take a job: GitHub's rule (all runs-on labels, case-insensitive) plus groups. */
+    boolean matches(Runner r, Job j) {
+        if (r.scope instanceof Repo repo) {
+            if (repo != j.repo) {
+                return false;
+            }
+        } else {
+            Org o = (Org) r.scope;
+            if (j.repo.owner != o) {
+                return false;
+            }
+            Group g = o.groups.get(r.groupId);
+            if (g == null || (!j.repo.isPrivate && !g.allowsPublicRepositories)) {
+                return false;
+            }
+            if ("selected".equals(g.visibility) && !g.repositoryIds.contains(j.repo.id)) {
+                return false;
+            }
+        }
+        for (String wanted : j.labels) {
+            boolean found = false;
+            for (Label l : r.labels) {
+                found |= l.name().equalsIgnoreCase(wanted);
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    Job assign(Runner r) {
+        if (r.job != null) {
+            return null;
+        }
+        for (Job j : jobs) {
+            if ("queued".equals(j.status) && matches(r, j)) {
+                j.status = "in_progress";
+                j.startedAt = now();
+                j.runner = r;
+                j.runnerName = r.name;
+                Group g = r.org().groups.get(r.groupId);
+                j.runnerGroupId = r.groupId;
+                j.runnerGroupName = g == null ? "Default" : g.name;
+                r.job = j;
+                deliver(j, "in_progress");
+                return j;
+            }
+        }
+        return null;
+    }
+
+    void finish(Runner r, String conclusion) {
+        Job j = r.job;
+        if (j == null) {
+            return;
+        }
+        j.status = "completed";
+        j.conclusion = conclusion;
+        j.completedAt = now();
+        r.job = null;
+        deliver(j, "completed");
+        if (r.ephemeral) {
+            removeRunner(r);
+        }
+    }
+
+    // ---- webhooks -------------------------------------------------------------------------------
+
+    public synchronized long webhook(URI url, Secret secret) {
+        long id = nextId();
+        hooks.add(new Hook(id, url, secret));
+        return id;
+    }
+
+    public List<WebhookDelivery> deliveries() {
+        return List.copyOf(deliveries);
+    }
+
+    private void deliver(Job j, String action) {
+        if (hooks.isEmpty() || webhookSender.isShutdown()) {
+            return;
+        }
+        Long installationId = null;
+        for (Installation inst : installations.values()) {
+            if (inst.org() == j.repo.owner) {
+                installationId = inst.id();
+            }
+        }
+        String body = Json.write(shapes.webhook(j, action, installationId));
+        for (Hook h : hooks) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("User-Agent", "GitHub-Hookshot/fake");
+            headers.put("Content-Type", "application/json");
+            headers.put("X-GitHub-Event", "workflow_job");
+            headers.put("X-GitHub-Delivery", UUID.randomUUID().toString());
+            headers.put("X-GitHub-Hook-ID", String.valueOf(h.id()));
+            headers.put("X-GitHub-Hook-Installation-Target-ID", String.valueOf(j.repo.owner.id));
+            headers.put("X-GitHub-Hook-Installation-Target-Type", "organization");
+            headers.put("X-Hub-Signature-256", "sha256=" + hmac(h.secret(), body));
+            webhookSender.execute(() -> post(h.url(), headers, body, action));
+        }
+    }
+
+    static String hmac(Secret secret, String body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.reveal().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    private void post(URI url, Map<String, String> headers, String body, String action) {
+        int code = -1;
+        try {
+            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+            c.setConnectTimeout(5000);
+            c.setReadTimeout(10000);
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            headers.forEach(c::setRequestProperty);
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body.getBytes(StandardCharsets.UTF_8));
+            }
+            code = c.getResponseCode();
+            c.disconnect();
+        } catch (IOException e) {
+            code = -1;
+        }
+        deliveries.add(new WebhookDelivery("workflow_job", action, headers, body, code));
+    }
+
+    // ---- faults and counters --------------------------------------------------------------------
+
+    public void failNext(String operationId, int n, Fault fault) {
+        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
+            throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
+                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
+                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
+        }
+        if (n < 1) {
+            throw new InvalidSpecException("fail at least one call, got " + n);
+        }
+        Deque<Fault> q = faults.computeIfAbsent(operationId, k -> new ArrayDeque<>());
+        synchronized (q) {
+            for (int i = 0; i < n; i++) {
+                q.add(fault);
+            }
+        }
+    }
+
+    Optional<Fault> takeFault(String operationId) {
+        Deque<Fault> q = faults.get(operationId);
+        if (q == null) {
+            return Optional.empty();
+        }
+        synchronized (q) {
+            return Optional.ofNullable(q.poll());
+        }
+    }
+
+    void countRequest(String operationId) {
+        requests.computeIfAbsent(operationId, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    void countNotModified(String operationId) {
+        notModified.computeIfAbsent(operationId, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    public long requests(String operationId) {
+        AtomicLong n = requests.get(operationId);
+        return n == null ? 0 : n.get();
+    }
+
+    public long notModified(String operationId) {
+        AtomicLong n = notModified.get(operationId);
+        return n == null ? 0 : n.get();
+    }
+
+    public Map<String, Long> requestCounts() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        requests.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** Stops webhook delivery (after the queued ones) and wakes every long poll. */
+    public synchronized void close() {
+        webhookSender.shutdown();
+        try {
+            webhookSender.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        webhookSender.shutdownNow();
+        notifyAll();
+    }
+}

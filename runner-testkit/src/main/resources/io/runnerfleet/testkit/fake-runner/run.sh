@@ -1,0 +1,151 @@
+#!/bin/sh
+# Fake GitHub Actions runner: run, with the real runner's command line and run-helper exit codes.
+cd "$(dirname "$0")" || exit 1
+. ./runner-common.sh
+
+fr_refuse_root "Must not run interactively with sudo"
+
+jitconfig=''; unknown=''
+while [ $# -gt 0 ]; do
+    arg=$(fr_lower "$1")
+    case "$arg" in
+        --jitconfig) jitconfig="${2-}"; [ $# -ge 2 ] && shift ;;
+        --jitconfig=*) jitconfig="${1#*=}" ;;
+        --startuptype) [ $# -ge 2 ] && shift ;;
+        --startuptype=*|--once) ;;
+        --version) echo "$FAKE_RUNNER_VERSION"; exit 0 ;;
+        --commit) echo "fake"; exit 0 ;;
+        --check) exit 0 ;;
+        --help|-h) echo "Commands:"; echo " ./run.sh [--jitconfig <encoded>]  Runs the runner"; exit 0 ;;
+        *) unknown="${unknown:+$unknown, }${1#--}" ;;
+    esac
+    shift
+done
+if [ -n "$unknown" ]; then
+    echo "Unrecognized command-line input arguments for command run: '$unknown'. For usage refer to: .\\config.cmd --help or ./config.sh --help" >&2
+fi
+[ -z "$jitconfig" ] && jitconfig=$(fr_env_input JITCONFIG)
+unset ACTIONS_RUNNER_INPUT_JITCONFIG
+
+umask 077
+# The listener's exit code goes through run-helper's rules: 1 (terminated) stops with 0.
+listener_exit() {
+    code=$1
+    rm -f "${resp:-}" "${tmp:-}"
+    case "$code" in
+        0) echo "Runner listener exit with 0 return code, stop the service, no retry needed."; exit 0 ;;
+        1) echo "Runner listener exit with terminated error, stop the service, no retry needed."; exit 0 ;;
+        *) exit "$code" ;;
+    esac
+}
+
+if [ -n "$jitconfig" ]; then
+    tmp=$(mktemp)
+    if ! printf '%s' "$jitconfig" | base64 -d 2>/dev/null | tr ',{}' '\n\n\n' > "$tmp"; then
+        echo "The provided JIT configuration is not valid base64."
+        listener_exit 1
+    fi
+    runner_b64=$(sed -n 's/^[[:space:]]*"\.runner"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$tmp")
+    cred_b64=$(sed -n 's/^[[:space:]]*"\.credentials"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$tmp")
+    rm -f "$tmp"
+    if [ -z "$runner_b64" ] || [ -z "$cred_b64" ]; then
+        echo "The provided JIT configuration is invalid: it lacks .runner or .credentials."
+        listener_exit 1
+    fi
+    printf '%s' "$runner_b64" | base64 -d > .runner
+    printf '%s' "$cred_b64" | base64 -d > .credentials
+fi
+
+if [ ! -f .runner ] || [ ! -f .credentials ]; then
+    echo "Runner is not configured."
+    listener_exit 1
+fi
+server=$(fr_json_field .runner serverUrl)
+id=$(fr_json_field .runner agentId)
+name=$(fr_json_field .runner agentName)
+work=$(fr_json_field .runner workFolder)
+mkdir -p "${work:-_work}"
+resp=$(mktemp)
+
+call() { # call WHAT [QUERY]: posts .credentials, answer in $resp; returns wget's status
+    wget -q -O "$resp" --post-file .credentials "$server/runners/$id/$1${2:+?$2}" 2>/dev/null
+}
+
+stopping=''
+on_signal() {
+    stopping=1
+    [ -n "${wpid:-}" ] && kill "$wpid" 2>/dev/null
+    echo "Exiting..."
+    call disconnect || true
+    listener_exit 0
+}
+trap on_signal INT TERM
+
+# bg CMD...: runs a command in the background and waits, so a signal is handled at once.
+bg() {
+    "$@" &
+    wpid=$!
+    wait "$wpid"
+    rc=$?
+    wpid=''
+    return "$rc"
+}
+
+deleted() {
+    echo "$(fr_now): Runner registration has been deleted from the server, please re-configure. Runner registrations are automatically deleted for runners that have not connected to the service recently."
+    listener_exit 1
+}
+
+connected=''
+while [ -z "$connected" ]; do
+    if bg call connect "version=$FAKE_RUNNER_VERSION&os=linux"; then
+        case "$(fr_field "$resp" result)" in
+            ok) connected=1 ;;
+            deleted) deleted ;;
+            *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
+        esac
+    else
+        echo "$(fr_now): Runner connect error: cannot reach $server. Retrying until reconnected."
+        bg sleep 1
+    fi
+done
+echo ""
+echo "√ Connected to GitHub"
+echo ""
+echo "Current runner version: '$FAKE_RUNNER_VERSION'"
+echo "$(fr_now): Listening for Jobs"
+
+while :; do
+    if ! bg call poll; then
+        echo "$(fr_now): Runner connect error: cannot reach $server. Retrying until reconnected."
+        bg sleep 1
+        continue
+    fi
+    case "$(fr_field "$resp" result)" in
+        none) ;;
+        deleted) deleted ;;
+        job)
+            job=$(fr_field "$resp" job)
+            jobname=$(fr_field "$resp" name)
+            seconds=$(fr_field "$resp" seconds)
+            echo "$(fr_now): Running job: $jobname"
+            [ "${seconds:-0}" -gt 0 ] && bg sleep "$seconds"
+            if bg call finish "job=$job&conclusion=success"; then
+                echo "$(fr_now): Job $jobname completed with result: Succeeded"
+                if [ "$(fr_field "$resp" exit)" = true ]; then
+                    # An ephemeral runner is unregistered by the service; its local settings go too.
+                    rm -f .runner .credentials
+                    listener_exit 0
+                fi
+            fi
+            ;;
+        *)
+            # A server-side failure is retried like a lost connection; anything else stops the listener.
+            case "$(fr_field "$resp" status)" in
+                5*|429) echo "$(fr_now): Runner connect error: $(fr_field "$resp" message). Retrying until reconnected."
+                    bg sleep 1 ;;
+                *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
+            esac
+            ;;
+    esac
+done
