@@ -279,8 +279,8 @@ public final class DockerBackend implements RunnerBackend {
                     }
                     return null;
                 });
-            } catch (DockerException e) {
-                error.compareAndSet(null, e.getMessage());
+            } catch (DockerEngineException e) {
+                error.compareAndSet(null, e.engineMessage());
             }
             output.finish();
             if (error.get() == null) {
@@ -352,7 +352,9 @@ public final class DockerBackend implements RunnerBackend {
                 }
                 return null;
             });
-        } catch (DockerException | DockerClientException e) {
+        } catch (DockerEngineException e) {
+            error.compareAndSet(null, e.engineMessage());
+        } catch (DockerClientException e) {
             error.compareAndSet(null, e.getMessage());
         }
         if (error.get() == null && imageLabels(reference).isEmpty()) {
@@ -481,6 +483,13 @@ public final class DockerBackend implements RunnerBackend {
             });
             try {
                 startWithHandoff(id, payload);
+            } catch (DockerEngineException e) {
+                removeQuietly(id);
+                String hint = spec.privileged() ? " (privileged containers need an engine allowed to grant every"
+                        + " capability, not one inside an unprivileged container)" : "";
+                throw new DockerEngineException("runner " + name + " could not start on " + endpoint + ": "
+                        + e.engineMessage() + hint + "; its container was removed, fix the spec and launch again",
+                        e.statusCode(), e.engineMessage(), e);
             } catch (RuntimeException e) {
                 removeQuietly(id);
                 throw e;
@@ -1118,8 +1127,12 @@ public final class DockerBackend implements RunnerBackend {
         }
         try {
             return action.get();
-        } catch (DockerException | RunnerFleetException e) {
+        } catch (RunnerFleetException e) {
             throw e;
+        } catch (DockerException e) {
+            String reason = engineReason(e);
+            throw new DockerEngineException("the Docker engine at " + endpoint + " refused to " + what + ": " + reason,
+                    e.getHttpStatus(), reason, e);
         } catch (RuntimeException e) {
             if (causedByIo(e)) {
                 throw new BackendUnavailableException("cannot " + what + ": no Docker engine answers at " + endpoint
@@ -1128,6 +1141,16 @@ public final class DockerBackend implements RunnerBackend {
             }
             throw e;
         }
+    }
+
+    // docker-java puts "Status 500: {\"message\":\"...\"}" in the message; keep the engine's words.
+    private static String engineReason(DockerException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().strip();
+        java.util.regex.Matcher json = java.util.regex.Pattern.compile("\\{\"message\":\"(.*)\"\\}\\s*$", java.util.regex.Pattern.DOTALL).matcher(m);
+        if (json.find()) {
+            return json.group(1).replace("\\\"", "\"");
+        }
+        return m;
     }
 
     private static boolean causedByIo(Throwable t) {

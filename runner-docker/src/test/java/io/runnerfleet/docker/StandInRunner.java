@@ -47,6 +47,7 @@ final class StandInRunner {
                     "echo started >> _work/starts",
                     "echo \"starts: $(wc -l < _work/starts)\"",
                     "echo \"run args: $*\"",
+                    "echo \"groups: $(id -G)\"",
                     "env | cut -d= -f1 | sort | sed 's/^/env-name: /'",
                     "if [ -n \"$ACTIONS_RUNNER_INPUT_JITCONFIG\" ]; then",
                     "  echo \"jit-sha256: $(printf %s \"$ACTIONS_RUNNER_INPUT_JITCONFIG\" | sha256sum | cut -d' ' -f1)\"",
