@@ -269,6 +269,13 @@ public final class DockerBackend implements RunnerBackend {
                             error.compareAndSet(null, message);
                         }
                     }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        // Reported through the exception below, not docker-java's ERROR log.
+                        error.compareAndSet(null, t.getMessage());
+                        closeQuietly(this);
+                    }
                 };
                 call("build image " + tag, () -> {
                     try {
@@ -344,6 +351,12 @@ public final class DockerBackend implements RunnerBackend {
                                     + (item.getStatus() == null ? "" : item.getStatus())
                                     + (item.getProgress() == null ? "" : " " + item.getProgress());
                             emit(listener, new BuildProgress(0, 0, "pull " + reference, line));
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            error.compareAndSet(null, t.getMessage());
+                            closeQuietly(this);
                         }
                     }).awaitCompletion();
                 } catch (InterruptedException e) {

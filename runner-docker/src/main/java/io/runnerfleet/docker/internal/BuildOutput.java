@@ -17,6 +17,9 @@ public final class BuildOutput {
     /** How many output lines a failure message carries. */
     public static final int LAST_LINES = 20;
     private static final Pattern STEP = Pattern.compile("^Step (\\d+)/(\\d+) : (.*)$");
+    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
+    // The engine's own bookkeeping between steps, not output of the user's commands.
+    private static final Pattern NOISE = Pattern.compile("^( ---> .*|Removing intermediate container .*)$");
 
     private final Consumer<BuildProgress> listener;
     private final Deque<String> last = new ArrayDeque<>();
@@ -53,19 +56,23 @@ public final class BuildOutput {
         }
     }
 
-    private void line(String line) {
+    private void line(String raw) {
+        String line = ANSI.matcher(raw).replaceAll("");
         Matcher m = STEP.matcher(line);
         if (m.matches()) {
             step = Integer.parseInt(m.group(1));
             total = Integer.parseInt(m.group(2));
             instruction = m.group(3);
+            last.clear();
             emit(new BuildProgress(step, total, instruction, ""));
             return;
         }
         if (line.isBlank()) {
             return;
         }
-        last.addLast(line);
+        if (!NOISE.matcher(line).matches()) {
+            last.addLast(line);
+        }
         while (last.size() > LAST_LINES) {
             last.removeFirst();
         }
@@ -95,7 +102,7 @@ public final class BuildOutput {
         return instruction;
     }
 
-    /** The last output lines, oldest first. */
+    /** The current step's last output lines (engine bookkeeping left out), oldest first. */
     public synchronized List<String> lastLines() {
         return new ArrayList<>(last);
     }
