@@ -6,5 +6,8 @@ module io.runnerfleet.docker {
     requires com.github.dockerjava.transport;
     requires com.github.dockerjava.transport.zerodep;
     requires org.slf4j;
+    requires org.apache.commons.compress;
+
+    exports io.runnerfleet.docker;
 
 }
