@@ -7,4 +7,6 @@ module io.runnerfleet.examples {
     requires info.picocli;
     requires org.slf4j;
 
+    exports io.runnerfleet.examples;
+
 }
