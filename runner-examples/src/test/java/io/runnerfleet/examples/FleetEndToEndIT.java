@@ -1,0 +1,235 @@
+package io.runnerfleet.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.runnerfleet.FleetEvent;
+import io.runnerfleet.JobRequest;
+import io.runnerfleet.MatchResult;
+import io.runnerfleet.RegistrationException;
+import io.runnerfleet.Runner;
+import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerImage;
+import io.runnerfleet.RunnerPool;
+import io.runnerfleet.RunnerState;
+import io.runnerfleet.Scaling;
+import io.runnerfleet.Secret;
+import io.runnerfleet.docker.DockerBackend;
+import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.github.GitHubCredentials;
+import io.runnerfleet.github.GitHubRegistry;
+import io.runnerfleet.github.RunnerScope;
+import io.runnerfleet.testkit.FakeGitHub;
+import io.runnerfleet.testkit.FakeJob;
+import io.runnerfleet.testkit.FakeRunnerImage;
+import io.runnerfleet.testkit.FakeScope;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The product end to end: a fleet on the real Docker engine, registered at the fake GitHub through the
+ * real GitHub client, running the fake runner image on the host network.
+ */
+@ExtendWith(DockerEngine.class)
+class FleetEndToEndIT {
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+    private static RunnerImage image;
+
+    private FakeGitHub github;
+    private FakeScope acme;
+    private Secret pat;
+    private DockerBackend backend;
+    private final List<RunnerFleet> fleets = new ArrayList<>();
+    private final List<String> fleetNames = new ArrayList<>();
+    private final List<FleetEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void images() throws Exception {
+        DockerEngine.busyboxImage();
+        Path context = FakeRunnerImage.writeContext(Files.createTempDirectory("fake-runner-image"));
+        image = RunnerImage.dockerfile(context).tag(FakeRunnerImage.TAG);
+    }
+
+    @BeforeEach
+    void fakeGitHub() {
+        github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(3)).build();
+        github.start();
+        acme = github.organization("acme");
+        pat = github.newToken("admin:org", "repo");
+        backend = DockerBackend.fromEnvironment();
+    }
+
+    @AfterEach
+    void removeEverything() {
+        try {
+            for (RunnerFleet fleet : fleets) {
+                try {
+                    fleet.removeNow();
+                } catch (RuntimeException e) {
+                    // the leak check below says what was left
+                }
+            }
+            for (String name : fleetNames) {
+                DockerEngine.assertNothingLeft(DockerBackend.FLEET_LABEL, name);
+            }
+            assertThat(acme.runners()).as("registrations left at GitHub").isEmpty();
+        } finally {
+            backend.close();
+            github.close();
+        }
+    }
+
+    private GitHubRegistry registry() {
+        return GitHubRegistry.builder(RunnerScope.organization("acme")).baseUrl(github.url()).webUrl(github.url())
+                .credentials(GitHubCredentials.token(pat)).build();
+    }
+
+    private RunnerFleet.Builder fleet(RunnerPool.Builder... pools) {
+        String name = "e2e" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+        fleetNames.add(name);
+        RunnerFleet.Builder b = RunnerFleet.builder().name(name).registry(registry()).backend(backend)
+                .listener(events::add).pollInterval(Duration.ofMillis(250)).reconcileInterval(Duration.ofSeconds(2))
+                .registrationTimeout(Duration.ofSeconds(60)).drainTimeout(Duration.ofSeconds(30))
+                .startTimeout(PATIENCE);
+        for (RunnerPool.Builder p : pools) {
+            b.pool(p);
+        }
+        return b;
+    }
+
+    private RunnerFleet start(RunnerFleet.Builder b) {
+        RunnerFleet fleet = b.build();
+        fleets.add(fleet);
+        fleet.start();
+        return fleet;
+    }
+
+    private static RunnerPool.Builder generic(int n) {
+        return RunnerPool.builder("intel").image(image).labels("intel").scaling(Scaling.fixed(n));
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("waited " + PATIENCE + " for: " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+
+    private static boolean allIdle(RunnerFleet fleet, int count) {
+        List<Runner> runners = fleet.runners();
+        return runners.size() == count && runners.stream().allMatch(r -> r.state() instanceof RunnerState.Idle);
+    }
+
+    @Test
+    void fiveRunnersReachIdleAndJobsMakeThemActiveThenIdleAgain() {
+        RunnerFleet fleet = start(fleet(generic(5)));
+        assertThat(fleet.runners()).hasSize(5).allMatch(r -> r.state() instanceof RunnerState.Idle);
+        assertThat(acme.runners()).hasSize(5).allMatch(r -> r.status().equals("online"));
+        assertThat(fleet.registrationTokensMinted()).isEqualTo(1);
+
+        FakeJob job = github.queueJob(acme.repository("widgets"), Duration.ofSeconds(3), "self-hosted", "linux", "intel");
+        await("a runner Active", () -> fleet.runners().stream().anyMatch(r -> r.state() instanceof RunnerState.Active));
+        await("the job completed", () -> "completed".equals(job.status()));
+        await("every runner Idle again", () -> allIdle(fleet, 5));
+        assertThat(job.runnerName()).startsWith(fleet.name() + "-intel-");
+        assertThat(fleet.status().table()).contains(fleet.name() + "-intel-5").contains("Idle");
+
+        fleet.remove();
+    }
+
+    @Test
+    void anEphemeralJitRunnerIsCompletedAndReplacedAfterItsJob() {
+        RunnerFleet fleet = start(fleet(RunnerPool.builder("eph").image(image).labels("qemu").ephemeral(true)
+                .scaling(Scaling.fixed(1))));
+        String first = fleet.runners().get(0).name();
+        FakeJob job = github.queueJob(acme.repository("widgets"), Duration.ofSeconds(1), "self-hosted", "qemu");
+        await("the job completed", () -> "completed".equals(job.status()));
+        assertThat(job.runnerName()).isEqualTo(first);
+        await("a new runner Idle", () -> allIdle(fleet, 1) && !fleet.runners().get(0).name().equals(first));
+        assertThat(events).anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(first)
+                && sc.to() instanceof RunnerState.Completed);
+        fleet.remove();
+    }
+
+    @Test
+    void jobsAreRoutedToThePoolWhoseLabelsTheyNameAndMatchExplainsTheRest() {
+        RunnerFleet fleet = start(fleet(generic(1), RunnerPool.builder("phytiumpi").image(image).labels("phytiumpi")
+                .devices("/dev/null:/dev/ttyUSB0").env("BOARD_COMM_UART_BAUD", "115200").scaling(Scaling.fixed(1))));
+        FakeJob board = github.queueJob(acme.repository("firmware"), Duration.ofSeconds(1), "self-hosted", "linux", "phytiumpi");
+        FakeJob generic = github.queueJob(acme.repository("firmware"), Duration.ofSeconds(1), "self-hosted", "linux", "intel");
+        await("both jobs completed", () -> "completed".equals(board.status()) && "completed".equals(generic.status()));
+        assertThat(board.runnerName()).isEqualTo(fleet.name() + "-phytiumpi-1");
+        assertThat(generic.runnerName()).isEqualTo(fleet.name() + "-intel-1");
+
+        MatchResult nobody = fleet.match(JobRequest.runsOn("self-hosted", "linux", "riscv-board"));
+        assertThat(nobody.matched()).isFalse();
+        assertThat(nobody.explain()).contains("riscv-board").contains("phytiumpi").contains("intel");
+        fleet.remove();
+    }
+
+    @Test
+    void aKilledContainerIsReplacedAndARegistrationDeletedAtGitHubIsRegisteredAgain() {
+        RunnerFleet fleet = start(fleet(generic(2)));
+        Runner victim = fleet.runners().get(0);
+        DockerEngine.client().killContainerCmd(victim.instanceId()).exec();
+        await("the killed runner replaced", () -> allIdle(fleet, 2)
+                && !fleet.runner(victim.name()).map(Runner::instanceId).orElse("").equals(victim.instanceId()));
+
+        Runner other = fleet.runners().get(1);
+        GitHubRegistry admin = registry();
+        admin.delete(admin.runners().stream().filter(r -> r.name().equals(other.name())).findFirst().orElseThrow());
+        await("re-registered", () -> allIdle(fleet, 2) && acme.runner(other.name()).isPresent());
+        assertThat(acme.runners()).hasSize(2);
+        fleet.remove();
+    }
+
+    @Test
+    void aFleetClosedWithoutRemovalIsAdoptedByTheNextOneWithoutCreatingAnythingTwice() {
+        RunnerFleet.Builder spec = fleet(generic(2));
+        RunnerFleet first = start(spec);
+        List<String> containers = first.runners().stream().map(Runner::instanceId).sorted().toList();
+        first.close();
+
+        RunnerFleet second = start(fleet(generic(2)).name(first.name()));
+        fleetNames.remove(fleetNames.size() - 1);
+        assertThat(second.runners().stream().map(Runner::instanceId).sorted().toList()).isEqualTo(containers);
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, first.name())).hasSize(2);
+        second.remove();
+    }
+
+    @Test
+    void unreachableGitHubFailsStartClearlyAndCreatesNoContainer() {
+        RunnerFleet fleet = fleet(generic(2)).registry(GitHubRegistry.builder(RunnerScope.organization("acme"))
+                .baseUrl("http://127.0.0.1:9").webUrl("http://127.0.0.1:9")
+                .credentials(GitHubCredentials.token(pat)).build()).build();
+        fleets.add(fleet);
+        assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class).hasMessageContaining("127.0.0.1:9");
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).isEmpty();
+    }
+
+    @Test
+    void wrongCredentialsFailStartWithARegistrationErrorThatNeverShowsTheToken() {
+        Secret wrong = Secret.of("ghp_wrong_token_0123456789");
+        RunnerFleet fleet = fleet(generic(1)).registry(GitHubRegistry.builder(RunnerScope.organization("acme"))
+                .baseUrl(github.url()).webUrl(github.url()).credentials(GitHubCredentials.token(wrong)).build()).build();
+        fleets.add(fleet);
+        assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class)
+                .hasMessageNotContaining(wrong.reveal()).hasMessageNotContaining(pat.reveal());
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).isEmpty();
+    }
+}
