@@ -68,6 +68,7 @@ public final class RunnerFleet implements AutoCloseable {
     private final Reconciler reconciler;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private volatile boolean shutdownStarted;
+    private volatile Thread shutdownThread;
     private volatile List<String> leftBehind = List.of();
 
     private RunnerFleet(Builder b) {
@@ -274,9 +275,10 @@ public final class RunnerFleet implements AutoCloseable {
 
     /**
      * Deregisters every runner, deletes the instances and their volumes, and closes the fleet. Running
-     * jobs finish first (within the drain timeout).
+     * jobs finish first (within the drain timeout). Blocks until done.
      *
-     * @throws FleetTimeoutException naming the runners that were still busy and were left running
+     * @throws FleetTimeoutException naming the runners that were still busy and were left running; the
+     *     fleet stays open so {@link #removeNow()} can finish
      */
     public void remove() {
         removeAll(false);
@@ -288,20 +290,33 @@ public final class RunnerFleet implements AutoCloseable {
     }
 
     private void removeAll(boolean kill) {
-        beginShutdown(kill, true);
-        boolean finished = awaitTermination(settings.drainTimeout().plus(Duration.ofMinutes(1)));
+        synchronized (this) {
+            if (shutdownStarted) {
+                if (kill) {
+                    reconciler.escalateToKill();
+                }
+            }
+            shutdownStarted = true;
+        }
+        // A shutdown already draining is waited for; then one more pass removes what it kept (volumes, busy runners).
+        if (shutdownThread != null) {
+            awaitTermination(settings.drainTimeout().plus(Duration.ofMinutes(1)));
+        }
+        List<String> left = reconciler.retireAll(kill, true, "fleet removed");
+        leftBehind = left;
+        terminated.countDown();
+        if (!left.isEmpty()) {
+            // Still open, so removeNow() can finish the job.
+            throw new FleetTimeoutException("fleet " + name + " could not remove everything: " + String.join("; ", left));
+        }
         close();
-        if (!finished) {
-            throw new FleetTimeoutException("fleet " + name + " was not removed within the drain timeout "
-                    + settings.drainTimeout() + " plus one minute; call remove() again to finish");
-        }
-        if (!leftBehind.isEmpty()) {
-            throw new FleetTimeoutException("fleet " + name + " could not remove everything: " + String.join("; ", leftBehind));
-        }
     }
 
     private synchronized void beginShutdown(boolean kill, boolean deleteVolumes) {
         if (shutdownStarted) {
+            if (kill) {
+                reconciler.escalateToKill();
+            }
             return;
         }
         shutdownStarted = true;
@@ -315,6 +330,7 @@ public final class RunnerFleet implements AutoCloseable {
             }
         }, "runnerfleet-" + name + "-shutdown");
         t.setDaemon(true);
+        shutdownThread = t;
         t.start();
     }
 
@@ -324,7 +340,7 @@ public final class RunnerFleet implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (shutdownStarted) {
+        if (shutdownThread != null) {
             awaitTermination(settings.drainTimeout().plus(Duration.ofMinutes(1)));
         }
         reconciler.close();

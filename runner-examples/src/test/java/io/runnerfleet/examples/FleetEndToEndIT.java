@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.runnerfleet.FleetEvent;
+import io.runnerfleet.FleetTimeoutException;
+import io.runnerfleet.RunnerStartException;
 import io.runnerfleet.JobRequest;
 import io.runnerfleet.MatchResult;
 import io.runnerfleet.RegistrationException;
@@ -19,7 +21,9 @@ import io.runnerfleet.docker.testing.DockerEngine;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
+import io.runnerfleet.testkit.FakeClock;
 import io.runnerfleet.testkit.FakeGitHub;
+import io.runnerfleet.testkit.Fault;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunnerImage;
 import io.runnerfleet.testkit.FakeScope;
@@ -47,6 +51,7 @@ class FleetEndToEndIT {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static RunnerImage image;
 
+    private final FakeClock clock = FakeClock.at(java.time.Instant.now());
     private FakeGitHub github;
     private FakeScope acme;
     private Secret pat;
@@ -64,7 +69,7 @@ class FleetEndToEndIT {
 
     @BeforeEach
     void fakeGitHub() {
-        github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(3)).build();
+        github = FakeGitHub.builder().clock(clock).offlineAfter(Duration.ofSeconds(30)).build();
         github.start();
         acme = github.organization("acme");
         pat = github.newToken("admin:org", "repo");
@@ -93,7 +98,7 @@ class FleetEndToEndIT {
 
     private GitHubRegistry registry() {
         return GitHubRegistry.builder(RunnerScope.organization("acme")).baseUrl(github.url()).webUrl(github.url())
-                .credentials(GitHubCredentials.token(pat)).build();
+                .credentials(GitHubCredentials.token(pat)).clock(clock).build();
     }
 
     private RunnerFleet.Builder fleet(RunnerPool.Builder... pools) {
@@ -102,7 +107,7 @@ class FleetEndToEndIT {
         RunnerFleet.Builder b = RunnerFleet.builder().name(name).registry(registry()).backend(backend)
                 .listener(events::add).pollInterval(Duration.ofMillis(250)).reconcileInterval(Duration.ofSeconds(2))
                 .registrationTimeout(Duration.ofSeconds(60)).drainTimeout(Duration.ofSeconds(30))
-                .startTimeout(PATIENCE);
+                .startTimeout(PATIENCE).backoff(Duration.ofMillis(200), Duration.ofSeconds(2));
         for (RunnerPool.Builder p : pools) {
             b.pool(p);
         }
@@ -204,10 +209,13 @@ class FleetEndToEndIT {
         RunnerFleet first = start(spec);
         List<String> containers = first.runners().stream().map(Runner::instanceId).sorted().toList();
         first.close();
+        // A crash left one runner half-dead: its container exited. The next fleet must replace only that one.
+        DockerEngine.client().stopContainerCmd(containers.get(0)).withTimeout(5).exec();
 
         RunnerFleet second = start(fleet(generic(2)).name(first.name()));
         fleetNames.remove(fleetNames.size() - 1);
-        assertThat(second.runners().stream().map(Runner::instanceId).sorted().toList()).isEqualTo(containers);
+        List<String> now = second.runners().stream().map(Runner::instanceId).toList();
+        assertThat(now).hasSize(2).contains(containers.get(1)).doesNotContain(containers.get(0));
         assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, first.name())).hasSize(2);
         second.remove();
     }
@@ -231,5 +239,59 @@ class FleetEndToEndIT {
         assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class)
                 .hasMessageNotContaining(wrong.reveal()).hasMessageNotContaining(pat.reveal());
         assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).isEmpty();
+    }
+
+    @Test
+    void gitHubFailuresAreRetriedWithBackoffAndLeaveNoGhostOrLeak() {
+        github.failNext("actions/create-registration-token-for-org", 2, Fault.status(502));
+        github.failNext("actions/list-self-hosted-runners-for-org", 2, Fault.status(500));
+        github.failNext("actions/generate-runner-jitconfig-for-org", 1, Fault.status(409));
+        github.failNext("actions/generate-runner-jitconfig-for-org", 1, Fault.secondaryLimit(Duration.ofSeconds(1)));
+        RunnerFleet fleet = start(fleet(generic(2), RunnerPool.builder("eph").image(image).labels("qemu")
+                .ephemeral(true).scaling(Scaling.fixed(1))));
+        assertThat(fleet.runners()).hasSize(3).allMatch(r -> r.state() instanceof RunnerState.Idle);
+        assertThat(acme.runners()).hasSize(3);
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).hasSize(3);
+
+        github.failNext("actions/delete-self-hosted-runner-from-org", 1, Fault.status(422));
+        fleet.remove();   // the 422 ("still running a job") is waited out within the drain timeout
+    }
+
+    @Test
+    void anExpiredRegistrationTokenIsRenewedAndAFreshOneIsShared() {
+        // The fleet, its GitHub client and the fake GitHub share one clock the test moves.
+        RunnerFleet fleet = start(fleet(generic(2)).clock(clock));
+        long minted = github.requests("actions/create-registration-token-for-org");
+        assertThat(minted).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(56));   // the token expires in four minutes: too close to use
+        Runner victim = fleet.runners().get(0);
+        DockerEngine.client().killContainerCmd(victim.instanceId()).exec();
+        await("the killed runner replaced", () -> allIdle(fleet, 2)
+                && !fleet.runner(victim.name()).map(Runner::instanceId).orElse("").equals(victim.instanceId()));
+        assertThat(github.requests("actions/create-registration-token-for-org")).isEqualTo(2);
+        fleet.remove();
+    }
+
+    @Test
+    void removeNeverKillsARunningJobButRemoveNowDoes() {
+        RunnerFleet fleet = start(fleet(generic(1)).drainTimeout(Duration.ofSeconds(3)));
+        FakeJob job = github.queueJob(acme.repository("widgets"), Duration.ofSeconds(120), "self-hosted", "intel");
+        await("the runner Active", () -> fleet.runners().stream().anyMatch(r -> r.state() instanceof RunnerState.Active));
+        assertThatThrownBy(fleet::remove).isInstanceOf(FleetTimeoutException.class)
+                .hasMessageContaining(fleet.name() + "-intel-1").hasMessageContaining("running a job");
+        assertThat(job.status()).isEqualTo("in_progress");
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).hasSize(1);
+        // @AfterEach's removeNow() kills the job on purpose and must leave nothing behind.
+    }
+
+    @Test
+    void aPoolWithAMissingDeviceFailsStartNamingTheDeviceAndLeavesNothing() {
+        RunnerFleet fleet = fleet(RunnerPool.builder("board").image(image).labels("board")
+                .devices("/dev/serial/by-id/usb-not-plugged-in").scaling(Scaling.fixed(1))).build();
+        fleets.add(fleet);
+        assertThatThrownBy(fleet::start).isInstanceOf(RunnerStartException.class)
+                .hasMessageContaining(fleet.name() + "-board-1").hasMessageContaining("/dev/serial/by-id/usb-not-plugged-in");
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).isEmpty();
+        assertThat(acme.runners()).isEmpty();
     }
 }

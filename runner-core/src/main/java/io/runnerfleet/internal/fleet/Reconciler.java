@@ -56,6 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.runnerfleet.fleet");
     private static final int LOG_LINES_ON_FAILURE = 20;
+    private static final Duration KILL_GRACE = Duration.ofSeconds(10);
 
     private final String fleet;
     private final RunnerRegistry registry;
@@ -76,11 +77,11 @@ public final class Reconciler implements AutoCloseable {
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final AtomicLong cycles = new AtomicLong();
     private final Object cycleDone = new Object();
-    private volatile Map<String, InstanceInfo> lastInstances = Map.of();
-    private volatile Map<String, RegisteredRunner> lastRegistered = Map.of();
+    private volatile Map<String, RegisteredRunner> lastRegistered = new ConcurrentHashMap<>();
     private volatile String lastObservationError;
     private volatile boolean started;
     private volatile boolean stopping;
+    private volatile boolean killAll;
     private volatile boolean closed;
     private ScheduledFuture<?> periodic;
     private Subscription subscription;
@@ -221,8 +222,7 @@ public final class Reconciler implements AutoCloseable {
             finishCycle();
             return;
         }
-        lastInstances = instances;
-        lastRegistered = registered;
+        lastRegistered = new ConcurrentHashMap<>(registered);
         if (!stopping) {
             adopt(instances, registered, now);
             fillSlots(now);
@@ -415,7 +415,7 @@ public final class Reconciler implements AutoCloseable {
             events.onEvent(new FleetEvent.InstanceLaunched(r.name, info.id(), image, clock.instant()));
             r.lifecycle.transition(new RunnerState.Registering(), "instance " + info.shortId() + " started");
         } catch (RuntimeException e) {
-            failInWorker(r, describe(e));
+            failInWorker(r, describe(e), e instanceof io.runnerfleet.InvalidSpecException);
             return;
         } finally {
             r.release();
@@ -480,6 +480,10 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void failInWorker(ManagedRunner r, String reason) {
+        failInWorker(r, reason, false);
+    }
+
+    private void failInWorker(ManagedRunner r, String reason, boolean permanent) {
         List<String> lines = lastLogLines(r);
         try {
             cleanup(r, !r.pool.ephemeral(), false);
@@ -488,7 +492,8 @@ public final class Reconciler implements AutoCloseable {
         }
         int failures;
         synchronized (r) {
-            failures = ++r.failures;
+            // An invalid spec (a missing device, a bad image reference) fails the same way every time: no retries.
+            failures = permanent ? Math.max(++r.failures, settings.maxFailures()) : ++r.failures;
         }
         if (failures >= settings.maxFailures()) {
             r.lifecycle.transition(new RunnerState.Failed(reason + " (failure " + failures + " of " + settings.maxFailures()
@@ -538,7 +543,9 @@ public final class Reconciler implements AutoCloseable {
             instanceId = backend.instance(fleet, r.name).map(InstanceInfo::id).orElse(null);
         }
         if (kill && instanceId != null) {
-            // Killing on purpose: the instance goes first, GitHub lets go of the registration once the job has failed.
+            // Killing on purpose: the instance goes first. A stop signal lets the runner cancel its job and go
+            // offline, so GitHub lets go of the registration; the grace bounds how long that may take.
+            backend.stop(instanceId, KILL_GRACE);
             backend.remove(instanceId, keepVolumes);
             synchronized (r) {
                 r.instanceId = null;
@@ -550,12 +557,10 @@ public final class Reconciler implements AutoCloseable {
             throw new RunnerBusyException(r.name, "runner " + r.name + " is running a job; it is left alone until the job ends");
         }
         if (reg != null) {
+            // Deregister before destroying. A job that started since the last look makes GitHub refuse (422):
+            // that surfaces as RunnerBusyException and the instance is left alone to finish it.
             registry.delete(reg);
-            // Deregister first, then check busy again: a job that started meanwhile must finish.
-            RegisteredRunner again = registered(r);
-            if (again != null && again.busy() && !kill) {
-                throw new RunnerBusyException(r.name, "runner " + r.name + " took a job while being removed");
-            }
+            lastRegistered.remove(key(r.name));
         }
         if (instanceId != null) {
             backend.remove(instanceId, keepVolumes);
@@ -567,8 +572,11 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    // The last cycle's view, not a fresh list: GitHub itself refuses (422) to delete a runner that became
+    // busy since, and a registration that appeared since is a ghost the next cycle removes. One list per
+    // cycle keeps a steady fleet within its request budget.
     private RegisteredRunner registered(ManagedRunner r) {
-        return registry.runners().stream().filter(x -> x.name().equalsIgnoreCase(r.name)).findFirst().orElse(null);
+        return lastRegistered.get(key(r.name));
     }
 
     private void deregisterQuietly(String name, long id) {
@@ -816,7 +824,8 @@ public final class Reconciler implements AutoCloseable {
                 if (!(r.state() instanceof RunnerState.Draining) && !(r.state() instanceof RunnerState.Removing)) {
                     r.lifecycle.transition(new RunnerState.Removing(), reason);
                 }
-                cleanup(r, !deleteVolumes, kill);
+                // shutdownNow() during a drain turns the wait into a kill.
+                cleanup(r, !deleteVolumes, kill || killAll);
                 if (!(r.state() instanceof RunnerState.Removing)) {
                     r.lifecycle.transition(new RunnerState.Removing(), reason);
                 }
@@ -845,6 +854,7 @@ public final class Reconciler implements AutoCloseable {
     /** Drains every runner (in parallel, bounded) and waits for all; returns the runners left behind. */
     public List<String> retireAll(boolean kill, boolean deleteVolumes, String reason) {
         stopping = true;
+        killAll |= kill;
         List<ManagedRunner> all;
         synchronized (slots) {
             all = new ArrayList<>(slots.values());
@@ -894,6 +904,11 @@ public final class Reconciler implements AutoCloseable {
             left.add("final sweep: " + e.getMessage());
         }
         return List.copyOf(left);
+    }
+
+    /** Makes drains in progress kill running jobs instead of waiting for them. */
+    public void escalateToKill() {
+        killAll = true;
     }
 
     public void stopRunner(String name, Duration grace) {

@@ -269,6 +269,10 @@ final class RunnerService {
                     return ok();
                 }
                 case "disconnect" -> {
+                    // A runner told to shut down mid-job cancels the job before it goes, as the real one does.
+                    if (r.job != null) {
+                        e.finish(r, "cancelled");
+                    }
                     r.connected = false;
                     return ok();
                 }
