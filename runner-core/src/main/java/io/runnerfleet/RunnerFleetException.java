@@ -7,7 +7,9 @@ package io.runnerfleet;
  * {@link BackendUnavailableException} (the compute backend cannot be reached),
  * {@link RunnerStartException} (runners did not reach Idle), {@link FleetTimeoutException} (a bounded
  * wait ran out), {@link InvalidSpecException} (a pool, template or request is invalid),
- * {@link RunnerBusyException} (a runner is running a job and may not be removed). Messages say what,
+ * {@link RunnerBusyException} (a runner is running a job and may not be removed),
+ * {@link IllegalTransitionException} (a lifecycle change the transition table forbids: a bug), and
+ * {@link io.runnerfleet.spi.RunnerNameConflictException} (a registration name exists). Messages say what,
  * which object, expected versus actual and how to fix it; they never contain a secret.
  */
 public class RunnerFleetException extends RuntimeException {

@@ -34,6 +34,34 @@ public final class Secret {
         return new Secret(value);
     }
 
+    /**
+     * Whether a variable or setting of this name probably holds a secret, so its value must not print:
+     * the name, split at {@code _}, {@code -} and {@code .}, has a part containing {@code TOKEN},
+     * {@code SECRET}, {@code PASSWORD}, {@code PASSWD}, {@code PASSPHRASE}, {@code KEY},
+     * {@code CREDENTIAL}, {@code AUTH}, {@code PRIVATE}, {@code COOKIE} or {@code SESSION}, or a part
+     * that is exactly {@code PAT} or {@code PWD} (so {@code GH_PAT} is secret and {@code PATH} is not).
+     * Case does not matter. Over-redacting is the safe side.
+     */
+    public static boolean looksSecret(String name) {
+        if (name == null) {
+            return false;
+        }
+        for (String part : name.toUpperCase(java.util.Locale.ROOT).split("[_.-]")) {
+            if (part.equals("PAT") || part.equals("PWD")) {
+                return true;
+            }
+            for (String word : SECRET_WORDS) {
+                if (part.contains(word)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final java.util.List<String> SECRET_WORDS = java.util.List.of("TOKEN", "SECRET", "PASSWORD",
+            "PASSWD", "PASSPHRASE", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION");
+
     /** The value itself: send it, never print it. */
     public String reveal() {
         return value;

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param name the runner's name
  * @param encodedConfig the encoded configuration, never printed
  */
-public record JitConfig(long runnerId, String name, Secret encodedConfig) {
+public record JitConfig(long runnerId, String name, Secret encodedConfig) implements RegistrationGrant {
     /** Checks every part is present. */
     public JitConfig {
         Objects.requireNonNull(name, "name");

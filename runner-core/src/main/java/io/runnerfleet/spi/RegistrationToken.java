@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param token the token, never printed
  * @param expiresAt when GitHub stops accepting it
  */
-public record RegistrationToken(Secret token, Instant expiresAt) {
+public record RegistrationToken(Secret token, Instant expiresAt) implements RegistrationGrant {
     /** Checks both parts are present. */
     public RegistrationToken {
         Objects.requireNonNull(token, "token");

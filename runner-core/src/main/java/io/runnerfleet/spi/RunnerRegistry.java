@@ -30,6 +30,21 @@ public interface RunnerRegistry {
      */
     JitConfig jitConfig(JitRequest request);
 
+    /**
+     * The id of the runner group named {@code groupName}, for {@link JitRequest#runnerGroupId()}. The
+     * default knows only {@code Default} (id 1, the same in every scope); registries that can list
+     * groups override it.
+     *
+     * @throws io.runnerfleet.RegistrationException if the group is unknown in this scope
+     */
+    default long runnerGroupId(String groupName) {
+        if (io.runnerfleet.RunnerGroup.DEFAULT_NAME.equalsIgnoreCase(groupName)) {
+            return 1;
+        }
+        throw new io.runnerfleet.RegistrationException("runner group '" + groupName + "' cannot be resolved in " + scope()
+                + ": this registry only knows the Default group; use runnerGroup(\"Default\") or a registry that lists groups");
+    }
+
     /** Every runner registered in the scope (all pages), as GitHub sees them now. */
     List<RegisteredRunner> runners();
 
