@@ -627,11 +627,8 @@ public final class DockerBackend implements RunnerBackend {
     @Override
     public void start(String instanceId) {
         InspectContainerResponse c = owned(instanceId);
-        if (c == null) {
-            throw new InvalidSpecException("no runner container '" + instanceId + "' on " + endpoint
-                    + "; it was removed, launch the runner again");
-        }
-        if (Boolean.TRUE.equals(c.getState().getRunning())) {
+        if (c == null || Boolean.TRUE.equals(c.getState().getRunning())) {
+            // Idempotent (the TCK's rule): an unknown instance is not an error.
             return;
         }
         startWithHandoff(c.getId(), SecretHandoff.emptyPayload());

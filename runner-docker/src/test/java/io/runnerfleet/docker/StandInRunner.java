@@ -55,7 +55,10 @@ final class StandInRunner {
                     "if [ -n \"$EXIT_WITH\" ]; then echo \"exiting with $EXIT_WITH\"; exit \"$EXIT_WITH\"; fi",
                     "trap 'echo stopping; exit 0' TERM",
                     "echo listening",
-                    "while true; do sleep 1 & wait $!; done",
+                    "while true; do",
+                    "  if [ -f /tmp/exit-code ]; then code=$(cat /tmp/exit-code); rm -f /tmp/exit-code; exit \"$code\"; fi",
+                    "  sleep 1 & wait $!",
+                    "done",
                     ""));
             return RunnerImage.dockerfile(dir).tag(TAG);
         } catch (IOException e) {
