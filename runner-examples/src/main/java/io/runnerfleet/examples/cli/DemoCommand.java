@@ -80,6 +80,11 @@ final class DemoCommand implements Callable<Integer> {
                     .pool(RunnerPool.builder("generic").image(image).labels("intel").scaling(Scaling.fixed(3)))
                     .pool(RunnerPool.builder("phytiumpi").image(image).labels("phytiumpi").ephemeral(true)
                             .devices("/dev/null:/dev/ttyUSB0").env("BOARD_COMM_UART_BAUD", "115200").scaling(Scaling.fixed(1)))
+                    .listener(e -> {
+                        if (System.getenv("RUNNERFLEET_DEMO_EVENTS") != null) {
+                            cli.terminal.err().println("   event: " + e);
+                        }
+                    })
                     .build();
             Thread cleanup = new Thread(() -> removeQuietly(fleet), "runnerfleet-demo-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
@@ -88,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.flush();
                 fleet.start();
                 out.print(fleet.status().table());
-                String board = fleet.runners().stream().filter(r -> r.pool().equals("phytiumpi")).findFirst().orElseThrow().name();
+                Runner board = fleet.runners().stream().filter(r -> r.pool().equals("phytiumpi")).findFirst().orElseThrow();
 
                 out.println("== 4. queueing 2 generic jobs and 1 board job");
                 out.flush();
@@ -101,10 +106,11 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("== 5. jobs done: " + a.runnerName() + ", " + b.runnerName() + ", " + c.runnerName());
                 out.flush();
                 await("every runner Idle, the board runner replaced", () -> allIdle(fleet, 4)
-                        && fleet.runners().stream().noneMatch(r -> r.name().equals(board)));
-                String replacement = fleet.runners().stream().filter(r -> r.pool().equals("phytiumpi")).findFirst()
-                        .map(Runner::name).orElseThrow();
-                out.println("== 6. the ephemeral board runner " + board + " took one job and was replaced by " + replacement);
+                        && fleet.runners().stream().noneMatch(r -> r.instanceId().equals(board.instanceId())));
+                Runner replacement = fleet.runners().stream().filter(r -> r.pool().equals("phytiumpi")).findFirst().orElseThrow();
+                out.println("== 6. the ephemeral board runner " + board.name() + " (container " + board.shortInstanceId()
+                        + ") took one job and was replaced: " + replacement.name() + " in a fresh container "
+                        + replacement.shortInstanceId());
                 out.print(fleet.status().table());
 
                 out.println("== 7. runnerfleet match --runs-on self-hosted,linux,riscv-board");
@@ -157,7 +163,8 @@ final class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new io.runnerfleet.FleetTimeoutException("demo: waited " + PATIENCE + " for " + what);
+                throw new io.runnerfleet.FleetTimeoutException("demo: waited " + PATIENCE + " for " + what
+                        + "; set RUNNERFLEET_DEMO_EVENTS=1 to see the fleet's events");
             }
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
