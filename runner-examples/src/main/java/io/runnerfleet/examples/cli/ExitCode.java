@@ -24,6 +24,9 @@ final class ExitCode {
 
     /** The code for an exception that ended a command. */
     static int of(Throwable e) {
+        if (e instanceof picocli.CommandLine.ParameterException) {
+            return USAGE;
+        }
         if (e instanceof io.runnerfleet.InvalidSpecException) {
             return CONFIGURATION;
         }

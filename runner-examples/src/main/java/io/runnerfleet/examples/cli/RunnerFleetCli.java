@@ -735,10 +735,11 @@ public final class RunnerFleetCli implements Callable<Integer> {
             if (repo != null) {
                 job = job.repository(repo);
             }
-            List<io.runnerfleet.Matcher.Candidate> candidates = config.pools(count).stream()
-                    .map(p -> p.build().candidate()).toList();
-            MatchResult result = io.runnerfleet.Matcher.of(candidates).match(job);
+            List<RunnerPool> pools = config.pools(count).stream().map(RunnerPool.Builder::build).toList();
+            MatchResult result = io.runnerfleet.Matcher.of(pools.stream().map(RunnerPool::candidate).toList()).match(job);
             cli.terminal.out().println(result.explain());
+            cli.terminal.out().println("pools of fleet " + config.fleetName() + ":");
+            pools.forEach(p -> cli.terminal.out().println("  " + p.name() + ": labels " + p.template().labels().toCommaSeparated()));
             cli.terminal.out().flush();
             return result.matched() ? ExitCode.OK : ExitCode.FAILURE;
         }
