@@ -23,16 +23,17 @@ docker.prepare(RunnerImage.dockerfile(BusyboxBaseImage.writeContext(Files.create
 RunnerImage image = RunnerImage.dockerfile(FakeRunnerImage.writeContext(Files.createTempDirectory("runner"))).tag(FakeRunnerImage.TAG);
 
 // 3. The fleet of the STYLE example: ephemeral generic runners and one board runner with a serial device.
-RunnerFleet fleet = RunnerFleet.builder()
-        .name("quickstart" + ProcessHandle.current().pid() % 10000)
-        .registry(GitHubRegistry.builder(RunnerScope.organization("acme")).baseUrl(github.url()).webUrl(github.url())
-                .credentials(GitHubCredentials.token(pat)).build())
-        .backend(docker)
-        .pool(RunnerPool.builder("qemu").image(image).labels("intel").ephemeral(true).scaling(Scaling.fixed(2)))
-        .pool(RunnerPool.builder("phytiumpi").image(image).labels("phytiumpi")
-                .devices("/dev/null:/dev/ttyUSB0").env("BOARD_COMM_UART_BAUD", "115200").scaling(Scaling.fixed(1)))
-        .pollInterval(Duration.ofMillis(250))
-        .build();
+// (jshell reads line by line: a line ending in "." continues, one starting with "." would not)
+RunnerFleet fleet = RunnerFleet.builder().
+        name("quickstart" + ProcessHandle.current().pid() % 10000).
+        registry(GitHubRegistry.builder(RunnerScope.organization("acme")).baseUrl(github.url()).webUrl(github.url()).
+                credentials(GitHubCredentials.token(pat)).build()).
+        backend(docker).
+        pool(RunnerPool.builder("qemu").image(image).labels("intel").ephemeral(true).scaling(Scaling.fixed(2))).
+        pool(RunnerPool.builder("phytiumpi").image(image).labels("phytiumpi").
+                devices("/dev/null:/dev/ttyUSB0").env("BOARD_COMM_UART_BAUD", "115200").scaling(Scaling.fixed(1))).
+        pollInterval(Duration.ofMillis(250)).
+        build();
 
 // 4. Start: blocks until every runner is Idle, or throws.
 fleet.start();

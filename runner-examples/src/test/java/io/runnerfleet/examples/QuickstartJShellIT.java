@@ -36,13 +36,20 @@ class QuickstartJShellIT {
                 shell.addToClasspath(entry);
             }
             SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
-            String rest = script;
-            while (!rest.isBlank()) {
-                SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(rest);
-                String source = info.source();
-                if (source == null || source.isBlank()) {
-                    break;
+            // Like the jshell tool: lines are added to a snippet until it is complete.
+            StringBuilder pending = new StringBuilder();
+            for (String line : script.split("\n", -1)) {
+                pending.append(line).append('\n');
+                SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(pending.toString());
+                if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) {
+                    pending.setLength(0);
+                    continue;
                 }
+                if (!info.completeness().isComplete()) {
+                    continue;
+                }
+                String source = info.source();
+                pending.setLength(0);
                 for (SnippetEvent e : shell.eval(source)) {
                     if (e.status() == Snippet.Status.REJECTED) {
                         failures.add("rejected: " + source.strip() + " " + shell.diagnostics(e.snippet()).map(d -> d.getMessage(null)).toList());
@@ -54,8 +61,8 @@ class QuickstartJShellIT {
                 if (!failures.isEmpty()) {
                     break;
                 }
-                rest = info.remaining();
             }
+            assertThat(pending.toString()).as("an unfinished snippet at the end").isBlank();
         }
         String output = out.toString(StandardCharsets.UTF_8);
         assertThat(failures).as(output).isEmpty();
