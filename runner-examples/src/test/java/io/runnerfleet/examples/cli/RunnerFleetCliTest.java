@@ -239,6 +239,13 @@ class RunnerFleetCliTest {
     }
 
     @Test
+    void theDemoWithoutAnEngineSaysHowToStartOneAndExitsFive() {
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, Map.of(), "demo")).isEqualTo(ExitCode.DOCKER);
+        assertThat(t.err.toString()).contains("bash scripts/docker-engine.sh").contains("no Docker in unit tests");
+    }
+
+    @Test
     void progressBarsDrawOnlyOnATerminal() {
         assertThat(PrintWriterProgress.bar("image", 3, 6)).contains("3/6").contains("#".repeat(15));
         TestTerminal none = TestTerminal.none();
