@@ -8,5 +8,7 @@ module io.runnerfleet.examples {
     requires org.slf4j;
 
     exports io.runnerfleet.examples;
+    exports io.runnerfleet.examples.cli;
+    opens io.runnerfleet.examples.cli to info.picocli;
 
 }

@@ -1,0 +1,113 @@
+package io.runnerfleet.examples.cli;
+
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.RunnerImage;
+import io.runnerfleet.RunnerName;
+import io.runnerfleet.RunnerPool;
+import io.runnerfleet.Scaling;
+import io.runnerfleet.examples.RunnerShSettings;
+import io.runnerfleet.github.GitHubCredentials;
+import io.runnerfleet.github.GitHubRegistry;
+import io.runnerfleet.github.RunnerScope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The fleet runner.sh's settings describe: its name (from {@code RUNNER_NAME_PREFIX}), a generic pool
+ * {@code runner} with {@code RUNNER_LABELS}, and one pool {@code board-<i>} of one runner per board.
+ *
+ * <p>Sharp edge: fleet names are limited to lower-case letters, digits and inner dashes, at most 24
+ * characters, so the prefix is lower-cased, other characters become dashes and it is truncated;
+ * {@link #nameNote()} says so when that changed it.
+ */
+final class FleetConfig {
+    static final String GENERIC_POOL = "runner";
+    static final String BOARD_POOL = "board-";
+
+    private final RunnerShSettings settings;
+    private final String fleetName;
+
+    FleetConfig(RunnerShSettings settings) {
+        this.settings = settings;
+        this.fleetName = fleetName(settings.namePrefix());
+    }
+
+    RunnerShSettings settings() {
+        return settings;
+    }
+
+    String fleetName() {
+        return fleetName;
+    }
+
+    /** A note when the fleet name differs from {@code RUNNER_NAME_PREFIX}, or empty. */
+    String nameNote() {
+        return fleetName.equals(settings.namePrefix()) ? ""
+                : "fleet name '" + fleetName + "' derived from RUNNER_NAME_PREFIX '" + settings.namePrefix()
+                + "' (lower-case letters, digits and inner dashes, at most " + RunnerName.MAX_PART + " characters)";
+    }
+
+    /** A valid fleet name from any prefix: lower-cased, invalid characters replaced, truncated. */
+    static String fleetName(String prefix) {
+        String name = prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("-{2,}", "-")
+                .replaceAll("^-+", "");
+        if (name.length() > RunnerName.MAX_PART) {
+            name = name.substring(0, RunnerName.MAX_PART);
+        }
+        name = name.replaceAll("-+$", "");
+        if (name.isEmpty()) {
+            throw new InvalidSpecException("RUNNER_NAME_PREFIX '" + prefix + "' has no letter or digit to name the fleet;"
+                    + " set RUNNER_NAME_PREFIX to something like 'myhost-acme'");
+        }
+        return RunnerName.validatePart("fleet", name);
+    }
+
+    /** The image every pool runs: {@code RUNNER_IMAGE}. */
+    RunnerImage image() {
+        return RunnerImage.of(settings.image());
+    }
+
+    /** The pools with {@code generic} runners in the generic pool and one runner per board. */
+    List<RunnerPool.Builder> pools(int generic) {
+        if (generic < 0) {
+            throw new InvalidSpecException("the runner count " + generic + " is negative; pass init -n 0 or more");
+        }
+        List<RunnerPool.Builder> pools = new ArrayList<>();
+        pools.add(common(RunnerPool.builder(GENERIC_POOL)).labels(settings.labels()).scaling(Scaling.fixed(generic)));
+        for (RunnerShSettings.Board board : settings.boards()) {
+            RunnerPool.Builder pool = common(RunnerPool.builder(BOARD_POOL + board.index())).labels(board.labels())
+                    .devices(board.devices().toArray(String[]::new)).groups(board.groups().toArray(String[]::new))
+                    .bindMounts(board.volumes().toArray(String[]::new)).env(board.env()).scaling(Scaling.fixed(1));
+            pools.add(pool);
+        }
+        return pools;
+    }
+
+    private RunnerPool.Builder common(RunnerPool.Builder pool) {
+        pool.image(image()).runnerGroup(settings.runnerGroup()).disableUpdate(settings.disableAutoUpdate())
+                .env(settings.proxy());
+        if (!settings.workDir().isEmpty()) {
+            pool.workDirectory(settings.workDir());
+        }
+        return pool;
+    }
+
+    /** The GitHub registry of the settings' scope and credentials. */
+    GitHubRegistry registry(String githubUrl) {
+        RunnerScope scope = settings.repository().isEmpty() ? RunnerScope.organization(settings.organization())
+                : RunnerScope.repository(settings.organization(), settings.repository());
+        GitHubCredentials credentials;
+        if (settings.pat().isPresent()) {
+            credentials = GitHubCredentials.token(settings.pat().get());
+        } else if (settings.app().isPresent()) {
+            RunnerShSettings.App app = settings.app().get();
+            credentials = app.installationId().isEmpty() ? GitHubCredentials.app(app.appId(), app.privateKeyPem(), scope)
+                    : GitHubCredentials.app(app.appId(), app.privateKeyPem(), Long.parseLong(app.installationId()));
+        } else {
+            throw new InvalidSpecException("no GitHub credentials: set GH_PAT, or GH_APP_ID with GH_APP_PRIVATE_KEY_FILE");
+        }
+        String web = githubUrl.equals("https://api.github.com") ? "https://github.com" : githubUrl;
+        return GitHubRegistry.builder(scope).baseUrl(githubUrl).webUrl(web).credentials(credentials).build();
+    }
+}

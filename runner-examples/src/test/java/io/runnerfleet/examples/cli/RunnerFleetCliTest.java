@@ -1,0 +1,257 @@
+package io.runnerfleet.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.runnerfleet.BackendUnavailableException;
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.LabelSet;
+import io.runnerfleet.RegistrationException;
+import io.runnerfleet.RunnerPool;
+import io.runnerfleet.examples.RunnerShSettings;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.InstanceState;
+import io.runnerfleet.spi.RegisteredRunner;
+import io.runnerfleet.spi.RunnerBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Argument parsing, configuration, confirmation and exit codes, without Docker or GitHub. */
+class RunnerFleetCliTest {
+    private static final Supplier<RunnerBackend> NO_DOCKER = () -> {
+        throw new BackendUnavailableException("no Docker in unit tests");
+    };
+
+    @TempDir
+    Path dir;
+
+    private int run(TestTerminal t, Map<String, String> env, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--env-file";
+        all[1] = dir.resolve(".env").toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return RunnerFleetCli.run(all, t, env, NO_DOCKER, Duration.ofSeconds(5));
+    }
+
+    private RunnerFleetCli cli(TestTerminal t, Map<String, String> env, String... args) {
+        RunnerFleetCli cli = new RunnerFleetCli(t, env, NO_DOCKER, Duration.ofSeconds(5));
+        CommandLine.ParseResult parsed = RunnerFleetCli.commandLine(cli).parseArgs(args);
+        assertThat(parsed).isNotNull();
+        return cli;
+    }
+
+    @Test
+    void helpListsEveryCommandAndTheExitCodesWithoutDocker() {
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, Map.of(), "help")).isEqualTo(0);
+        assertThat(t.out.toString()).contains("init", "compose", "register", "start", "stop", "restart", "log", "ps",
+                "rm", "purge", "image", "match", "demo", "Exit codes: 0 ok");
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExitsTwo() {
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, Map.of())).isEqualTo(ExitCode.USAGE);
+        assertThat(t.out.toString()).contains("Usage: runnerfleet");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(run(TestTerminal.none(), Map.of(), "init")).isEqualTo(ExitCode.USAGE);
+        assertThat(run(TestTerminal.none(), Map.of(), "init", "-n", "x")).isEqualTo(ExitCode.USAGE);
+        assertThat(run(TestTerminal.none(), Map.of(), "frobnicate")).isEqualTo(ExitCode.USAGE);
+        assertThat(run(TestTerminal.none(), Map.of(), "log")).isEqualTo(ExitCode.USAGE);
+    }
+
+    @Test
+    void exitCodesFollowTheKindOfFailure() {
+        assertThat(ExitCode.of(new InvalidSpecException("x"))).isEqualTo(3);
+        assertThat(ExitCode.of(new RegistrationException("x"))).isEqualTo(4);
+        assertThat(ExitCode.of(new BackendUnavailableException("x"))).isEqualTo(5);
+        assertThat(ExitCode.of(new ExitCode.RefusedException("x"))).isEqualTo(6);
+        assertThat(ExitCode.of(new IllegalStateException("x"))).isEqualTo(1);
+    }
+
+    @Test
+    void aDockerCommandWithoutAnEngineExitsFive() {
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, Map.of("ORG", "acme", "GH_PAT", "ghp_x"), "stop")).isEqualTo(ExitCode.DOCKER);
+        assertThat(t.err.toString()).contains("no Docker");
+    }
+
+    @Test
+    void defect13_yesIsHonouredAnywhereNotOnlyAsTheFirstArgument() {
+        RunnerFleetCli.Rm after = (RunnerFleetCli.Rm) RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(),
+                Map.of(), NO_DOCKER, Duration.ofSeconds(1))).parseArgs("rm", "a", "-y", "b").subcommand().commandSpec().userObject();
+        assertThat(after.yes).isTrue();
+        assertThat(after.names).containsExactly("a", "b");
+        RunnerFleetCli.Purge purge = (RunnerFleetCli.Purge) RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(),
+                Map.of(), NO_DOCKER, Duration.ofSeconds(1))).parseArgs("purge", "--yes").subcommand().commandSpec().userObject();
+        assertThat(purge.yes).isTrue();
+    }
+
+    @Test
+    void aliasesOfPsAndRmParse() {
+        for (String alias : List.of("ps", "ls", "list", "status")) {
+            assertThat(RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER,
+                    Duration.ofSeconds(1))).parseArgs(alias, "--json").subcommand().commandSpec().userObject())
+                    .isInstanceOf(RunnerFleetCli.Ps.class);
+        }
+        for (String alias : List.of("rm", "remove", "delete")) {
+            assertThat(RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER,
+                    Duration.ofSeconds(1))).parseArgs(alias).subcommand().commandSpec().userObject())
+                    .isInstanceOf(RunnerFleetCli.Rm.class);
+        }
+    }
+
+    @Test
+    void confirmationRefusesWithoutATerminalAndAsksOnOne() {
+        RunnerFleetCli none = new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER, Duration.ofSeconds(1));
+        assertThatThrownBy(() -> none.confirm(false, "remove 2 runners")).isInstanceOf(ExitCode.RefusedException.class)
+                .hasMessageContaining("pass -y");
+        none.confirm(true, "remove 2 runners");
+
+        RunnerFleetCli no = new RunnerFleetCli(new TestTerminal(true, "n"), Map.of(), NO_DOCKER, Duration.ofSeconds(1));
+        assertThatThrownBy(() -> no.confirm(false, "remove 2 runners")).isInstanceOf(ExitCode.RefusedException.class)
+                .hasMessageContaining("not confirmed");
+        RunnerFleetCli yes = new RunnerFleetCli(new TestTerminal(true, "yes"), Map.of(), NO_DOCKER, Duration.ofSeconds(1));
+        yes.confirm(false, "remove 2 runners");
+    }
+
+    @Test
+    void missingOrgAndPatWithoutATerminalIsAClearErrorNamingTheVariables() {
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, Map.of(), "ps")).isEqualTo(ExitCode.CONFIGURATION);
+        assertThat(t.err.toString()).contains("ORG").contains("GH_PAT").contains("no terminal");
+    }
+
+    @Test
+    void defect1_valuesAskedOnATerminalAreKeptAndThePatIsStoredOnlyWithConsentIn0600() throws Exception {
+        String pat = "ghp_entered_secret_123";
+        TestTerminal t = new TestTerminal(true, "acme", pat, "y");
+        RunnerFleetCli cli = cli(t, Map.of(), "--env-file", dir.resolve(".env").toString(), "ps");
+        FleetConfig config = cli.config(true);
+        assertThat(config.settings().organization()).isEqualTo("acme");
+        assertThat(config.settings().pat().orElseThrow().reveal()).isEqualTo(pat);
+        Path stored = dir.resolve(".runnerfleet-credentials");
+        assertThat(Files.getPosixFilePermissions(stored))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThat(t.all()).doesNotContain(pat);
+        // the next invocation finds them without asking
+        FleetConfig again = cli(TestTerminal.none(), Map.of(), "--env-file", dir.resolve(".env").toString(), "ps").config(true);
+        assertThat(again.settings().pat().orElseThrow().reveal()).isEqualTo(pat);
+    }
+
+    @Test
+    void withoutConsentNothingIsStored() {
+        TestTerminal t = new TestTerminal(true, "acme", "ghp_x", "n");
+        cli(t, Map.of(), "--env-file", dir.resolve(".env").toString(), "ps").config(true);
+        assertThat(dir.resolve(".runnerfleet-credentials")).doesNotExist();
+    }
+
+    @Test
+    void defect2_dotEnvWithSpacesInlineCommentsQuotesAndExportWorksAndTheEnvironmentWins() throws Exception {
+        Files.writeString(dir.resolve(".env"), """
+                export ORG=acme # the organization
+                GH_PAT="ghp_from_file"
+                RUNNER_LABELS='intel, kvm'
+                RUNNER_BOARD_COUNT=1
+                BOARD_RUNNER_LABELS_1=phytiumpi
+                BOARD_RUNNER_ENV_1="BOARD_POWER_ON=mbpoll -m rtu -a 1 -r 1 -t 0 -b 38400 -P none -v /dev/ttyUSB1 1;BAUD=115200"
+                RUNNER_NAME_PREFIX=fromfile
+                """);
+        FleetConfig config = cli(TestTerminal.none(), Map.of("RUNNER_NAME_PREFIX", "fromenv"),
+                "--env-file", dir.resolve(".env").toString(), "ps").config(true);
+        assertThat(config.settings().organization()).isEqualTo("acme");
+        assertThat(config.fleetName()).isEqualTo("fromenv");
+        assertThat(config.settings().labels()).isEqualTo(LabelSet.of("intel", "kvm"));
+        assertThat(config.settings().boards().get(0).env()).containsEntry("BOARD_POWER_ON",
+                "mbpoll -m rtu -a 1 -r 1 -t 0 -b 38400 -P none -v /dev/ttyUSB1 1");
+    }
+
+    @Test
+    void fleetNamesAreDerivedSafelyFromThePrefix() {
+        assertThat(FleetConfig.fleetName("MyHost_Acme.Org")).isEqualTo("myhost-acme-org");
+        assertThat(FleetConfig.fleetName("a-very-long-host-name-with-org-and-repo")).hasSizeLessThanOrEqualTo(24)
+                .doesNotEndWith("-");
+        assertThatThrownBy(() -> FleetConfig.fleetName("___")).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("RUNNER_NAME_PREFIX");
+        FleetConfig config = new FleetConfig(RunnerShSettings.from(Map.of("ORG", "acme", "RUNNER_NAME_PREFIX", "Big_Host"), "h"));
+        assertThat(config.nameNote()).contains("big-host").contains("Big_Host");
+    }
+
+    @Test
+    void settingsMapToAGenericPoolAndOneBoardPoolPerBoard() {
+        RunnerShSettings s = RunnerShSettings.from(Map.of("ORG", "acme", "RUNNER_LABELS", "intel,kvm",
+                "RUNNER_BOARD_COUNT", "2", "BOARD_RUNNER_LABELS_1", "phytiumpi", "BOARD_RUNNER_DEVICES_1", "/dev/null:/dev/ttyUSB0",
+                "BOARD_RUNNER_LABELS_2", "roc-rk3568-pc", "BOARD_RUNNER_DEVICES_2", "/dev/null:/dev/ttyUSB3",
+                "RUNNER_IMAGE", "my-runner:1", "DISABLE_AUTO_UPDATE", "1"), "host");
+        List<RunnerPool> pools = new FleetConfig(s).pools(3).stream().map(RunnerPool.Builder::build).toList();
+        assertThat(pools).extracting(RunnerPool::name).containsExactly("runner", "board-1", "board-2");
+        assertThat(pools.get(0).scaling().min()).isEqualTo(3);
+        assertThat(pools.get(0).template().labels()).isEqualTo(LabelSet.of("intel", "kvm"));
+        assertThat(pools.get(1).template().labels()).isEqualTo(LabelSet.of("phytiumpi"));
+        assertThat(pools.get(1).template().devices().get(0).toString()).contains("/dev/ttyUSB0");
+        assertThat(pools.get(2).scaling().min()).isEqualTo(1);
+        assertThat(pools.get(0).template().image().orElseThrow().toString()).contains("my-runner:1");
+        assertThatThrownBy(() -> new FleetConfig(s).pools(-1)).isInstanceOf(InvalidSpecException.class);
+    }
+
+    @Test
+    void matchExplainsWhyNobodyCanTakeAJobAndExitsOne() {
+        TestTerminal t = TestTerminal.none();
+        Map<String, String> env = Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1", "BOARD_RUNNER_LABELS", "phytiumpi");
+        assertThat(run(t, env, "match", "--runs-on", "self-hosted,linux,riscv-board", "--repo", "acme/fw")).isEqualTo(1);
+        assertThat(t.out.toString()).contains("riscv-board").contains("phytiumpi");
+        TestTerminal ok = TestTerminal.none();
+        assertThat(run(ok, env, "match", "--runs-on", "self-hosted,linux,phytiumpi")).isEqualTo(0);
+        assertThat(ok.out.toString()).contains("board-1");
+    }
+
+    @Test
+    void defect7_theJoinedTableShowsMoreThanAHundredRunnersInNaturalOrder() {
+        List<InstanceInfo> instances = new ArrayList<>();
+        List<RegisteredRunner> registered = new ArrayList<>();
+        for (int i = 1; i <= 150; i++) {
+            String name = "fl-runner-" + i;
+            if (i != 150) {
+                instances.add(new InstanceInfo("id" + i, name, "fl", "runner", name, "h", InstanceState.RUNNING, null, false, null, null, Map.of()));
+            }
+            registered.add(new RegisteredRunner(i, name, "linux", i != 150, i == 7, LabelSet.of("intel"), false));
+        }
+        registered.add(new RegisteredRunner(999, "other-runner-1", "linux", true, false, LabelSet.of("x"), false));
+        List<RunnerFleetCli.Row> rows = RunnerFleetCli.rows("fl", instances, registered);
+        assertThat(rows).hasSize(150);
+        assertThat(rows.get(1).runner()).isEqualTo("fl-runner-2");
+        assertThat(rows.get(6).busy()).isTrue();
+        assertThat(rows.get(149).container()).isEqualTo("-");
+        assertThat(RunnerFleetCli.table(rows).lines().count()).isEqualTo(151);
+        assertThat(RunnerFleetCli.json(rows)).startsWith("[").contains("\"runner\":\"fl-runner-150\"");
+    }
+
+    @Test
+    void theDemoWithoutAnEngineSaysHowToStartOneAndExitsFive() {
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, Map.of(), "demo")).isEqualTo(ExitCode.DOCKER);
+        assertThat(t.err.toString()).contains("bash scripts/docker-engine.sh").contains("no Docker in unit tests");
+    }
+
+    @Test
+    void progressBarsDrawOnlyOnATerminal() {
+        assertThat(PrintWriterProgress.bar("image", 3, 6)).contains("3/6").contains("#".repeat(15));
+        TestTerminal none = TestTerminal.none();
+        try (PrintWriterProgress bar = new PrintWriterProgress(none, "x")) {
+            bar.update(1, 2);
+        }
+        assertThat(none.err.toString()).isEmpty();
+    }
+}
