@@ -7,7 +7,7 @@
 #   scripts/bench.sh --skip-docker            # GitHub cost and memory only, no engine needed
 #
 # Starts a local Docker engine first when none answers (scripts/docker-engine.sh), compiles the
-# modules, then runs the benchmark main on the runtime classpath. Tables go to stdout, JSON to
+# modules (package, tests skipped), then runs the benchmark main on the runtime classpath. Tables go to stdout, JSON to
 # runner-examples/target/bench/. Measurements only: nothing here fails because the machine is slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,7 @@ case " $* " in
 esac
 
 cp_file=runner-examples/target/bench.classpath
-./mvnw -B -q -pl runner-examples -am compile dependency:build-classpath \
+./mvnw -B -q -pl runner-examples -am package -DskipTests dependency:build-classpath \
   -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime
 classpath="runner-examples/target/classes:$(cat "$cp_file")"
 

@@ -25,7 +25,7 @@ import java.util.Map;
  * }</pre>
  *
  * <p>Options: {@code --reps N} (3), {@code --sizes 1,5,10,20}, {@code --api-sizes 10,100,500},
- * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (20 s of an undisturbed
+ * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (35 s, two reconcile intervals, of an undisturbed
  * fleet), {@code --memory-runners N} (100), {@code --out DIR} ({@code target/bench}),
  * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}.
  *
@@ -45,7 +45,7 @@ public final class Benchmarks {
             List<Integer> sizes = List.of(1, 5, 10, 20);
             List<Integer> apiSizes = List.of(10, 100, 500);
             int cycles = 5;
-            Duration window = Duration.ofSeconds(20);
+            Duration window = Duration.ofSeconds(35);
             int memoryRunners = 100;
             Path out = Path.of("target", "bench");
             boolean docker = true;
