@@ -144,12 +144,16 @@ final class ProvisioningBench implements AutoCloseable {
                         "--runnergroup", "Default", "--unattended", "--replace");
                 String config = backend.launch(spec(name, runner, new RunnerCommand(args, List.of()))
                         .secret("ACTIONS_RUNNER_INPUT_TOKEN", token).build()).id();
-                // Our command line runs run.sh after config.sh; the registration is the end of this step.
-                await(runner + " registered", () -> org.runner(runner).isPresent());
+                // Our command line runs run.sh after config.sh: its first connect means .runner and
+                // .credentials are written (the registration alone appears before the files do).
+                long connects = github.requests("runner/connect");
+                await(runner + " configured", () -> github.requests("runner/connect") > connects);
                 backend.remove(config, true);
-                // 3. the service container, whose run.sh finds the configuration and goes online.
+                // 3. the service container, whose run.sh finds the configuration and connects.
+                long before = github.requests("runner/connect");
                 backend.launch(spec(name, runner, new RunnerCommand(List.of(), List.of())).build());
-                await(runner + " online", () -> org.runner(runner).map(r -> r.online()).orElse(false));
+                await(runner + " online", () -> github.requests("runner/connect") > before
+                        && org.runner(runner).map(r -> r.online()).orElse(false));
             }
             return (System.nanoTime() - t0) / 1e9;
         } finally {
