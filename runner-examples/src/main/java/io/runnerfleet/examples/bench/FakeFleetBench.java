@@ -22,6 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 final class FakeFleetBench implements AutoCloseable {
     /** The fleet's default reconcile interval, which the per-hour projection assumes. */
     static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(15);
+    // Simulated runners run no jobs: nothing to drain, so removal need not wait long.
+    private static final Duration DRAIN = Duration.ofSeconds(5);
 
     /** One fleet size's GitHub cost. */
     record ApiCost(int runners, int cycles, double requestsPerCycle, double notModifiedPerCycle,
@@ -54,7 +56,7 @@ final class FakeFleetBench implements AutoCloseable {
                 .webUrl(github.url()).credentials(GitHubCredentials.token(pat)).build();
         return RunnerFleet.builder().name("bench" + (++fleets)).registry(registry).backend(backend)
                 .reconcileInterval(reconcileInterval).pollInterval(Duration.ofMillis(200))
-                .registrationTimeout(Duration.ofMinutes(5)).startTimeout(Duration.ofMinutes(10))
+                .registrationTimeout(Duration.ofMinutes(5)).startTimeout(Duration.ofMinutes(10)).drainTimeout(DRAIN)
                 .pool(RunnerPool.builder("sim").image(RunnerImage.of("runnerfleet-bench/simulated:1")).labels("sim")
                         .scaling(Scaling.fixed(runners)))
                 .build();
@@ -106,7 +108,7 @@ final class FakeFleetBench implements AutoCloseable {
                             RunnerScope.organization("bench")).baseUrl(github.url()).webUrl(github.url())
                             .credentials(GitHubCredentials.token(pat)).build()).backend(backend)
                     .reconcileInterval(RECONCILE_INTERVAL).pollInterval(Duration.ofSeconds(1))
-                    .registrationTimeout(Duration.ofMinutes(5)).startTimeout(Duration.ofMinutes(10))
+                    .registrationTimeout(Duration.ofMinutes(5)).startTimeout(Duration.ofMinutes(10)).drainTimeout(DRAIN)
                     .pool(RunnerPool.builder("sim").image(RunnerImage.of("runnerfleet-bench/simulated:1"))
                             .labels("sim").scaling(Scaling.fixed(runners)))
                     .build();
@@ -127,7 +129,7 @@ final class FakeFleetBench implements AutoCloseable {
                     (perCycle - notModifiedPerCycle) * cyclesPerHour, seconds, (d[0] - c[0]) * perHour,
                     ((d[0] - c[0]) - (d[1] - c[1])) * perHour, tokensAtStart, tokensPerHour, startRequests);
         } finally {
-            fleet.remove();
+            fleet.removeNow();
             requireClean();
         }
     }
@@ -141,7 +143,7 @@ final class FakeFleetBench implements AutoCloseable {
             double after = heapAfterGcMb();
             return new Memory(runners, before, after, after - before);
         } finally {
-            fleet.remove();
+            fleet.removeNow();
             requireClean();
         }
     }
