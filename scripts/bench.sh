@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs Runner Fleet's benchmarks (issue 9): provisioning against the Docker floor and the runner.sh
+# flow, the GitHub API cost of steady fleets, and the heap of a 100-runner fleet.
+#
+#   scripts/bench.sh                          # defaults: --reps 3 --sizes 1,5,10,20 (a few minutes on 2 cores)
+#   scripts/bench.sh --reps 5 --sizes 10      # any option of io.runnerfleet.examples.bench.Benchmarks
+#   scripts/bench.sh --skip-docker            # GitHub cost and memory only, no engine needed
+#
+# Starts a local Docker engine first when none answers (scripts/docker-engine.sh), compiles the
+# modules (package, tests skipped), then runs the benchmark main on the runtime classpath. Tables go to stdout, JSON to
+# runner-examples/target/bench/. Measurements only: nothing here fails because the machine is slow.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case " $* " in
+  *" --skip-docker "*) ;;
+  *) bash scripts/docker-engine.sh ;;
+esac
+
+cp_file=runner-examples/target/bench.classpath
+./mvnw -B -q -pl runner-examples -am package -DskipTests dependency:build-classpath \
+  -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime
+classpath="runner-examples/target/classes:$(cat "$cp_file")"
+
+# The fleet's own threads are the measured ones: keep the JVM's heap default and log quietly.
+exec java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$classpath" \
+  io.runnerfleet.examples.bench.Benchmarks --out runner-examples/target/bench "$@"
