@@ -70,6 +70,7 @@ public final class RunnerFleet implements AutoCloseable {
     private volatile boolean shutdownStarted;
     private volatile Thread shutdownThread;
     private volatile List<String> leftBehind = List.of();
+    private volatile boolean removed;
 
     private RunnerFleet(Builder b) {
         this.name = b.name;
@@ -275,10 +276,13 @@ public final class RunnerFleet implements AutoCloseable {
 
     /**
      * Deregisters every runner, deletes the instances and their volumes, and closes the fleet. Running
-     * jobs finish first (within the drain timeout). Blocks until done.
+     * jobs finish first (within the drain timeout). Blocks until done. Once a removal has finished,
+     * further {@code remove()} or {@code removeNow()} calls do nothing.
      *
      * @throws FleetTimeoutException naming the runners that were still busy and were left running; the
      *     fleet stays open so {@link #removeNow()} can finish
+     * @throws IllegalStateException after {@link #close()} without removal: the runners still run, and a
+     *     new fleet with the same name adopts them and can remove them
      */
     public void remove() {
         removeAll(false);
@@ -291,6 +295,13 @@ public final class RunnerFleet implements AutoCloseable {
 
     private void removeAll(boolean kill) {
         synchronized (this) {
+            if (removed) {
+                return;
+            }
+            if (reconciler.closed()) {
+                throw new IllegalStateException("fleet " + name + " is closed and its runners were left running; build"
+                        + " a fleet with the same name and pools to adopt them, then remove() that one");
+            }
             if (shutdownStarted) {
                 if (kill) {
                     reconciler.escalateToKill();
@@ -309,6 +320,7 @@ public final class RunnerFleet implements AutoCloseable {
             // Still open, so removeNow() can finish the job.
             throw new FleetTimeoutException("fleet " + name + " could not remove everything: " + String.join("; ", left));
         }
+        removed = true;
         close();
     }
 

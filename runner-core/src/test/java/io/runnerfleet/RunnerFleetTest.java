@@ -253,6 +253,30 @@ class RunnerFleetTest {
     }
 
     @Test
+    void removingARemovedFleetAgainDoesNothing() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)));
+        fleet.remove();
+        int deletes = registry.faults().calls(InMemoryRegistry.Operation.DELETE);
+        fleet.removeNow();
+        fleet.remove();
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.DELETE)).isEqualTo(deletes);
+        assertThat(backend.instances("f1")).isEmpty();
+    }
+
+    @Test
+    void removingAClosedFleetSaysHowToAdoptAndRemoveItsRunners() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)));
+        fleet.close();
+        assertThatThrownBy(fleet::removeNow).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("fleet f1 is closed").hasMessageContaining("same name");
+        assertThat(backend.instances("f1")).hasSize(2);
+        RunnerFleet adopter = started(fleet("f1", generic(2)));
+        adopter.remove();
+        assertThat(backend.instances("f1")).isEmpty();
+        assertThat(registry.runners()).isEmpty();
+    }
+
+    @Test
     void removeNeverKillsARunningJobWithinTheDrainTimeout() {
         RunnerFleet fleet = started(fleet("f1", generic(2)));
         registry.markBusy("f1-generic-1");
