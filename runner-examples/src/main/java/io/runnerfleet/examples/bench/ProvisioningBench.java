@@ -1,5 +1,6 @@
 package io.runnerfleet.examples.bench;
 
+import io.runnerfleet.FleetEvent;
 import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.RunnerImage;
 import io.runnerfleet.RunnerPool;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -79,17 +81,31 @@ final class ProvisioningBench implements AutoCloseable {
         return prefix + "r" + (++runs);
     }
 
-    /** Seconds from {@code start()} to every runner Idle; the fleet is removed afterwards. */
-    double fleet(int n) {
+    /**
+     * One fleet start, in seconds from {@code start()}: to the last runner's container started (its
+     * {@code InstanceLaunched} event, the point the floor also stops at) and to every runner Idle.
+     */
+    record FleetTiming(double containersStarted, double allIdle) {
+    }
+
+    /** Times {@code start()} of a fleet of {@code n}; the fleet is removed afterwards. */
+    FleetTiming fleet(int n) {
         String name = nextName();
+        AtomicLong lastLaunch = new AtomicLong();
         RunnerFleet fleet = RunnerFleet.builder().name(name).registry(registry()).backend(backend)
                 .pollInterval(Duration.ofMillis(250)).registrationTimeout(PATIENCE).startTimeout(PATIENCE)
                 .drainTimeout(Duration.ofSeconds(30))
+                .listener(e -> {
+                    if (e instanceof FleetEvent.InstanceLaunched) {
+                        lastLaunch.accumulateAndGet(System.nanoTime(), Math::max);
+                    }
+                })
                 .pool(RunnerPool.builder("p").image(image).labels("bench").scaling(Scaling.fixed(n))).build();
         try {
             long t0 = System.nanoTime();
             fleet.start();
-            return (System.nanoTime() - t0) / 1e9;
+            long idle = System.nanoTime();
+            return new FleetTiming((lastLaunch.get() - t0) / 1e9, (idle - t0) / 1e9);
         } finally {
             fleet.remove();
             requireClean(name);
