@@ -91,7 +91,9 @@ class FakeRunnerContainerIT {
         String id = startRunner("container-1", "--ephemeral");
         awaitTrue("container-1 online in GET /orgs/acme/actions/runners; logs:\n" + logs(id),
                 () -> "online".equals(listedStatus("container-1")));
-        assertThat(logs(id)).containsPattern("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ: Listening for Jobs");
+        // The session (online) opens before run.sh prints its banner, as with the real runner: wait for the line.
+        Pattern listening = Pattern.compile("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ: Listening for Jobs");
+        awaitTrue("'Listening for Jobs' in the logs of container-1", () -> listening.matcher(logs(id)).find());
         assertThat(acme.runner("container-1").orElseThrow().labels()).contains("self-hosted", "Linux", "in-docker");
 
         FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted", "in-docker");
