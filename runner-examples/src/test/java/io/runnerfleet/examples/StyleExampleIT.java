@@ -3,6 +3,7 @@ package io.runnerfleet.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Device;
 import io.runnerfleet.Runner;
@@ -59,6 +60,9 @@ class StyleExampleIT {
     private static final Duration CHILD_PATIENCE = Duration.ofMinutes(3);
     /** What this test made under /dev to stand in for the USB serial adapter, deepest first. */
     private static final List<Path> madeUnderDev = new ArrayList<>();
+    private static final String IMAGE = "s1lqc-runner:1";
+    /** Whether the example's image was there before: if not, the child builds it and {@code @AfterAll} removes it. */
+    private static boolean imageWasThere = true;
 
     @TempDir
     Path workDir;
@@ -71,8 +75,12 @@ class StyleExampleIT {
         Path serial = Path.of(SERIAL);
         if (!Files.exists(serial, LinkOption.NOFOLLOW_LINKS)) {
             boolean root = Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-            Assumptions.assumeTrue(root, "not root, and " + SERIAL + " is missing: cannot stand in for the USB"
-                    + " serial adapter (plug one in or run as root)");
+            String skip = "StyleExampleIT skipped: not root, and " + SERIAL + " is missing, so the test cannot stand in"
+                    + " for the USB serial adapter (plug one in or run as root)";
+            if (!root) {
+                System.out.println(skip);
+            }
+            Assumptions.assumeTrue(root, skip);
             List<Path> dirs = new ArrayList<>();
             for (Path p = serial.getParent(); !Files.exists(p); p = p.getParent()) {
                 dirs.add(p);
@@ -86,14 +94,24 @@ class StyleExampleIT {
             madeUnderDev.add(0, serial);
         }
         DockerEngine.busyboxImage();
+        imageWasThere = DockerEngine.client().listImagesCmd().withImageNameFilter(IMAGE).exec().stream()
+                .anyMatch(i -> i.getRepoTags() != null && Arrays.asList(i.getRepoTags()).contains(IMAGE));
     }
 
     @AfterAll
-    static void removeTheStandIn() throws IOException {
-        for (Path p : madeUnderDev) {
-            Files.deleteIfExists(p);
+    static void removeWhatTheTestMade() throws IOException {
+        try {
+            if (!imageWasThere && DockerEngine.client().listImagesCmd().withImageNameFilter(IMAGE).exec().size() > 0) {
+                DockerEngine.client().removeImageCmd(IMAGE).exec();
+            }
+        } catch (ConflictException e) {
+            // Another project's container uses the same content-addressed image: leave it rather than force.
+        } finally {
+            for (Path p : madeUnderDev) {
+                Files.deleteIfExists(p);
+            }
+            madeUnderDev.clear();
         }
-        madeUnderDev.clear();
     }
 
     @BeforeEach
@@ -164,7 +182,7 @@ class StyleExampleIT {
              DockerBackend backend = DockerBackend.fromEnvironment();
              RunnerFleet fleet = RunnerFleet.builder().name(FLEET).registry(registry).backend(backend)
                      .pool(RunnerPool.builder("qemu")
-                             .image(RunnerImage.dockerfile(workDir.resolve("runner-image")).tag("s1lqc-runner:1"))
+                             .image(RunnerImage.dockerfile(workDir.resolve("runner-image")).tag(IMAGE))
                              .labels("intel").devices("/dev/kvm").ephemeral(true).scaling(Scaling.fixed(4)))
                      .pool(RunnerPool.builder("phytiumpi").labels("phytiumpi").devices(SERIAL).groups("dialout")
                              .env("BOARD_COMM_UART_BAUD", "115200").scaling(Scaling.fixed(1)))
