@@ -114,12 +114,14 @@ public final class GitHubClient implements AutoCloseable {
     /**
      * Builds a {@link GitHubClient}.
      *
-     * <p>Defaults: base URL {@code https://api.github.com}; no credentials (public data only); connect
+     * <p>Defaults: base URL from {@code GITHUB_API_URL} (the variable GitHub Actions sets, e.g.
+     * {@code https://ghe.example/api/v3}), else {@code https://api.github.com}; web URL from
+     * {@code GITHUB_SERVER_URL}, else derived from the base URL; no credentials (public data only); connect
      * timeout 10 s, read timeout 30 s, whole-call timeout 60 s; proxy from {@code HTTPS_PROXY} /
      * {@code NO_PROXY} when set (with Basic proxy authentication from {@code user:password@} in the URL); 10 concurrent requests; 80 content-creating requests per minute; {@link RetrySettings#defaults()}; the system UTC clock.
      */
     public static final class Builder {
-        private String baseUrl = "https://api.github.com";
+        private String baseUrl;
         private String webUrl;
         private GitHubCredentials credentials;
         private Duration connectTimeout = Duration.ofSeconds(10);
@@ -139,7 +141,8 @@ public final class GitHubClient implements AutoCloseable {
 
         /**
          * The API base URL: {@code https://api.github.com}, a GitHub Enterprise Server's
-         * {@code https://host/api/v3}, or a test server on {@code http://127.0.0.1:port}.
+         * {@code https://host/api/v3}, or a test server on {@code http://127.0.0.1:port}. Wins over
+         * {@code GITHUB_API_URL}.
          */
         public Builder baseUrl(String url) {
             this.baseUrl = Objects.requireNonNull(url, "url");
@@ -149,6 +152,7 @@ public final class GitHubClient implements AutoCloseable {
         /**
          * The web URL runners register with; derived from the base URL when not set
          * ({@code api.github.com} gives {@code https://github.com}, {@code https://host/api/v3} gives {@code https://host}).
+         * Wins over {@code GITHUB_SERVER_URL}.
          */
         public Builder webUrl(String url) {
             this.webUrl = Objects.requireNonNull(url, "url");
@@ -246,11 +250,22 @@ public final class GitHubClient implements AutoCloseable {
 
         /** Builds the client. */
         public GitHubClient build() {
-            String normalized = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
-            HttpUrl base = HttpUrl.parse(normalized);
-            if (base == null) {
-                throw new InvalidSpecException("GitHub base URL '" + baseUrl
-                        + "' is not an http(s) URL; use https://api.github.com or https://HOST/api/v3");
+            HttpUrl base;
+            if (baseUrl != null) {
+                base = HttpUrl.parse(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+                if (base == null) {
+                    throw new InvalidSpecException("GitHub base URL '" + baseUrl
+                            + "' is not an http(s) URL; use https://api.github.com or https://HOST/api/v3");
+                }
+            } else {
+                String fromEnv = fromEnvironment("GITHUB_API_URL", "https://api.github.com or https://HOST/api/v3");
+                base = HttpUrl.parse(fromEnv == null ? "https://api.github.com/"
+                        : fromEnv.endsWith("/") ? fromEnv : fromEnv + "/");
+            }
+            String web = webUrl;
+            if (web == null) {
+                String fromEnv = fromEnvironment("GITHUB_SERVER_URL", "https://github.com or https://HOST");
+                web = fromEnv != null ? stripSlash(fromEnv) : deriveWebUrl(base);
             }
             OkHttpClient.Builder ok = new OkHttpClient.Builder()
                     .connectTimeout(connectTimeout)
@@ -284,7 +299,26 @@ public final class GitHubClient implements AutoCloseable {
             GitHubHttp http = new GitHubHttp(ok.build(), base, clock, sleeper, retry, maxConcurrentRequests,
                     maxContentCreatingPerMinute, credentials,
                     userAgent);
-            return new GitHubClient(http, webUrl != null ? webUrl : deriveWebUrl(base));
+            return new GitHubClient(http, web);
+        }
+
+        /** The variable's value when set and not blank, checked to be an absolute http(s) URL; else null. */
+        private String fromEnvironment(String name, String example) {
+            String value = environment.get(name);
+            if (value == null || value.isBlank()) {
+                return null;
+            }
+            value = value.strip();
+            HttpUrl parsed = HttpUrl.parse(value);
+            if (parsed == null) {
+                throw new InvalidSpecException("environment variable " + name + "='" + value
+                        + "' is not an absolute http(s) URL; set it to " + example + ", or unset it");
+            }
+            return value;
+        }
+
+        private static String stripSlash(String url) {
+            return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         }
 
         private static String deriveWebUrl(HttpUrl base) {

@@ -9,6 +9,7 @@ import io.runnerfleet.spi.RunnerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -49,17 +50,29 @@ public final class GitHubRegistry implements RunnerRegistry, AutoCloseable {
         this.clock = clock;
     }
 
-    /** The registry of an organization's runners on api.github.com. */
+    /**
+     * The registry of an organization's runners on api.github.com, or on the host named by the
+     * {@code GITHUB_API_URL} environment variable (web URL from {@code GITHUB_SERVER_URL}) when set: a
+     * GitHub Enterprise Server or a test fake. A malformed value throws {@link io.runnerfleet.InvalidSpecException}.
+     */
     public static GitHubRegistry organization(String org, GitHubCredentials credentials) {
         return builder(RunnerScope.organization(org)).credentials(credentials).build();
     }
 
-    /** The registry of a repository's runners on api.github.com. */
+    /**
+     * The registry of a repository's runners on api.github.com, or on the host named by the
+     * {@code GITHUB_API_URL} environment variable (web URL from {@code GITHUB_SERVER_URL}) when set: a
+     * GitHub Enterprise Server or a test fake. A malformed value throws {@link io.runnerfleet.InvalidSpecException}.
+     */
     public static GitHubRegistry repository(String owner, String name, GitHubCredentials credentials) {
         return builder(RunnerScope.repository(owner, name)).credentials(credentials).build();
     }
 
-    /** The registry of an enterprise's runners on api.github.com. */
+    /**
+     * The registry of an enterprise's runners on api.github.com, or on the host named by the
+     * {@code GITHUB_API_URL} environment variable (web URL from {@code GITHUB_SERVER_URL}) when set: a
+     * GitHub Enterprise Server or a test fake. A malformed value throws {@link io.runnerfleet.InvalidSpecException}.
+     */
     public static GitHubRegistry enterprise(String slug, GitHubCredentials credentials) {
         return builder(RunnerScope.enterprise(slug)).credentials(credentials).build();
     }
@@ -165,8 +178,10 @@ public final class GitHubRegistry implements RunnerRegistry, AutoCloseable {
 
     /**
      * Builds a {@link GitHubRegistry}. Either give a {@link #client(GitHubClient)} (shared, not closed by the
-     * registry) or the settings for a client of its own (base URL default {@code https://api.github.com},
-     * the other defaults of {@link GitHubClient.Builder}).
+     * registry) or the settings for a client of its own (base URL from {@code GITHUB_API_URL}, else
+     * {@code https://api.github.com}; web URL from {@code GITHUB_SERVER_URL}, else derived; the other
+     * defaults of {@link GitHubClient.Builder}). Explicit {@link #baseUrl}/{@link #webUrl} calls win over
+     * the environment.
      */
     public static final class Builder {
         private final RunnerScope scope;
@@ -217,6 +232,12 @@ public final class GitHubRegistry implements RunnerRegistry, AutoCloseable {
 
         Builder sleeper(Sleeper sleeper) {
             clientBuilder.sleeper(sleeper);
+            return this;
+        }
+
+        /** The environment the registry's own client reads (proxy and host variables); tests inject one. */
+        Builder environment(Map<String, String> env) {
+            clientBuilder.environment(env);
             return this;
         }
 
