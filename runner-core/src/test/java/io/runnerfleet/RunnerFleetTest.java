@@ -134,8 +134,10 @@ class RunnerFleetTest {
         assertThat(fleet.runners()).isEmpty();
         assertThat(fleet.demand(JobRequest.runsOn("self-hosted", "qemu"))).contains("od");
         Await.until(PATIENCE, "a container launched for the queued job", () -> backend.launched().size() == 1);
-        Await.until(PATIENCE, "the runner online", () -> registry.runners().size() == 1);
-        // No cycle in between: the fleet may still think it is Registering when the short job is over.
+        Await.until(PATIENCE, "the runner launched and online", () -> registry.runners().size() == 1
+                && (fleet.runners().get(0).state() instanceof RunnerState.Registering
+                || fleet.runners().get(0).state() instanceof RunnerState.Idle));
+        // A short job: registration deleted and exit 0 may both land between two observations.
         Runner first = fleet.runners().get(0);
         registry.markBusy(first.name());
         registry.completeJob(first.name());

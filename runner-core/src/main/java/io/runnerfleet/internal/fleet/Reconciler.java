@@ -329,7 +329,9 @@ public final class Reconciler implements AutoCloseable {
             if (reg == null) {
                 r.lifecycle.transition(new RunnerState.Offline(), "its registration was deleted at GitHub");
                 r.offlineSince = now;
-                return replace(r, "registration deleted at GitHub");
+                // GitHub deletes an ephemeral runner's registration when its job ends, a moment before the
+                // process exits 0: wait for that exit (Offline, bounded) instead of replacing it.
+                return !r.pool.ephemeral() && replace(r, "registration deleted at GitHub");
             }
             if (!reg.online()) {
                 r.lifecycle.transition(new RunnerState.Offline(), "offline at GitHub");
@@ -343,6 +345,10 @@ public final class Reconciler implements AutoCloseable {
             if (running && reg != null && reg.online()) {
                 becomeOnline(r, reg, "back online at GitHub");
                 return false;
+            }
+            if (running && reg == null && r.pool.ephemeral() && r.offlineSince != null
+                    && !now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {
+                return false;   // see above: a finished ephemeral runner on its way out
             }
             if (!running || reg == null || r.offlineSince == null
                     || now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {

@@ -59,15 +59,20 @@ final class ProvisioningBench implements AutoCloseable {
         org = github.organization("bench");
         pat = github.newToken("admin:org", "repo");
         backend = DockerBackend.fromEnvironment();
+        image = fakeRunnerImage(backend);
+        imageRef = backend.prepare(image, p -> { });
+    }
+
+    /** Builds the busybox base image on {@code backend} and returns the fake runner image built on it. */
+    static RunnerImage fakeRunnerImage(DockerBackend backend) {
         try {
             backend.prepare(RunnerImage.dockerfile(BusyboxBaseImage.writeContext(Files.createTempDirectory("bench-base")))
                     .tag(BusyboxBaseImage.TAG), p -> { });
-            image = RunnerImage.dockerfile(FakeRunnerImage.writeContext(Files.createTempDirectory("bench-runner")))
+            return RunnerImage.dockerfile(FakeRunnerImage.writeContext(Files.createTempDirectory("bench-runner")))
                     .tag(FakeRunnerImage.TAG);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the benchmark's image contexts to a temporary directory", e);
         }
-        imageRef = backend.prepare(image, p -> { });
     }
 
     private GitHubRegistry registry() {
