@@ -183,7 +183,8 @@ final class ProvisioningBench implements AutoCloseable {
         return backend.instance(fleet, id).map(i -> i.state() == InstanceState.EXITED).orElse(true);
     }
 
-    private static void await(String what, BooleanSupplier condition) {
+    /** Waits for {@code condition}, polling every 20 ms, at most {@link #PATIENCE}. */
+    static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -195,6 +196,11 @@ final class ProvisioningBench implements AutoCloseable {
     }
 
     private void requireClean(String name) {
+        requireClean(backend, org, name);
+    }
+
+    /** Throws when the run {@code name} left containers or registrations behind. */
+    static void requireClean(DockerBackend backend, FakeScope org, String name) {
         List<InstanceInfo> left = backend.instances(name);
         long registered = org.runners().stream().filter(r -> r.name().startsWith(name)).count();
         if (!left.isEmpty() || registered != 0) {

@@ -11,14 +11,12 @@ import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
 import io.runnerfleet.github.WebhookReceiver;
-import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -26,8 +24,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
  * DESIGN §8's webhook target on the local Docker engine: from a {@code workflow_job: queued} delivery to
@@ -134,7 +130,7 @@ final class WebhookLatencyBench implements AutoCloseable {
                 Instant demand = take(demanded, "job " + (i + 1) + ": the receiver handing it on");
                 total[i] = seconds(queued, started);
                 toDemand[i] = seconds(queued, demand);
-                await("job " + (i + 1) + " completed and the pool back at 0", () -> "completed".equals(job.status())
+                ProvisioningBench.await("job " + (i + 1) + " completed and the pool back at 0", () -> "completed".equals(job.status())
                         && fleet.runners().isEmpty() && backend.instances(name).isEmpty());
                 if (!launched.isEmpty()) {
                     throw new IllegalStateException("job " + (i + 1) + " launched more than one container: "
@@ -144,7 +140,7 @@ final class WebhookLatencyBench implements AutoCloseable {
             return new Latency(total, toDemand);
         } finally {
             fleet.remove();
-            requireClean();
+            ProvisioningBench.requireClean(backend, org, name);
         }
     }
 
@@ -163,27 +159,6 @@ final class WebhookLatencyBench implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for: " + what, e);
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("benchmark waited " + PATIENCE + " for: " + what,
-                        new TimeoutException(what));
-            }
-            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-        }
-    }
-
-    private void requireClean() {
-        List<InstanceInfo> left = backend.instances(name);
-        long registered = org.runners().stream().filter(r -> r.name().startsWith(name)).count();
-        if (!left.isEmpty() || registered != 0) {
-            throw new IllegalStateException("webhook benchmark " + name + " left " + left.size() + " containers and "
-                    + registered + " registrations behind; remove containers labelled " + DockerBackend.FLEET_LABEL
-                    + "=" + name);
         }
     }
 
