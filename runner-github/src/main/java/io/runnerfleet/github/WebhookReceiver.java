@@ -3,6 +3,7 @@ package io.runnerfleet.github;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.JobRequest;
 import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.Secret;
 import java.io.IOException;
@@ -320,9 +321,11 @@ public final class WebhookReceiver implements AutoCloseable {
         public Builder fleet(RunnerFleet fleet) {
             Objects.requireNonNull(fleet, "fleet");
             return onQueued(event -> {
-                if (fleet.demand(event.jobRequest()).isEmpty()) {
-                    LOG.info("webhook receiver: no pool of fleet {} can take job {} ({}) of {}", fleet.name(),
-                            event.job().id(), event.job().labels(), event.repository());
+                JobRequest job = event.jobRequest();
+                if (fleet.demand(job).isEmpty()) {
+                    // match() says why per pool (labels lacking, group excluding the repository) and emits a Warning.
+                    LOG.info("webhook receiver: no pool of fleet {} can take job {} ({}): {}", fleet.name(),
+                            event.job().id(), job, fleet.match(job).explain());
                 }
             });
         }

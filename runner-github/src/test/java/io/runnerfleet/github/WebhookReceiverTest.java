@@ -5,7 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.JobRequest;
+import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerPool;
+import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
+import io.runnerfleet.testing.Await;
+import io.runnerfleet.testing.InMemoryBackend;
+import io.runnerfleet.testing.InMemoryRegistry;
+import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -220,6 +227,36 @@ class WebhookReceiverTest {
                 .replace("\"phytiumpi\"", "\"a,b\"").getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(badLabel::jobRequest).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("2832853555");
+    }
+
+    @Test
+    void fleetGlueGrowsTheMatchingOnDemandPoolForAQueuedJob() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.builder().organization("octo-org").build();
+        InMemoryBackend backend = InMemoryBackend.builder().build();
+        try (RunnerFleet fleet = RunnerFleet.builder().name("hooked").registry(registry).backend(backend)
+                .pool(RunnerPool.builder("boards").image("runner:1").labels("phytiumpi").ephemeral(true)
+                        .scaling(Scaling.onDemand(0, 3)))
+                .pool(RunnerPool.builder("other").image("runner:1").labels("intel").ephemeral(true)
+                        .scaling(Scaling.onDemand(0, 3)))
+                .build();
+             WebhookReceiver hooks = WebhookReceiver.builder(SECRET).fleet(fleet).build().start()) {
+            fleet.start();
+            byte[] body = delivery("queued", true);   // runs-on: [self-hosted, linux, phytiumpi], a private repository
+            assertThat(post(hooks.uri(), "POST", "workflow_job", body, signer.sign(body))).isEqualTo(202);
+            Await.until(Duration.ofSeconds(20), "a container for the queued job",
+                    () -> backend.launched().size() == 1);
+            assertThat(backend.launched().get(0).runnerName()).startsWith("hooked-boards-1");
+            // a job nobody can take is accepted (GitHub must not retry it) and grows nothing
+            byte[] gpu = new String(body, StandardCharsets.UTF_8).replace("\"phytiumpi\"", "\"gpu\"")
+                    .getBytes(StandardCharsets.UTF_8);
+            assertThat(post(hooks.uri(), "POST", "workflow_job", gpu, signer.sign(gpu))).isEqualTo(202);
+            // the Default group admits no public repository (GitHub's default), so a public job grows nothing
+            byte[] fromPublic = delivery("queued", false);
+            assertThat(post(hooks.uri(), "POST", "workflow_job", fromPublic, signer.sign(fromPublic))).isEqualTo(202);
+            Await.until(Duration.ofSeconds(20), "all deliveries handed on", () -> hooks.accepted() == 3);
+            fleet.reconcile(Duration.ofSeconds(20));
+            assertThat(backend.launched()).hasSize(1);
+        }
     }
 
     @Test
