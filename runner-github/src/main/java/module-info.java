@@ -7,6 +7,7 @@ module io.runnerfleet.github {
     requires io.github.resilience4j.retry;
     requires io.github.resilience4j.core;
     requires org.slf4j;
+    requires jdk.httpserver;
 
     exports io.runnerfleet.github;
 }

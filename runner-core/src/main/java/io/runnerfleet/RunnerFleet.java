@@ -196,19 +196,18 @@ public final class RunnerFleet implements AutoCloseable {
     }
 
     /**
-     * A job is waiting: grow the pool that should take it by one runner (up to its maximum).
+     * A job is waiting: grow the pool that should take it by one runner (up to its maximum). The reconciler
+     * is woken and starts the launch at once. In an on-demand pool of ephemeral runners, the runner that
+     * finishes a job shrinks the pool back by one (when it holds the pool's top slot; others idle out).
      *
      * @return the pool grown, if any could take it
      */
     public Optional<String> demand(JobRequest job) {
         Optional<Matcher.Candidate> pool = Matcher.of(pools.stream().map(RunnerPool::candidate).toList())
                 .match(job).poolToGrow();
-        pool.ifPresent(p -> {
-            int now = reconciler.desired(p.name());
-            if (now < pool(p.name()).scaling().max()) {
-                reconciler.scale(p.name(), now + 1, "job queued: " + job.labels());
-            }
-        });
+        // Atomic with concurrent demands and with ephemeral runners shrinking the pool as they finish;
+        // the reconciler is woken, so the runner is launched now rather than at the next periodic cycle.
+        pool.ifPresent(p -> reconciler.adjust(p.name(), +1, "job queued: " + job.labels()));
         return pool.map(Matcher.Candidate::name);
     }
 

@@ -127,6 +127,39 @@ class RunnerFleetTest {
     }
 
     @Test
+    void demandOnAnOnDemandPoolLaunchesAtOnceAndAFinishedEphemeralRunnerShrinksItBack() {
+        // A periodic cycle an hour away: only a woken reconciler can launch within PATIENCE.
+        RunnerFleet fleet = started(fleet("f1", RunnerPool.builder("od").image("runner:1").labels("qemu").ephemeral(true)
+                .scaling(Scaling.onDemand(0, 2))).reconcileInterval(Duration.ofHours(1)).pollInterval(Duration.ofHours(1)));
+        assertThat(fleet.runners()).isEmpty();
+        assertThat(fleet.demand(JobRequest.runsOn("self-hosted", "qemu"))).contains("od");
+        Await.until(PATIENCE, "a container launched for the queued job", () -> backend.launched().size() == 1);
+        Await.until(PATIENCE, "the runner launched and online", () -> registry.runners().size() == 1
+                && (fleet.runners().get(0).state() instanceof RunnerState.Registering
+                || fleet.runners().get(0).state() instanceof RunnerState.Idle));
+        // A short job: registration deleted and exit 0 may both land between two observations.
+        Runner first = fleet.runners().get(0);
+        registry.markBusy(first.name());
+        registry.completeJob(first.name());
+        backend.exit(backend.instances("f1").get(0).id(), 0);
+        awaitState(fleet, "the pool back at its min, 0", List::isEmpty);
+        Await.until(PATIENCE, "the finished runner removed", () -> backend.instances("f1").isEmpty());
+        assertThat(backend.launched()).as("no replacement for a finished on-demand runner").hasSize(1);
+        awaitEvent(e -> e instanceof FleetEvent.PoolScaled ps && ps.from() == 1 && ps.to() == 0
+                && ps.reason().contains("finished its job"));
+
+        // Demand past the maximum is clamped; concurrent demands are not lost.
+        CompletableFuture<?>[] demands = new CompletableFuture<?>[3];
+        for (int i = 0; i < demands.length; i++) {
+            demands[i] = CompletableFuture.runAsync(() -> fleet.demand(JobRequest.runsOn("qemu")));
+        }
+        CompletableFuture.allOf(demands).join();
+        Await.until(PATIENCE, "two more containers, the pool's max", () -> backend.launched().size() == 3);
+        awaitEvent(e -> e instanceof FleetEvent.PoolScaled ps && ps.from() == 1 && ps.to() == 2);
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);
+    }
+
+    @Test
     void anEphemeralJitRunnerIsReplacedByANewOneAfterItsJob() {
         RunnerFleet fleet = started(fleet("f1", ephemeral(1)));
         Runner first = fleet.runners().get(0);

@@ -1,5 +1,8 @@
 package io.runnerfleet.github;
 
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.JobRequest;
+import io.runnerfleet.LabelSet;
 import io.runnerfleet.github.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -12,18 +15,24 @@ import java.util.Objects;
  * <pre>{@code
  * WorkflowJobWebhook hook = WorkflowJobWebhook.withSecret(Secret.of(System.getenv("WEBHOOK_SECRET")));
  * WorkflowJobEvent event = hook.parse(body, request.getHeader("X-Hub-Signature-256"));
- * if (event.action() == WorkflowJobEvent.Action.QUEUED) fleet.match(JobRequest.runsOn(event.job().labels()));
+ * if (event.action() == WorkflowJobEvent.Action.QUEUED) fleet.demand(event.jobRequest());
  * }</pre>
+ *
+ * <p>To receive deliveries over HTTP and grow a fleet for each queued job, use {@link WebhookReceiver}.
  *
  * @param action what happened
  * @param job the job
  * @param repository the repository's {@code owner/name}
+ * @param privateRepository whether that repository is private ({@code repository.private}; absent means public,
+ *                          the schema's default, which is also the stricter case for runner groups)
  * @param organization the organization's login, {@code null} for a user's repository
  * @param installationId the GitHub App installation that received it, {@code null} for a repository/org hook
  * @param sender the login of the user who caused it
+ * @param runnerGroup the runner group of the runner that took the job ({@code workflow_job.runner_group_name}),
+ *                    {@code null} while queued
  */
-public record WorkflowJobEvent(Action action, WorkflowJob job, String repository, String organization,
-                               Long installationId, String sender) {
+public record WorkflowJobEvent(Action action, WorkflowJob job, String repository, boolean privateRepository,
+                               String organization, Long installationId, String sender, String runnerGroup) {
 
     /** The four {@code action} values GitHub sends. */
     public enum Action {
@@ -42,6 +51,29 @@ public record WorkflowJobEvent(Action action, WorkflowJob job, String repository
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(repository, "repository");
+    }
+
+    /**
+     * The job as core's matcher sees it: its {@code runs-on} labels, the repository, whether that is public,
+     * and the runner group when the delivery names one. Pass it to {@code RunnerFleet.demand} or {@code match}.
+     *
+     * <p>Sharp edge: GitHub names the group only once a runner took the job, so a {@code queued} delivery
+     * whose {@code runs-on} is a bare {@code group:} has no labels and no group, and cannot be matched.
+     *
+     * @throws InvalidSpecException when the job names no labels and no group, or a label or the repository
+     *                              is not valid (the message says which)
+     */
+    public JobRequest jobRequest() {
+        if (job.labels().isEmpty() && runnerGroup == null) {
+            throw new InvalidSpecException("workflow_job " + job.id() + " (" + job.name() + ") of " + repository
+                    + " names no runs-on labels and no runner group, so no pool can be chosen for it;"
+                    + " give the job runs-on labels (e.g. runs-on: [self-hosted, linux])");
+        }
+        try {
+            return new JobRequest(LabelSet.of(job.labels()), runnerGroup, repository, !privateRepository, null);
+        } catch (InvalidSpecException e) {
+            throw new InvalidSpecException("workflow_job " + job.id() + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -79,8 +111,9 @@ public record WorkflowJobEvent(Action action, WorkflowJob job, String repository
                     ? Json.optString(Json.object(o.get("organization"), "organization"), "login") : null;
             Long installation = o.get("installation") instanceof Map<?, ?>
                     ? Json.optInteger(Json.object(o.get("installation"), "installation"), "id") : null;
-            return new WorkflowJobEvent(action, job, Json.string(repo, "full_name"), org, installation,
-                    Json.string(sender, "login"));
+            String group = Json.optString(Json.object(o.get("workflow_job"), "workflow_job"), "runner_group_name");
+            return new WorkflowJobEvent(action, job, Json.string(repo, "full_name"), Json.bool(repo, "private"), org,
+                    installation, Json.string(sender, "login"), group == null || group.isBlank() ? null : group);
         } catch (Json.MalformedJsonException | NullPointerException e) {
             throw new WebhookException("the workflow_job delivery lacks a required part: " + e.getMessage(), false);
         }

@@ -235,8 +235,11 @@ public final class Reconciler implements AutoCloseable {
             if (!r.tryClaim()) {
                 continue;
             }
-            if (r.touchedAfter(observedAt)) {
-                r.release();   // what we observed predates its last change: decide next cycle
+            // What we observed predates its last change: decide next cycle. A Requested runner is the
+            // exception: its step reads no observation, and one that fillSlots just created (for a queued
+            // job, say) would otherwise wait a whole poll interval before its launch starts.
+            if (r.touchedAfter(observedAt) && !(r.state() instanceof RunnerState.Requested)) {
+                r.release();
                 continue;
             }
             boolean handedOver = false;
@@ -298,6 +301,11 @@ public final class Reconciler implements AutoCloseable {
                 becomeOnline(r, reg, "online at GitHub");
             } else if (inst == null) {
                 return fail(r, "its instance disappeared before the runner registered");
+            } else if (!running && r.pool.ephemeral() && Integer.valueOf(0).equals(inst.exitCode())) {
+                // A short job fits between two observations: the runner connected, ran it and exited 0.
+                r.lifecycle.transition(new RunnerState.Active(), "took a job before it was seen online");
+                r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
+                return finish(r);
             } else if (!running) {
                 return fail(r, "its instance exited with code " + inst.exitCode() + " before the runner registered"
                         + (Boolean.TRUE.equals(inst.oomKilled()) ? " (killed for memory)" : ""));
@@ -321,7 +329,9 @@ public final class Reconciler implements AutoCloseable {
             if (reg == null) {
                 r.lifecycle.transition(new RunnerState.Offline(), "its registration was deleted at GitHub");
                 r.offlineSince = now;
-                return replace(r, "registration deleted at GitHub");
+                // GitHub deletes an ephemeral runner's registration when its job ends, a moment before the
+                // process exits 0: wait for that exit (Offline, bounded) instead of replacing it.
+                return !r.pool.ephemeral() && replace(r, "registration deleted at GitHub");
             }
             if (!reg.online()) {
                 r.lifecycle.transition(new RunnerState.Offline(), "offline at GitHub");
@@ -335,6 +345,10 @@ public final class Reconciler implements AutoCloseable {
             if (running && reg != null && reg.online()) {
                 becomeOnline(r, reg, "back online at GitHub");
                 return false;
+            }
+            if (running && reg == null && r.pool.ephemeral() && r.offlineSince != null
+                    && !now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {
+                return false;   // see above: a finished ephemeral runner on its way out
             }
             if (!running || reg == null || r.offlineSince == null
                     || now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {
@@ -516,6 +530,12 @@ public final class Reconciler implements AutoCloseable {
 
     /** An ephemeral runner did its job (or a runner is done): remove it; a fixed pool gets a new one. */
     private boolean finish(ManagedRunner r) {
+        // An on-demand pool grew by one for the job this runner just finished: shrink it back instead of
+        // replacing the runner. Only from the top slot, so that no other runner (perhaps about to take a
+        // queued job) is drained for it; extra runners below it idle out through the pool's idle timeout.
+        if (r.pool.idleTimeout() != null && !stopping && r.index == desired.get(r.pool.name())) {
+            adjust(r.pool.name(), -1, "ephemeral runner " + r.name + " finished its job");
+        }
         workers.execute(() -> {
             try {
                 r.lifecycle.transition(new RunnerState.Removing(), "removing the finished runner");
@@ -775,6 +795,29 @@ public final class Reconciler implements AutoCloseable {
             }
             wake();
         }
+    }
+
+    /**
+     * Moves a pool's wanted count by {@code delta}, atomically and clamped to its {@code min..max}.
+     *
+     * @return whether the count changed
+     */
+    public boolean adjust(String pool, int delta, String reason) {
+        PoolPlan plan = pool(pool);
+        int[] before = new int[1];
+        int after = desired.compute(pool, (k, v) -> {
+            before[0] = v;
+            return Math.max(plan.min(), Math.min(plan.max(), v + delta));
+        });
+        if (after == before[0]) {
+            return false;
+        }
+        events.onEvent(new FleetEvent.PoolScaled(pool, before[0], after, reason, clock.instant()));
+        if (after < before[0]) {
+            retireAbove(plan, after);
+        }
+        wake();
+        return true;
     }
 
     private void retireAbove(PoolPlan plan, int count) {

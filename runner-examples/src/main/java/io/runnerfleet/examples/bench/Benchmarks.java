@@ -27,7 +27,8 @@ import java.util.Map;
  * <p>Options: {@code --reps N} (3), {@code --sizes 1,5,10,20}, {@code --api-sizes 10,100,500},
  * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (35 s, two reconcile intervals, of an undisturbed
  * fleet), {@code --memory-runners N} (100), {@code --out DIR} ({@code target/bench}),
- * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}.
+ * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}, {@code --webhook-jobs N} (40 jobs for the
+ * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning}.
  *
  * <p>Sharp edges: these are measurements, never pass/fail checks; on a shared 2-core machine other
  * builds move the figures, so compare ratios taken in the same run rather than absolute seconds.
@@ -38,7 +39,8 @@ public final class Benchmarks {
 
     /** The parsed command line. */
     record Options(int reps, List<Integer> sizes, List<Integer> apiSizes, int cycles, Duration window,
-                   int memoryRunners, Path out, boolean docker, boolean api, boolean memory) {
+                   int memoryRunners, Path out, boolean docker, boolean api, boolean memory, int webhookJobs,
+                   boolean provisioning) {
 
         static Options parse(String... args) {
             int reps = 3;
@@ -51,13 +53,17 @@ public final class Benchmarks {
             boolean docker = true;
             boolean api = true;
             boolean memory = true;
+            int webhookJobs = 40;
+            boolean provisioning = true;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
                     case "--skip-docker" -> docker = false;
                     case "--skip-api" -> api = false;
                     case "--skip-memory" -> memory = false;
-                    case "--reps", "--sizes", "--api-sizes", "--cycles", "--window", "--memory-runners", "--out" -> {
+                    case "--skip-provisioning" -> provisioning = false;
+                    case "--reps", "--sizes", "--api-sizes", "--cycles", "--window", "--memory-runners", "--out",
+                         "--webhook-jobs" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("option " + a + " needs a value, e.g. " + a + " "
                                     + (a.contains("sizes") ? "1,5,10" : a.equals("--out") ? "target/bench" : "3"));
@@ -70,15 +76,17 @@ public final class Benchmarks {
                             case "--cycles" -> cycles = positive(a, v);
                             case "--window" -> window = Duration.ofSeconds(positive(a, v));
                             case "--memory-runners" -> memoryRunners = positive(a, v);
+                            case "--webhook-jobs" -> webhookJobs = v.trim().equals("0") ? 0 : positive(a, v);
                             default -> out = Path.of(v);
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'; known: --reps N, --sizes"
                             + " 1,5,10,20, --api-sizes 10,100,500, --cycles N, --window SECONDS, --memory-runners N,"
-                            + " --out DIR, --skip-docker, --skip-api, --skip-memory");
+                            + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning");
                 }
             }
-            return new Options(reps, sizes, apiSizes, cycles, window, memoryRunners, out, docker, api, memory);
+            return new Options(reps, sizes, apiSizes, cycles, window, memoryRunners, out, docker, api, memory,
+                    webhookJobs, provisioning);
         }
 
         private static int positive(String option, String v) {
@@ -123,7 +131,7 @@ public final class Benchmarks {
 
     /** Everything one run measured. */
     record Results(Instant at, int cores, Options options, List<Provisioning> provisioning,
-                   List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory) {
+                   List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory, WebhookLatencyBench.Latency webhook) {
     }
 
     /** Runs the benchmarks {@code args} ask for; exits 2 on a bad option. */
@@ -150,7 +158,7 @@ public final class Benchmarks {
         out.printf(Locale.ROOT, "Runner Fleet benchmarks, %s, %d cores, Java %s%n", Instant.now(), cores,
                 Runtime.version());
         List<Provisioning> provisioning = new ArrayList<>();
-        if (o.docker()) {
+        if (o.docker() && o.provisioning()) {
             try (ProvisioningBench bench = new ProvisioningBench()) {
                 for (int n : o.sizes()) {
                     double[] fleet = new double[o.reps()];
@@ -169,6 +177,13 @@ public final class Benchmarks {
                 }
             }
             printProvisioning(provisioning, o.reps(), out);
+        }
+        WebhookLatencyBench.Latency webhook = null;
+        if (o.docker() && o.webhookJobs() > 0) {
+            try (WebhookLatencyBench bench = new WebhookLatencyBench()) {
+                webhook = bench.run(o.webhookJobs());
+            }
+            WebhookLatencyBench.print(webhook, out);
         }
         List<FakeFleetBench.ApiCost> api = new ArrayList<>();
         FakeFleetBench.Memory memory = null;
@@ -189,7 +204,7 @@ public final class Benchmarks {
                 }
             }
         }
-        return new Results(Instant.now(), cores, o, provisioning, api, memory);
+        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook);
     }
 
     static double median(double[] values) {
@@ -280,6 +295,7 @@ public final class Benchmarks {
         FakeFleetBench.Memory m = r.memory();
         j.append(m == null ? "null" : "{\"runners\": " + m.runners() + ", \"heapBeforeMb\": " + num(m.heapBeforeMb())
                 + ", \"heapAfterMb\": " + num(m.heapAfterMb()) + ", \"fleetMb\": " + num(m.fleetMb()) + "}");
+        j.append(",\n  \"webhook\": ").append(webhookJson(r.webhook()));
         j.append("\n}\n");
         try {
             Files.createDirectories(r.options().out());
@@ -291,6 +307,16 @@ public final class Benchmarks {
             throw new UncheckedIOException("cannot write the benchmark results under " + r.options().out()
                     + ": check that the directory is writable or pass --out DIR", e);
         }
+    }
+
+    static String webhookJson(WebhookLatencyBench.Latency w) {
+        if (w == null) {
+            return "null";
+        }
+        return "{\"jobs\": " + w.jobs() + ", \"mode\": \"one at a time\", \"until\": \"InstanceLaunched\""
+                + ", \"p50Seconds\": " + num(w.percentile(50)) + ", \"p90Seconds\": " + num(w.percentile(90))
+                + ", \"p99Seconds\": " + num(w.percentile(99)) + ", \"maxSeconds\": " + num(w.max())
+                + ", \"seconds\": " + nums(w.total()) + ", \"toDemandSeconds\": " + nums(w.toDemand()) + "}";
     }
 
     private static String num(double v) {

@@ -61,15 +61,20 @@ final class ProvisioningBench implements AutoCloseable {
         org = github.organization("bench");
         pat = github.newToken("admin:org", "repo");
         backend = DockerBackend.fromEnvironment();
+        image = fakeRunnerImage(backend);
+        imageRef = backend.prepare(image, p -> { });
+    }
+
+    /** Builds the busybox base image on {@code backend} and returns the fake runner image built on it. */
+    static RunnerImage fakeRunnerImage(DockerBackend backend) {
         try {
             backend.prepare(RunnerImage.dockerfile(BusyboxBaseImage.writeContext(Files.createTempDirectory("bench-base")))
                     .tag(BusyboxBaseImage.TAG), p -> { });
-            image = RunnerImage.dockerfile(FakeRunnerImage.writeContext(Files.createTempDirectory("bench-runner")))
+            return RunnerImage.dockerfile(FakeRunnerImage.writeContext(Files.createTempDirectory("bench-runner")))
                     .tag(FakeRunnerImage.TAG);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the benchmark's image contexts to a temporary directory", e);
         }
-        imageRef = backend.prepare(image, p -> { });
     }
 
     private GitHubRegistry registry() {
@@ -194,7 +199,8 @@ final class ProvisioningBench implements AutoCloseable {
         return backend.instance(fleet, id).map(i -> i.state() == InstanceState.EXITED).orElse(true);
     }
 
-    private static void await(String what, BooleanSupplier condition) {
+    /** Waits for {@code condition}, polling every 20 ms, at most {@link #PATIENCE}. */
+    static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -206,6 +212,11 @@ final class ProvisioningBench implements AutoCloseable {
     }
 
     private void requireClean(String name) {
+        requireClean(backend, org, name);
+    }
+
+    /** Throws when the run {@code name} left containers or registrations behind. */
+    static void requireClean(DockerBackend backend, FakeScope org, String name) {
         List<InstanceInfo> left = backend.instances(name);
         long registered = org.runners().stream().filter(r -> r.name().startsWith(name)).count();
         if (!left.isEmpty() || registered != 0) {

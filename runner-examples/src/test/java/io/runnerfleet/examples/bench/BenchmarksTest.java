@@ -80,6 +80,65 @@ class BenchmarksTest {
     }
 
     @Test
+    void webhookOptionsDefaultAndParse() {
+        Benchmarks.Options d = Benchmarks.Options.parse();
+        assertThat(d.webhookJobs()).isEqualTo(40);
+        assertThat(d.provisioning()).isTrue();
+        Benchmarks.Options o = Benchmarks.Options.parse("--webhook-jobs", "5", "--skip-provisioning");
+        assertThat(o.webhookJobs()).isEqualTo(5);
+        assertThat(o.provisioning()).isFalse();
+        assertThat(Benchmarks.Options.parse("--webhook-jobs", "0").webhookJobs()).isZero();
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--webhook-jobs", "-1")).hasMessageContaining("--webhook-jobs")
+                .hasMessageContaining("'-1'");
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--webhook-jobs")).hasMessageContaining("needs a value");
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        double[] hundred = new double[100];
+        for (int i = 0; i < 100; i++) {
+            hundred[99 - i] = i + 1;   // 100 .. 1, unsorted on purpose
+        }
+        assertThat(WebhookLatencyBench.percentile(hundred, 50)).isEqualTo(50);
+        assertThat(WebhookLatencyBench.percentile(hundred, 90)).isEqualTo(90);
+        assertThat(WebhookLatencyBench.percentile(hundred, 99)).isEqualTo(99);
+        assertThat(WebhookLatencyBench.percentile(hundred, 100)).isEqualTo(100);
+        double[] forty = new double[40];
+        for (int i = 0; i < 40; i++) {
+            forty[i] = i;
+        }
+        // with 40 samples the p99 is the largest: one slow launch shows
+        assertThat(WebhookLatencyBench.percentile(forty, 99)).isEqualTo(39);
+        assertThat(WebhookLatencyBench.percentile(forty, 50)).isEqualTo(19);
+        assertThat(WebhookLatencyBench.percentile(new double[] {0.3}, 1)).isEqualTo(0.3);
+        assertThatThrownBy(() -> WebhookLatencyBench.percentile(new double[0], 50))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no samples");
+        assertThatThrownBy(() -> WebhookLatencyBench.percentile(forty, 0)).hasMessageContaining("(0, 100]");
+        assertThatThrownBy(() -> WebhookLatencyBench.percentile(forty, 101)).hasMessageContaining("(0, 100]");
+    }
+
+    @Test
+    void webhookResultsPrintAndGoIntoTheJson(@TempDir Path dir) throws Exception {
+        WebhookLatencyBench.Latency l = new WebhookLatencyBench.Latency(new double[] {0.2, 0.4, 1.5},
+                new double[] {0.01, 0.02, 0.03});
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        WebhookLatencyBench.print(l, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("Webhook to container").contains("1500")
+                .contains("NOT met");
+        assertThat(Benchmarks.webhookJson(l)).contains("\"jobs\": 3").contains("\"p99Seconds\": 1.500")
+                .contains("\"p50Seconds\": 0.400").contains("\"toDemandSeconds\": [0.010, 0.020, 0.030]");
+        assertThat(Benchmarks.webhookJson(null)).isEqualTo("null");
+
+        // --skip-docker skips the webhook section too: nothing measured, "webhook": null in the JSON
+        Benchmarks.Options o = Benchmarks.Options.parse("--skip-docker", "--skip-api", "--memory-runners", "1",
+                "--webhook-jobs", "3", "--out", dir.toString());
+        Benchmarks.Results r = Benchmarks.run(o, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        assertThat(r.webhook()).isNull();
+        assertThat(Files.readString(Benchmarks.write(r))).contains("\"webhook\": null");
+    }
+
+    @Test
     void theSimulatedBackendRefusesJitSpecsByName() {
         try (SimulatedRunnerBackend backend = new SimulatedRunnerBackend("http://127.0.0.1:9")) {
             LaunchSpec jit = LaunchSpec.builder("f", "p", "f-p-1", "img").command(new RunnerCommand(List.of(), List.of()))

@@ -1,0 +1,346 @@
+package io.runnerfleet.github;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.JobRequest;
+import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.Secret;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small embeddable HTTP endpoint for GitHub's {@code workflow_job} webhook: it checks each delivery's
+ * signature and hands {@code queued} jobs to a consumer, typically a fleet that grows a pool for them.
+ *
+ * <pre>{@code
+ * try (WebhookReceiver hooks = WebhookReceiver.builder(Secret.of(System.getenv("WEBHOOK_SECRET")))
+ *         .port(8080)                      // default: 127.0.0.1 and a free port
+ *         .fleet(fleet)                    // queued job -> fleet.demand(event.jobRequest())
+ *         .build()
+ *         .start()) {
+ *     System.out.println("point the webhook at " + hooks.uri());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Answers: {@code 202} for an accepted {@code queued} job, {@code 204} for deliveries it ignores (other
+ * events such as {@code ping}, other actions), {@code 401} for a missing or wrong {@code X-Hub-Signature-256},
+ * {@code 400} for a body that is not a {@code workflow_job} event, {@code 404} for another path,
+ * {@code 405} for another method, {@code 413} above {@value #MAX_BODY} bytes and {@code 503} while closing.
+ * The signature is checked before anything else is read from the body.
+ *
+ * <p>Sharp edges: the consumer runs on one daemon thread ({@code runnerfleet-webhook-dispatch}), in delivery
+ * order and after the answer was sent, so a slow consumer delays later jobs but never GitHub's delivery;
+ * its exceptions are logged and dropped. GitHub does not redeliver on its own, so a job lost here (for
+ * example while the receiver was down) must be found by polling. Plain HTTP: put TLS in front of it
+ * (a reverse proxy) when GitHub reaches it over the internet. The secret is never printed.
+ */
+public final class WebhookReceiver implements AutoCloseable {
+    /** The largest body accepted, in bytes (GitHub caps payloads at 25 MB; a {@code workflow_job} is a few KB). */
+    public static final int MAX_BODY = 1 << 20;
+
+    /** The path deliveries are posted to. */
+    public static final String PATH = "/webhook";
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookReceiver.class);
+
+    private final WorkflowJobWebhook hook;
+    private final InetSocketAddress bind;
+    private final Consumer<WorkflowJobEvent> onQueued;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong ignored = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private HttpServer server;
+    private ExecutorService http;
+    private ExecutorService dispatch;
+    private volatile boolean closed;
+
+    private WebhookReceiver(Builder b) {
+        this.hook = WorkflowJobWebhook.withSecret(b.secret);
+        this.bind = b.address;
+        this.onQueued = b.onQueued;
+    }
+
+    /**
+     * A receiver for deliveries signed with {@code secret}. Defaults: address {@code 127.0.0.1}, port
+     * {@code 0} (a free one, see {@link #uri()}), and a consumer that must be set ({@link Builder#onQueued} or
+     * {@link Builder#fleet}).
+     */
+    public static Builder builder(Secret secret) {
+        return new Builder(Objects.requireNonNull(secret, "secret"));
+    }
+
+    /**
+     * Binds the address and starts answering; idempotent.
+     *
+     * @throws IllegalStateException when the receiver was closed
+     * @throws UncheckedIOException when the address cannot be bound (the message names it)
+     */
+    public synchronized WebhookReceiver start() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed; build a new receiver");
+        }
+        if (server != null) {
+            return this;
+        }
+        HttpServer s;
+        try {
+            s = HttpServer.create(bind, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind the webhook receiver to " + bind.getHostString() + ":"
+                    + bind.getPort() + " (" + e.getMessage() + "); choose a free port or port 0", e);
+        }
+        http = Executors.newFixedThreadPool(2, daemon("runnerfleet-webhook-http"));
+        dispatch = Executors.newSingleThreadExecutor(daemon("runnerfleet-webhook-dispatch"));
+        s.setExecutor(http);
+        s.createContext(PATH, this::handle);
+        // The JDK's dispatcher thread inherits daemon status from the thread that starts the server:
+        // start it from a daemon thread so that a forgotten receiver never keeps the JVM alive.
+        Thread starter = daemon("runnerfleet-webhook-start").newThread(s::start);
+        starter.start();
+        try {
+            starter.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server = s;
+        return this;
+    }
+
+    /**
+     * Where GitHub should post: {@code http://<host>:<port>/webhook}.
+     *
+     * @throws IllegalStateException before {@link #start()}
+     */
+    public synchronized URI uri() {
+        if (server == null) {
+            throw new IllegalStateException("the webhook receiver is not started; call start() first");
+        }
+        InetSocketAddress a = server.getAddress();
+        String host = a.getAddress().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort() + PATH);
+    }
+
+    /** How many {@code queued} deliveries were accepted and handed on. */
+    public long accepted() {
+        return accepted.get();
+    }
+
+    /** How many deliveries were rejected (bad signature, bad body, wrong path or method, too large). */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** How many valid deliveries were ignored (other events, other actions). */
+    public long ignored() {
+        return ignored.get();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!ex.getRequestURI().getPath().equals(PATH)) {
+                reject(ex, 404);
+                return;
+            }
+            if (!"POST".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().add("Allow", "POST");
+                reject(ex, 405);
+                return;
+            }
+            byte[] body = read(ex.getRequestBody());
+            if (body == null) {
+                reject(ex, 413);
+                return;
+            }
+            String event = ex.getRequestHeaders().getFirst("X-GitHub-Event");
+            WorkflowJobEvent parsed;
+            try {
+                hook.verify(body, ex.getRequestHeaders().getFirst("X-Hub-Signature-256"));
+                if (event != null && !event.equals("workflow_job")) {
+                    ignored.incrementAndGet();
+                    ex.sendResponseHeaders(204, -1);
+                    return;
+                }
+                parsed = WorkflowJobEvent.parse(body);
+            } catch (WebhookException e) {
+                // The sender learns only the status; the reason is ours (it never holds the secret).
+                String id = ex.getRequestHeaders().getFirst("X-GitHub-Delivery");
+                LOG.warn("webhook delivery {} rejected: {}", id == null ? "(no X-GitHub-Delivery id)" : id,
+                        e.getMessage());
+                reject(ex, e.signatureProblem() ? 401 : 400);
+                return;
+            }
+            if (parsed.action() != WorkflowJobEvent.Action.QUEUED) {
+                ignored.incrementAndGet();
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
+            try {
+                dispatch.execute(() -> deliver(parsed));
+            } catch (RejectedExecutionException e) {
+                reject(ex, 503);
+                return;
+            }
+            accepted.incrementAndGet();
+            ex.sendResponseHeaders(202, -1);
+        }
+    }
+
+    private void reject(HttpExchange ex, int status) throws IOException {
+        rejected.incrementAndGet();
+        ex.sendResponseHeaders(status, -1);
+    }
+
+    private void deliver(WorkflowJobEvent event) {
+        try {
+            onQueued.accept(event);
+        } catch (RuntimeException e) {
+            LOG.warn("webhook receiver: handling queued job {} ({} of {}) failed: {}", event.job().id(),
+                    event.job().name(), event.repository(), e.toString());
+        }
+    }
+
+    /** The body, or {@code null} when it is larger than {@link #MAX_BODY}. */
+    private static byte[] read(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(MAX_BODY + 1);
+        return body.length > MAX_BODY ? null : body;
+    }
+
+    /** Stops answering at once and lets accepted jobs reach the consumer (bounded); idempotent. */
+    @Override
+    public void close() {
+        HttpServer s;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            s = server;
+        }
+        if (s == null) {
+            return;
+        }
+        s.stop(0);
+        dispatch.shutdown();
+        http.shutdown();
+        try {
+            if (!dispatch.awaitTermination(5, TimeUnit.SECONDS)) {
+                dispatch.shutdownNow();
+            }
+            http.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dispatch.shutdownNow();
+        }
+        http.shutdownNow();
+    }
+
+    /** {@code WebhookReceiver[http://127.0.0.1:40123/webhook, secret ****, 3 accepted, 1 ignored, 0 rejected]}. */
+    @Override
+    public synchronized String toString() {
+        String where = closed ? "closed" : server == null ? "not started, " + bind.getHostString() + ":" + bind.getPort()
+                : uri().toString();
+        return "WebhookReceiver[" + where + ", secret ****, " + accepted + " accepted, " + ignored + " ignored, "
+                + rejected + " rejected]";
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Settings of a {@link WebhookReceiver}; defaults are listed on {@link WebhookReceiver#builder}. */
+    public static final class Builder {
+        private final Secret secret;
+        private InetSocketAddress address;
+        private Consumer<WorkflowJobEvent> onQueued;
+
+        private Builder(Secret secret) {
+            this.secret = secret;
+            this.address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        }
+
+        /**
+         * The interface to bind, e.g. {@code 127.0.0.1} (the default) or {@code 0.0.0.0} for every interface.
+         *
+         * @throws InvalidSpecException when it is not an IP address or a resolvable name
+         */
+        public Builder host(String host) {
+            Objects.requireNonNull(host, "host");
+            try {
+                address = new InetSocketAddress(InetAddress.getByName(host), address.getPort());
+            } catch (UnknownHostException e) {
+                throw new InvalidSpecException("webhook receiver host '" + host + "' cannot be resolved; give an IP"
+                        + " address such as 127.0.0.1", e);
+            }
+            return this;
+        }
+
+        /**
+         * The port to listen on; {@code 0} (the default) takes a free one.
+         *
+         * @throws InvalidSpecException outside 0..65535
+         */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new InvalidSpecException("webhook receiver port " + port + " is not between 0 and 65535"
+                        + " (0 picks a free port)");
+            }
+            address = new InetSocketAddress(address.getAddress(), port);
+            return this;
+        }
+
+        /** What to do with each {@code queued} job (runs on the receiver's dispatch thread). */
+        public Builder onQueued(Consumer<WorkflowJobEvent> consumer) {
+            this.onQueued = Objects.requireNonNull(consumer, "consumer");
+            return this;
+        }
+
+        /** Grows {@code fleet} for each queued job: {@code fleet.demand(event.jobRequest())}. */
+        public Builder fleet(RunnerFleet fleet) {
+            Objects.requireNonNull(fleet, "fleet");
+            return onQueued(event -> {
+                JobRequest job = event.jobRequest();
+                if (fleet.demand(job).isEmpty()) {
+                    // match() says why per pool (labels lacking, group excluding the repository) and emits a Warning.
+                    LOG.info("webhook receiver: no pool of fleet {} can take job {} ({}): {}", fleet.name(),
+                            event.job().id(), job, fleet.match(job).explain());
+                }
+            });
+        }
+
+        /**
+         * The receiver, not yet listening (call {@link WebhookReceiver#start()}).
+         *
+         * @throws InvalidSpecException when no consumer was set
+         */
+        public WebhookReceiver build() {
+            if (onQueued == null) {
+                throw new InvalidSpecException("the webhook receiver has nothing to hand queued jobs to; call"
+                        + " .fleet(fleet) or .onQueued(event -> ...) before build()");
+            }
+            return new WebhookReceiver(this);
+        }
+    }
+}
