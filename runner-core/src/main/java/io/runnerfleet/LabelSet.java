@@ -110,6 +110,11 @@ public final class LabelSet implements Iterable<String> {
         return label != null && labels.containsKey(key(label));
     }
 
+    /** Whether this set holds the label, ignoring case. */
+    public boolean contains(Label label) {
+        return label != null && contains(label.value());
+    }
+
     /** Whether this set holds every label of {@code other}, ignoring case (GitHub's runs-on rule). */
     public boolean containsAll(LabelSet other) {
         return labels.keySet().containsAll(other.labels.keySet());
@@ -154,6 +159,11 @@ public final class LabelSet implements Iterable<String> {
     /** The labels in display order and spelling. */
     public List<String> asList() {
         return List.copyOf(labels.values());
+    }
+
+    /** The labels as {@link Label} values, in display order and spelling. */
+    public List<Label> labels() {
+        return labels.values().stream().map(Label::new).toList();
     }
 
     /** The labels joined by commas, as the runner's {@code --labels} takes them. */

@@ -34,7 +34,7 @@ class LabelSetTest {
         assertThat(runner.missing(LabelSet.of("linux")).isEmpty()).isTrue();
         assertThat(runner.plus("intel", "linux").asList()).containsExactly("self-hosted", "Linux", "X64", "intel");
         assertThat(runner.contains("x64")).isTrue();
-        assertThat(runner.contains(null)).isFalse();
+        assertThat(runner.contains((String) null)).isFalse();
         assertThat(runner.containsAll(LabelSet.empty())).isTrue();
     }
 

@@ -217,6 +217,12 @@ public final class Reconciler implements AutoCloseable {
             }
             lastObservationError = null;
         } catch (RuntimeException e) {
+            if (closed) {
+                // close() interrupts a cycle that is waiting on GitHub or Docker: expected, not a fault.
+                LOG.debug("fleet {}: observation ended by close ({})", fleet, e.getMessage());
+                finishCycle();
+                return;
+            }
             lastObservationError = e.getMessage();
             LOG.warn("fleet {}: cannot observe runners ({}); will retry", fleet, e.getMessage());
             finishCycle();
