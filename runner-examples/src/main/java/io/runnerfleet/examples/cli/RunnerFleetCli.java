@@ -425,7 +425,10 @@ public final class RunnerFleetCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "register", description = "Register and start the runners of the fleet that are missing at GitHub or on Docker (names: only those).")
+    // The fleet reconciles as a whole: NAMEs are checked to be the fleet's, but any runner missing at GitHub or on Docker
+    // is repaired, not only those named (runners that are registered and running are left alone either way).
+    @Command(name = "register", description = "Register and start the fleet's runners that are missing at GitHub or on Docker. "
+            + "NAMEs must be runners of the fleet; the whole fleet is repaired, runners already registered and running are left alone.")
     static final class Register extends FleetCommand {
         @Parameters(arity = "0..*", paramLabel = "NAME")
         List<String> names = new ArrayList<>();
