@@ -268,6 +268,12 @@ public final class RunnerTemplate {
     }
 
     /**
+     * Set to {@code 1} in every runner's environment (unless the template sets it) so that a runner whose
+     * version GitHub deprecated exits 7 ({@link RunnerExit#VERSION_DEPRECATED}) and fails with that reason.
+     */
+    public static final String VERSION_DEPRECATED_EXIT_CODE = "ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE";
+
+    /**
      * The launch spec of runner {@code name} from this template: the prepared image, the plain
      * environment, mounts and devices, and the runner's command. In token mode the command is
      * {@code config.sh --url U --name N [--labels L] --runnergroup G --work W --unattended --replace
@@ -288,6 +294,11 @@ public final class RunnerTemplate {
         LaunchSpec.Builder spec = LaunchSpec.builder(name.fleet(), name.pool(), runner, imageReference)
                 .env(env).volumes(volumes).bindMounts(bindMounts).devices(devices).groups(groups).resources(resources)
                 .privileged(privileged).dockerSocket(dockerSocket).networkMode(networkMode).user(user);
+        if (!env.containsKey(VERSION_DEPRECATED_EXIT_CODE)) {
+            // Without it the listener reports a deprecated runner version as a plain terminated error (exit 0
+            // after run-helper), and the fleet could not say that the image needs a newer runner.
+            spec.env(VERSION_DEPRECATED_EXIT_CODE, "1");
+        }
         if (grant instanceof RegistrationToken token) {
             if (registrationMode != RegistrationMode.TOKEN) {
                 throw new InvalidSpecException("runner " + runner + " registers with JIT but was given a registration token; "

@@ -24,6 +24,13 @@ class LaunchSpecFromTemplateTest {
     }
 
     @Test
+    void aTemplateMaySetTheDeprecatedVersionExitCodeItself() {
+        RunnerTemplate t = board().env(RunnerTemplate.VERSION_DEPRECATED_EXIT_CODE, "0").build().template();
+        LaunchSpec spec = t.launchSpec(RunnerName.of("s1lqc", "phytiumpi", 1), "s1lqc-runner:1", URL, GRANT);
+        assertThat(spec.env()).containsEntry(RunnerTemplate.VERSION_DEPRECATED_EXIT_CODE, "0");
+    }
+
+    @Test
     void tokenModeConfiguresThenRunsWithTheTokenOnlyInASecret() {
         RunnerTemplate t = board().build().template();
         LaunchSpec spec = t.launchSpec(RunnerName.of("s1lqc", "phytiumpi", 1), "s1lqc-runner:1", URL, GRANT);
@@ -35,7 +42,8 @@ class LaunchSpecFromTemplateTest {
         assertThat(spec.fleet()).isEqualTo("s1lqc");
         assertThat(spec.pool()).isEqualTo("phytiumpi");
         assertThat(spec.image()).isEqualTo("s1lqc-runner:1");
-        assertThat(spec.env()).containsExactly(java.util.Map.entry("BOARD_COMM_UART_BAUD", "115200"));
+        assertThat(spec.env()).containsExactly(java.util.Map.entry("BOARD_COMM_UART_BAUD", "115200"),
+                java.util.Map.entry(RunnerTemplate.VERSION_DEPRECATED_EXIT_CODE, "1"));
         assertThat(spec.devices()).extracting(DeviceMapping::hostPath).containsExactly("/dev/ttyUSB0");
         assertThat(spec.groups()).containsExactly("dialout");
         assertThat(spec.volumes()).containsExactly(new VolumeMount("work", "/work"));

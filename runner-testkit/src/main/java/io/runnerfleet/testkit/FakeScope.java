@@ -71,6 +71,33 @@ public final class FakeScope {
         return runners().stream().filter(r -> r.name().equalsIgnoreCase(name)).findFirst();
     }
 
+    /**
+     * Makes the listener of runner {@code name} exit with the runner's exit code {@code code} at its next
+     * call to the service (a waiting long poll answers at once; a job in hand is finished first), and
+     * the runner goes offline. What the fake {@code run.sh} then does follows the real
+     * {@code run-helper.sh}: 1 (terminated) ends it with 0; 2 (retryable), 3 and 4 (updating) relaunch
+     * the listener after {@code FAKE_RUNNER_RELAUNCH_SECONDS} (default 5) so it comes back online;
+     * 5 (session conflict) and 6 (configuration refreshed) end it with that code; 7 (version
+     * deprecated) ends it with 7 only when its environment has
+     * {@code ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1}, otherwise as 1.
+     *
+     * <pre>{@code
+     * acme.exitListener("ci-generic-1", 5);   // run.sh exits 5: "session conflict"
+     * }</pre>
+     *
+     * @throws InvalidSpecException when {@code code} is not 1 to 7 or this scope has no runner called {@code name}
+     */
+    public void exitListener(String name, int code) {
+        if (code < 1 || code > 7) {
+            throw new InvalidSpecException("exit code " + code + " for runner " + name
+                    + " is not one the runner's listener uses; give 1 to 7 (see RunnerExit)");
+        }
+        if (!engine.exitListener(state, name, code)) {
+            throw new InvalidSpecException(name() + " has no runner called '" + name + "'; its runners: "
+                    + runners().stream().map(FakeRunnerView::name).toList());
+        }
+    }
+
     Object state() {
         return state;
     }

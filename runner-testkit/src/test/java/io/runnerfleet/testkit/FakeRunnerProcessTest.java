@@ -1,6 +1,7 @@
 package io.runnerfleet.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -185,6 +186,61 @@ class FakeRunnerProcessTest {
             assertThat(job.runnerName()).isEqualTo("f");
         }
         assertThat(fake.requests("runner/poll")).isGreaterThanOrEqualTo(3);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "listener exit {0} -> run.sh exits {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 0, terminated error", "5, 5, Another listener already holds the session",
+            "6, 6, configuration was refreshed", "7, 0, is deprecated"})
+    void aListenerExitEndsRunShAsRunHelperDoes(int code, int processExit, String message) {
+        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "exits", "--unattended").code())
+                .isZero();
+        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
+            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("exits")));
+            acme.exitListener("EXITS", code); // runner names are case-insensitive, as on GitHub
+            assertThat(run.waitFor(WAIT)).as(run.out()).isEqualTo(processExit);
+            assertThat(run.out()).contains(message);
+        }
+        assertThat(statusOf("exits")).isEqualTo("offline");
+    }
+
+    @Test
+    void versionDeprecatedPassesSevenThroughOnlyWhenAskedTo() {
+        env.put("ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE", "1");
+        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "old", "--unattended").code())
+                .isZero();
+        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
+            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("old")));
+            acme.exitListener("old", 7);
+            assertThat(run.waitFor(WAIT)).as(run.out()).isEqualTo(7);
+            assertThat(run.out()).contains("Runner version " + FakeRunner.VERSION + " is deprecated");
+        }
+    }
+
+    @Test
+    void aRetryableExitRelaunchesTheListenerWhichTakesTheNextJob() {
+        env.put("FAKE_RUNNER_RELAUNCH_SECONDS", "1");
+        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "retry", "--unattended").code())
+                .isZero();
+        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
+            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("retry")));
+            acme.exitListener("retry", 2);
+            Await.until(WAIT, () -> "relaunch; output: " + run.out(), () -> run.out().contains("re-launch runner in 1 seconds"));
+            Await.until(WAIT, () -> "listening twice; output: " + run.out(),
+                    () -> run.out().split("Listening for Jobs", -1).length == 3);
+            FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted");
+            Await.until(WAIT, () -> "job completed; output: " + run.out(), () -> "completed".equals(job.status()));
+            assertThat(job.runnerName()).isEqualTo("retry");
+            assertThat(run.process.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void exitListenerRejectsUnknownRunnersAndCodes() {
+        assertThatThrownBy(() -> acme.exitListener("nobody", 2)).isInstanceOf(io.runnerfleet.InvalidSpecException.class)
+                .hasMessageContaining("acme has no runner called 'nobody'");
+        assertThatThrownBy(() -> acme.exitListener("nobody", 9)).isInstanceOf(io.runnerfleet.InvalidSpecException.class)
+                .hasMessageContaining("exit code 9").hasMessageContaining("1 to 7");
+        assertThatThrownBy(() -> acme.exitListener("nobody", 0)).isInstanceOf(io.runnerfleet.InvalidSpecException.class);
     }
 
     @Test

@@ -323,6 +323,22 @@ public final class Engine {
         notifyAll();
     }
 
+    /**
+     * Tells the listener of runner {@code name} to exit with {@code code} at its next call (a waiting
+     * long poll returns at once).
+     *
+     * @return false when the scope has no runner of that name
+     */
+    public synchronized boolean exitListener(Object scope, String name, int code) {
+        Runner r = runnerByName(scope, name);
+        if (r == null) {
+            return false;
+        }
+        r.pendingExit = code;
+        notifyAll();
+        return true;
+    }
+
     /** Snapshots of a scope's runners, for the public front. */
     public synchronized List<io.runnerfleet.testkit.FakeRunnerView> runnerViews(Object scope) {
         List<io.runnerfleet.testkit.FakeRunnerView> out = new ArrayList<>();

@@ -84,6 +84,8 @@ final class Model {
         Job job;
         String session;
         String workFolder = "_work";
+        /** An exit code the runner's listener is told to exit with at its next call; null when none. */
+        Integer pendingExit;
 
         Runner(long id, Object scope, String name) {
             this.id = id;

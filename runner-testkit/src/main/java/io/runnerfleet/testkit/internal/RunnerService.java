@@ -260,6 +260,10 @@ final class RunnerService {
             if (session == null || !session.equals(r.session)) {
                 return error(401, "the runner's credentials do not match runner " + r.name + ": configure it again");
             }
+            // A requested listener exit is answered to connect or poll; a job in hand is finished first.
+            if (r.pendingExit != null && (call.equals("connect") || call.equals("poll"))) {
+                return listenerExit(r);
+            }
             switch (call) {
                 case "connect" -> {
                     r.connected = true;
@@ -299,7 +303,7 @@ final class RunnerService {
         r.lastSeen = e.now();
         Instant deadline = Instant.now().plus(e.pollWait);
         Job j = r.job != null ? r.job : e.assign(r);
-        while (j == null && e.runners.containsKey(r.id) && r.connected) {
+        while (j == null && e.runners.containsKey(r.id) && r.connected && r.pendingExit == null) {
             long left = deadline.toEpochMilli() - Instant.now().toEpochMilli();
             if (left <= 0) {
                 break;
@@ -318,6 +322,9 @@ final class RunnerService {
             return m;
         }
         r.lastSeen = e.now();
+        if (j == null && r.pendingExit != null) {
+            return listenerExit(r);
+        }
         if (j == null) {
             m.put("result", "none");
             return m;
@@ -327,6 +334,25 @@ final class RunnerService {
         m.put("name", j.name);
         m.put("repository", j.repo.fullName());
         m.put("seconds", String.valueOf(e.jobSeconds(j.id)));
+        return m;
+    }
+
+    /** The answer that makes run.sh's listener exit with the requested code; the runner goes offline. */
+    private static Map<String, String> listenerExit(Runner r) {
+        int code = r.pendingExit;
+        r.pendingExit = null;
+        r.connected = false;
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("result", "exit");
+        m.put("code", String.valueOf(code));
+        m.put("message", switch (code) {
+            case 1 -> "The runner was told to stop by the service.";
+            case 2 -> "The service asked the runner to restart (a retryable error).";
+            case 3, 4 -> "The runner is updating to a newer version.";
+            case 5 -> "Another listener already holds the session of runner " + r.name + ".";
+            case 6 -> "The runner's configuration was refreshed by the service.";
+            default -> "Runner version " + orDefault(r.version, VERSION) + " is deprecated and cannot connect; update the runner.";
+        });
         return m;
     }
 

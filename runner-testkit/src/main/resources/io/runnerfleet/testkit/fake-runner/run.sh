@@ -32,10 +32,14 @@ umask 077
 listener_exit() {
     code=$1
     rm -f "${resp:-}" "${tmp:-}"
+    # The listener reports a deprecated version as 7 only when asked to; otherwise as a terminating error.
+    if [ "$code" = 7 ] && [ "${ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE:-}" != 1 ]; then
+        code=1
+    fi
     case "$code" in
         0) echo "Runner listener exit with 0 return code, stop the service, no retry needed."; exit 0 ;;
         1) echo "Runner listener exit with terminated error, stop the service, no retry needed."; exit 0 ;;
-        *) exit "$code" ;;
+        *) echo "Runner listener exit with code $code."; exit "$code" ;;
     esac
 }
 
@@ -96,56 +100,73 @@ deleted() {
     listener_exit 1
 }
 
-connected=''
-while [ -z "$connected" ]; do
-    if bg call connect "version=$FAKE_RUNNER_VERSION&os=linux"; then
-        case "$(fr_field "$resp" result)" in
-            ok) connected=1 ;;
-            deleted) deleted ;;
-            *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
-        esac
-    else
-        echo "$(fr_now): Runner connect error: cannot reach $server. Retrying until reconnected."
-        bg sleep 1
-    fi
-done
-echo ""
-echo "√ Connected to GitHub"
-echo ""
-echo "Current runner version: '$FAKE_RUNNER_VERSION'"
-echo "$(fr_now): Listening for Jobs"
+# The service can tell the listener to exit with a code (FakeScope.exitListener). As run-helper does,
+# 2 (retryable) and 3/4 (updating: nothing to update here) relaunch the listener after a pause;
+# any other code ends run.sh through listener_exit.
+service_exit() {
+    code=$(fr_field "$resp" code)
+    echo "$(fr_now): $(fr_field "$resp" message)"
+    case "$code" in
+        2|3|4) echo "Runner listener exit with code $code, re-launch runner in ${FAKE_RUNNER_RELAUNCH_SECONDS:-5} seconds."
+            bg sleep "${FAKE_RUNNER_RELAUNCH_SECONDS:-5}" ;;
+        *) listener_exit "$code" ;;
+    esac
+}
 
 while :; do
-    if ! bg call poll; then
-        echo "$(fr_now): Runner connect error: cannot reach $server. Retrying until reconnected."
-        bg sleep 1
-        continue
-    fi
-    case "$(fr_field "$resp" result)" in
-        none) ;;
-        deleted) deleted ;;
-        job)
-            job=$(fr_field "$resp" job)
-            jobname=$(fr_field "$resp" name)
-            seconds=$(fr_field "$resp" seconds)
-            echo "$(fr_now): Running job: $jobname"
-            [ "${seconds:-0}" -gt 0 ] && bg sleep "$seconds"
-            if bg call finish "job=$job&conclusion=success"; then
-                echo "$(fr_now): Job $jobname completed with result: Succeeded"
-                if [ "$(fr_field "$resp" exit)" = true ]; then
-                    # An ephemeral runner is unregistered by the service; its local settings go too.
-                    rm -f .runner .credentials
-                    listener_exit 0
-                fi
-            fi
-            ;;
-        *)
-            # A server-side failure is retried like a lost connection; anything else stops the listener.
-            case "$(fr_field "$resp" status)" in
-                5*|429) echo "$(fr_now): Runner connect error: $(fr_field "$resp" message). Retrying until reconnected."
-                    bg sleep 1 ;;
+    connected=''
+    while [ -z "$connected" ]; do
+        if bg call connect "version=$FAKE_RUNNER_VERSION&os=linux"; then
+            case "$(fr_field "$resp" result)" in
+                ok) connected=1 ;;
+                deleted) deleted ;;
+                exit) service_exit ;;  # a relaunch connects again
                 *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
             esac
-            ;;
-    esac
+        else
+            echo "$(fr_now): Runner connect error: cannot reach $server. Retrying until reconnected."
+            bg sleep 1
+        fi
+    done
+    echo ""
+    echo "√ Connected to GitHub"
+    echo ""
+    echo "Current runner version: '$FAKE_RUNNER_VERSION'"
+    echo "$(fr_now): Listening for Jobs"
+
+    while :; do
+        if ! bg call poll; then
+            echo "$(fr_now): Runner connect error: cannot reach $server. Retrying until reconnected."
+            bg sleep 1
+            continue
+        fi
+        case "$(fr_field "$resp" result)" in
+            none) ;;
+            deleted) deleted ;;
+            exit) service_exit; break ;;  # a relaunch connects again
+            job)
+                job=$(fr_field "$resp" job)
+                jobname=$(fr_field "$resp" name)
+                seconds=$(fr_field "$resp" seconds)
+                echo "$(fr_now): Running job: $jobname"
+                [ "${seconds:-0}" -gt 0 ] && bg sleep "$seconds"
+                if bg call finish "job=$job&conclusion=success"; then
+                    echo "$(fr_now): Job $jobname completed with result: Succeeded"
+                    if [ "$(fr_field "$resp" exit)" = true ]; then
+                        # An ephemeral runner is unregistered by the service; its local settings go too.
+                        rm -f .runner .credentials
+                        listener_exit 0
+                    fi
+                fi
+                ;;
+            *)
+                # A server-side failure is retried like a lost connection; anything else stops the listener.
+                case "$(fr_field "$resp" status)" in
+                    5*|429) echo "$(fr_now): Runner connect error: $(fr_field "$resp" message). Retrying until reconnected."
+                        bg sleep 1 ;;
+                    *) echo "$(fr_field "$resp" message)"; listener_exit 1 ;;
+                esac
+                ;;
+        esac
+    done
 done
