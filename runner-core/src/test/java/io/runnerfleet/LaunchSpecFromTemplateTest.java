@@ -42,7 +42,7 @@ class LaunchSpecFromTemplateTest {
         assertThat(spec.fleet()).isEqualTo("s1lqc");
         assertThat(spec.pool()).isEqualTo("phytiumpi");
         assertThat(spec.image()).isEqualTo("s1lqc-runner:1");
-        assertThat(spec.env()).containsExactly(java.util.Map.entry("BOARD_COMM_UART_BAUD", "115200"),
+        assertThat(spec.env()).containsOnly(java.util.Map.entry("BOARD_COMM_UART_BAUD", "115200"),
                 java.util.Map.entry(RunnerTemplate.VERSION_DEPRECATED_EXIT_CODE, "1"));
         assertThat(spec.devices()).extracting(DeviceMapping::hostPath).containsExactly("/dev/ttyUSB0");
         assertThat(spec.groups()).containsExactly("dialout");

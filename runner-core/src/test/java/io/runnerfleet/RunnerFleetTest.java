@@ -177,6 +177,44 @@ class RunnerFleetTest {
     }
 
     @Test
+    void aRunnerRemovedWhileACycleObservesIsNotAdoptedBackFromThatStaleObservation() throws Exception {
+        // Gates: the finished runner's instance removal waits for removeGate; a runner list waits for listGate.
+        java.util.concurrent.CountDownLatch removeGate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch listing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch listGate = new java.util.concurrent.CountDownLatch(1);
+        registry = InMemoryRegistry.builder().organization("acme").clock(clock).sleeper(d -> {
+            listing.countDown();
+            listGate.await();
+        }).build();
+        backend = InMemoryBackend.builder().clock(clock).sleeper(d -> removeGate.await()).build();
+        backend.onLaunch(this::runnerStarts);
+        RunnerFleet fleet = started(fleet("f1", ephemeral(1)));
+        Runner first = fleet.runners().get(0);
+        registry.markBusy(first.name());
+        awaitState(fleet, "runner Active", rs -> allIn(rs, RunnerState.Active.class, 1));
+        backend.faults().delay(InMemoryBackend.Operation.REMOVE, Duration.ofMillis(1));
+        registry.completeJob(first.name());
+        backend.exit(first.instanceId(), 0);
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(first.name())
+                && sc.to() instanceof RunnerState.Removing);
+        // A cycle observes while the removal is held: it sees the finished runner's instance, then waits in the list.
+        registry.faults().delay(InMemoryRegistry.Operation.RUNNERS, Duration.ofMillis(1));
+        Thread observer = new Thread(() -> fleet.reconcile(PATIENCE));
+        observer.start();
+        assertThat(listing.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        removeGate.countDown();
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(first.name())
+                && sc.to() instanceof RunnerState.Removed);
+        registry.faults().delay(InMemoryRegistry.Operation.RUNNERS, Duration.ZERO);
+        listGate.countDown();
+        observer.join(PATIENCE.toMillis());
+        awaitState(fleet, "a new runner Idle", rs -> allIn(rs, RunnerState.Idle.class, 1) && !rs.get(0).name().equals(first.name()));
+        assertThat(fleet.runners()).extracting(Runner::name).doesNotContain(first.name());
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.RunnerRemoved rr && rr.runner().equals(first.name())
+                && rr.reason().contains("not wanted"));
+    }
+
+    @Test
     void aKilledInstanceIsReplacedWithoutLeavingAGhost() {
         RunnerFleet fleet = started(fleet("f1", generic(2)));
         Runner victim = fleet.runner("f1-generic-2").orElseThrow();
@@ -200,11 +238,11 @@ class RunnerFleetTest {
     @Test
     void anExpiredRegistrationTokenIsRenewedButAFreshOneIsReused() {
         RunnerFleet fleet = started(fleet("f1", generic(1)));
-        backend.exit(fleet.runners().get(0).instanceId(), 1);
+        backend.exit(fleet.runners().get(0).instanceId(), 137);   // killed: replaced at once
         awaitState(fleet, "replaced", rs -> allIn(rs, RunnerState.Idle.class, 1) && backend.launched().size() == 2);
         assertThat(fleet.registrationTokensMinted()).as("a token an hour old is still good").isEqualTo(1);
         clock.advance(Duration.ofMinutes(56));       // within 5 minutes of GitHub's one-hour expiry
-        backend.exit(fleet.runners().get(0).instanceId(), 1);
+        backend.exit(fleet.runners().get(0).instanceId(), 137);
         awaitState(fleet, "replaced again", rs -> allIn(rs, RunnerState.Idle.class, 1) && backend.launched().size() == 3);
         assertThat(fleet.registrationTokensMinted()).isEqualTo(2);
     }
@@ -222,6 +260,50 @@ class RunnerFleetTest {
         assertThat(registry.runner("f1-generic-8")).isPresent();
         awaitEvent(e -> e instanceof FleetEvent.RunnerRemoved rr && rr.runner().equals("f1-generic-7")
                 && rr.reason().contains("ghost"));
+    }
+
+    @Test
+    void aRunnerExitingWithVersionDeprecatedFailsAtOnceWithThatReasonAndIsNotRelaunched() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        String name = fleet.runners().get(0).name();
+        backend.exit(fleet.runners().get(0).instanceId(), 7);
+        awaitState(fleet, "Failed", rs -> rs.get(0).state() instanceof RunnerState.Failed);
+        RunnerState.Failed failed = (RunnerState.Failed) fleet.runner(name).orElseThrow().state();
+        assertThat(failed.reason()).contains("exit code 7").contains("deprecated").contains("update the runner in the image");
+        clock.advance(Duration.ofMinutes(5));
+        fleet.reconcile(PATIENCE);
+        assertThat(backend.launched()).as("the same image would fail the same way: no relaunch").hasSize(1);
+        assertThat(fleet.runner(name).orElseThrow().state()).isInstanceOf(RunnerState.Failed.class);
+    }
+
+    @Test
+    void aSessionConflictIsRetriedWithBackoffUntilTheBudgetIsSpent() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        backend.exit(fleet.runners().get(0).instanceId(), 5);
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Removed
+                && sc.cause().contains("will retry"));
+        assertThat(backend.launched()).as("no relaunch before the backoff").hasSize(1);
+        // Each relaunch hits the same conflict before it comes online (another listener holds the session):
+        // move the clock past each backoff until the budget (3) is spent.
+        runnersRegister.set(false);
+        Await.until(PATIENCE, "runner Failed", () -> {
+            clock.advance(Duration.ofSeconds(10));
+            fleet.runners().stream().filter(r -> r.state() instanceof RunnerState.Registering && r.instanceId() != null)
+                    .forEach(r -> backend.exit(r.instanceId(), 5));
+            fleet.reconcile(PATIENCE);
+            return fleet.runners().stream().anyMatch(r -> r.state() instanceof RunnerState.Failed);
+        });
+        RunnerState.Failed failed = (RunnerState.Failed) fleet.runners().get(0).state();
+        assertThat(failed.reason()).contains("exit code 5").contains("session conflict").contains("failure 3 of 3");
+        assertThat(backend.launched()).hasSize(3);
+    }
+
+    @Test
+    void aRetryableExitIsReplacedAtOnce() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        backend.exit(fleet.runners().get(0).instanceId(), 2);
+        awaitState(fleet, "replaced", rs -> allIn(rs, RunnerState.Idle.class, 1) && backend.launched().size() == 2);
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);
     }
 
     @Test

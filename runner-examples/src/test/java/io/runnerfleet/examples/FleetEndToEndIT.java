@@ -204,6 +204,53 @@ class FleetEndToEndIT {
     }
 
     @Test
+    void theRunnersExitCodeDecidesItsFateDeprecatedFailsConflictRetriesRetryableRelaunches() {
+        RunnerFleet fleet = start(fleet(generic(3).env("FAKE_RUNNER_RELAUNCH_SECONDS", "1")));
+        String conflict = fleet.name() + "-intel-1";
+        String deprecated = fleet.name() + "-intel-2";
+        String retry = fleet.name() + "-intel-3";
+        String conflictContainer = fleet.runner(conflict).orElseThrow().instanceId();
+        String retryContainer = fleet.runner(retry).orElseThrow().instanceId();
+        acme.exitListener(conflict, 5);
+        acme.exitListener(deprecated, 7);
+        acme.exitListener(retry, 2);
+        try {
+            await("the deprecated runner Failed, the conflicting one retried", () -> failure(deprecated) != null
+                    && events.stream().anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(conflict)
+                            && sc.to() instanceof RunnerState.Removing && sc.cause().contains("session conflict")));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; their events: " + events.stream()
+                    .filter(ev -> ev.toString().contains(conflict) || ev.toString().contains(deprecated)).toList(), e);
+        }
+        // The image's runner version is deprecated: relaunching it cannot help, so the runner stays Failed.
+        assertThat(failure(deprecated).reason()).contains("exit code 7").contains("deprecated");
+        assertThat(failure(deprecated).lastLogLines()).anyMatch(l -> l.contains("is deprecated"));
+        // A session conflict may clear (the other listener goes away): retried after a backoff, in a new container.
+        await("the conflicting runner back, Idle in a new container", () -> fleet.runner(conflict)
+                .map(r -> r.state() instanceof RunnerState.Idle && !conflictContainer.equals(r.instanceId())).orElse(false));
+        // Exit 2 is handled inside the container, as run-helper does: the listener comes back, the container stays.
+        await("the retried runner relaunched and Idle", () -> fleet.logs(retry, 50).stream().anyMatch(l -> l.contains("re-launch"))
+                && fleet.runner(retry).map(r -> r.state() instanceof RunnerState.Idle).orElse(false)
+                && acme.runner(retry).map(r -> r.online()).orElse(false));
+        assertThat(fleet.runner(retry).orElseThrow().instanceId()).isEqualTo(retryContainer);
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(retry)
+                && (sc.to() instanceof RunnerState.Failed || sc.to() instanceof RunnerState.Removing));
+        fleet.remove();
+        assertThat(acme.runners()).isEmpty();
+    }
+
+    /** The last Failed state runner {@code name} entered, or null. */
+    private RunnerState.Failed failure(String name) {
+        RunnerState.Failed last = null;
+        for (FleetEvent e : events) {
+            if (e instanceof FleetEvent.StateChanged sc && sc.runner().equals(name) && sc.to() instanceof RunnerState.Failed f) {
+                last = f;
+            }
+        }
+        return last;
+    }
+
+    @Test
     void aFleetClosedWithoutRemovalIsAdoptedByTheNextOneWithoutCreatingAnythingTwice() {
         RunnerFleet.Builder spec = fleet(generic(2));
         RunnerFleet first = start(spec);

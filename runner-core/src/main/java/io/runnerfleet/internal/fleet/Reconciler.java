@@ -4,6 +4,7 @@ import io.runnerfleet.FleetEvent;
 import io.runnerfleet.FleetTimeoutException;
 import io.runnerfleet.RegistrationException;
 import io.runnerfleet.RunnerBusyException;
+import io.runnerfleet.RunnerExit;
 import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerStartException;
@@ -65,6 +66,9 @@ public final class Reconciler implements AutoCloseable {
     private final Clock clock;
     private final FleetSettings settings;
     private final EventBus events;
+    // When each runner reached Removed (System.nanoTime), so that a cycle whose observation predates the
+    // removal does not adopt the instance or registration it saw of that runner as a stray.
+    private final Map<String, Long> removedAt = new ConcurrentHashMap<>();
     private final TokenCache tokens;
     private final Random random = new Random();
     private final ScheduledExecutorService loop;
@@ -230,7 +234,7 @@ public final class Reconciler implements AutoCloseable {
         }
         lastRegistered = new ConcurrentHashMap<>(registered);
         if (!stopping) {
-            adopt(instances, registered, now);
+            adopt(instances, registered, now, observedAt);
             fillSlots(now);
         }
         List<ManagedRunner> runners;
@@ -313,8 +317,7 @@ public final class Reconciler implements AutoCloseable {
                 r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
                 return finish(r);
             } else if (!running) {
-                return fail(r, "its instance exited with code " + inst.exitCode() + " before the runner registered"
-                        + (Boolean.TRUE.equals(inst.oomKilled()) ? " (killed for memory)" : ""));
+                return failOnExit(r, inst, " before the runner registered");
             } else if (r.launchedAt != null && now.isAfter(r.launchedAt.plus(settings.registrationTimeout()))) {
                 return fail(r, "the runner did not come online at GitHub within " + settings.registrationTimeout()
                         + " (orphan instance)");
@@ -330,7 +333,7 @@ public final class Reconciler implements AutoCloseable {
                 r.lifecycle.transition(new RunnerState.Offline(), inst == null ? "its instance disappeared"
                         : "its instance exited with code " + inst.exitCode());
                 r.offlineSince = now;
-                return replace(r, "instance not running");
+                return exitSaysFail(inst) ? failOnExit(r, inst, "") : replace(r, "instance not running");
             }
             if (reg == null) {
                 r.lifecycle.transition(new RunnerState.Offline(), "its registration was deleted at GitHub");
@@ -361,6 +364,9 @@ public final class Reconciler implements AutoCloseable {
                 if (r.pool.ephemeral() && inst != null && Integer.valueOf(0).equals(inst.exitCode())) {
                     r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
                     return finish(r);
+                }
+                if (!running && exitSaysFail(inst)) {
+                    return failOnExit(r, inst, "");
                 }
                 return replace(r, !running ? "instance not running" : reg == null ? "registration gone"
                         : "offline for longer than " + settings.registrationTimeout());
@@ -487,10 +493,31 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /** Fails a runner from the reconciler thread: the work runs on a worker. */
+    /** Whether the instance exited with a code whose {@link RunnerExit#action()} is FAIL (not worth a plain restart). */
+    private static boolean exitSaysFail(InstanceInfo inst) {
+        return inst != null && !inst.running() && inst.exitCode() != null
+                && RunnerExit.of(inst.exitCode()).action() == RunnerExit.Action.FAIL;
+    }
+
+    /**
+     * Fails a runner whose instance exited: retried with backoff up to the failure budget, except a
+     * deprecated runner version, which fails the same way every time (the image needs a newer runner).
+     */
+    private boolean failOnExit(ManagedRunner r, InstanceInfo inst, String when) {
+        int code = inst.exitCode() == null ? -1 : inst.exitCode();
+        String reason = "its instance exited with " + RunnerExit.describe(code) + when
+                + (Boolean.TRUE.equals(inst.oomKilled()) ? " (killed for memory)" : "");
+        return fail(r, reason, RunnerExit.of(code) == RunnerExit.VERSION_DEPRECATED);
+    }
+
     private boolean fail(ManagedRunner r, String reason) {
+        return fail(r, reason, false);
+    }
+
+    private boolean fail(ManagedRunner r, String reason, boolean permanent) {
         workers.execute(() -> {
             try {
-                failInWorker(r, reason);
+                failInWorker(r, reason, permanent);
             } finally {
                 r.release();
                 wake();
@@ -635,11 +662,18 @@ public final class Reconciler implements AutoCloseable {
     private ManagedRunner newRunner(PoolPlan pool, int index) {
         RunnerName name = pool.ephemeral() ? RunnerName.ephemeral(fleet, pool.name(), index, random)
                 : RunnerName.of(fleet, pool.name(), index);
-        return new ManagedRunner(pool, index, name.toString(), new RunnerLifecycle(name.toString(), clock, events));
+        return new ManagedRunner(pool, index, name.toString(), new RunnerLifecycle(name.toString(), clock, this::lifecycleEvent));
     }
 
     private ManagedRunner adopted(PoolPlan pool, int index, String name, RunnerState state) {
-        return new ManagedRunner(pool, index, name, new RunnerLifecycle(name, state, clock, events));
+        return new ManagedRunner(pool, index, name, new RunnerLifecycle(name, state, clock, this::lifecycleEvent));
+    }
+
+    private void lifecycleEvent(FleetEvent event) {
+        if (event instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Removed) {
+            removedAt.put(key(sc.runner()), System.nanoTime());
+        }
+        events.onEvent(event);
     }
 
     private void fillSlots(Instant now) {
@@ -658,14 +692,17 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /** Takes over runners an earlier fleet of this name left (by ownership label and GitHub name). */
-    private void adopt(Map<String, InstanceInfo> instances, Map<String, RegisteredRunner> registered, Instant now) {
+    private void adopt(Map<String, InstanceInfo> instances, Map<String, RegisteredRunner> registered, Instant now,
+                       long observedAt) {
+        // Removals older than this observation are settled: what it saw of those runners is real.
+        removedAt.values().removeIf(t -> t - observedAt < 0);
         Map<String, String> names = new LinkedHashMap<>();
         instances.values().forEach(i -> names.put(key(i.runnerName()), i.runnerName()));
         registered.values().forEach(r -> names.putIfAbsent(key(r.name()), r.name()));
         List<String> poolNames = new ArrayList<>(pools.keySet());
         for (Map.Entry<String, String> e : names.entrySet()) {
-            if (byName(e.getValue()) != null) {
-                continue;
+            if (byName(e.getValue()) != null || removedAt.containsKey(e.getKey())) {
+                continue; // ours already, or removed after this observation was taken (it saw the runner going)
             }
             Optional<RunnerName> maybe = RunnerName.parse(fleet, poolNames, e.getValue());
             if (maybe.isEmpty()) {
@@ -709,7 +746,7 @@ public final class Reconciler implements AutoCloseable {
     // Instances of ours that no slot wants (excess after scaling down, pools that no longer exist) go.
     private void removeStrays(Map<String, InstanceInfo> instances, Map<String, RegisteredRunner> registered) {
         for (InstanceInfo inst : instances.values()) {
-            if (byName(inst.runnerName()) != null) {
+            if (byName(inst.runnerName()) != null || removedAt.containsKey(key(inst.runnerName()))) {
                 continue;
             }
             RegisteredRunner reg = registered.get(key(inst.runnerName()));
