@@ -259,6 +259,13 @@ class FakeGitHubTest {
         assertThat(acme.runner("hb").orElseThrow().online()).isTrue();
         s.disconnect();
         assertThat(acme.runner("hb").orElseThrow().online()).isFalse();
+        // A poll served after the disconnect (sent before it, by a runner on its way out) changes nothing.
+        fake.queueJob(acme.repository("widgets"), "self-hosted");
+        assertThat(s.poll()).contains("result=none");
+        assertThat(acme.runner("hb").orElseThrow().online()).isFalse();
+        assertThat(acme.runner("hb").orElseThrow().busy()).isFalse();
+        s.connect();
+        assertThat(s.poll()).contains("result=job");
     }
 
     @Test

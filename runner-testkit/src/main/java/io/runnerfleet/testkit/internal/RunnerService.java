@@ -299,7 +299,13 @@ final class RunnerService {
 
     /** Long-polls for a job: each poll is a heartbeat. Waits at most the engine's poll time. */
     private Map<String, String> poll(Runner r) {
-        r.connected = true;
+        if (!r.connected) {
+            // Only connect opens a session: a poll sent just before the runner disconnected can be served after
+            // the disconnect, and must neither bring the runner back online nor hand it a job.
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("result", "none");
+            return m;
+        }
         r.lastSeen = e.now();
         Instant deadline = Instant.now().plus(e.pollWait);
         Job j = r.job != null ? r.job : e.assign(r);
