@@ -34,7 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,13 +125,7 @@ class FleetEndToEndIT {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("waited " + PATIENCE + " for: " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
+        io.runnerfleet.testing.Await.until(PATIENCE, what, condition);
     }
 
     private static boolean allIdle(RunnerFleet fleet, int count) {
