@@ -125,7 +125,7 @@ class FleetEndToEndIT {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        io.runnerfleet.testing.Await.until(PATIENCE, what, condition);
+        Waits.until(PATIENCE, what, condition);
     }
 
     private static boolean allIdle(RunnerFleet fleet, int count) {

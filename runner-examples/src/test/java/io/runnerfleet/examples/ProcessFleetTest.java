@@ -22,7 +22,6 @@ import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunner;
 import io.runnerfleet.testkit.FakeRunnerView;
 import io.runnerfleet.testkit.FakeScope;
-import io.runnerfleet.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -133,7 +132,7 @@ class ProcessFleetTest {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        Await.until(PATIENCE, what, condition);
+        Waits.until(PATIENCE, what, condition);
     }
 
     private List<String> runnerDirectories() throws IOException {
