@@ -72,6 +72,20 @@ class FakeRunnerProcessTest {
         return list.get("total_count").asInt() == 0 ? "absent" : list.get("runners").get(0).get("status").asText();
     }
 
+    /** Configures a persistent runner called {@code name}, starts run.sh and waits until GitHub lists it online. */
+    private RunnerProcess startOnline(String name) {
+        RunnerProcess.Result c = configure("--url", acme.url(), "--token", registrationToken(), "--name", name, "--unattended");
+        assertThat(c.code()).as(c.out() + c.err()).isZero();
+        RunnerProcess run = RunnerProcess.start(dir, env, "run.sh");
+        try {
+            Await.until(WAIT, () -> "online; output: " + run.out() + run.err(), () -> "online".equals(statusOf(name)));
+        } catch (RuntimeException | AssertionError e) {
+            run.close(); // no stray runner process after a failed wait
+            throw e;
+        }
+        return run;
+    }
+
     @Test
     void ephemeralRunnerRegistersGoesOnlineTakesAJobAndExits() throws Exception {
         RunnerProcess.Result c = configure("--url", acme.url(), "--token", registrationToken(), "--name", "host-1",
@@ -139,10 +153,7 @@ class FakeRunnerProcessTest {
 
     @Test
     void sigtermTakesThePersistentRunnerOfflineAndExitsZero() {
-        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "persistent", "--unattended").code())
-                .isZero();
-        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
-            Await.until(WAIT, () -> "online; output: " + run.out() + run.err(), () -> "online".equals(statusOf("persistent")));
+        try (RunnerProcess run = startOnline("persistent")) {
             run.process.destroy(); // SIGTERM
             assertThat(run.waitFor(WAIT)).isZero();
             assertThat(run.out()).contains("Exiting...");
@@ -192,10 +203,7 @@ class FakeRunnerProcessTest {
     @org.junit.jupiter.params.provider.CsvSource({"1, 0, terminated error", "5, 5, Another listener already holds the session",
             "6, 6, configuration was refreshed", "7, 0, is deprecated"})
     void aListenerExitEndsRunShAsRunHelperDoes(int code, int processExit, String message) {
-        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "exits", "--unattended").code())
-                .isZero();
-        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
-            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("exits")));
+        try (RunnerProcess run = startOnline("exits")) {
             acme.exitListener("EXITS", code); // runner names are case-insensitive, as on GitHub
             assertThat(run.waitFor(WAIT)).as(run.out()).isEqualTo(processExit);
             assertThat(run.out()).contains(message);
@@ -206,10 +214,7 @@ class FakeRunnerProcessTest {
     @Test
     void versionDeprecatedPassesSevenThroughOnlyWhenAskedTo() {
         env.put("ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE", "1");
-        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "old", "--unattended").code())
-                .isZero();
-        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
-            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("old")));
+        try (RunnerProcess run = startOnline("old")) {
             acme.exitListener("old", 7);
             assertThat(run.waitFor(WAIT)).as(run.out()).isEqualTo(7);
             assertThat(run.out()).contains("Runner version " + FakeRunner.VERSION + " is deprecated");
@@ -219,10 +224,7 @@ class FakeRunnerProcessTest {
     @Test
     void aRetryableExitRelaunchesTheListenerWhichTakesTheNextJob() {
         env.put("FAKE_RUNNER_RELAUNCH_SECONDS", "1");
-        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "retry", "--unattended").code())
-                .isZero();
-        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
-            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("retry")));
+        try (RunnerProcess run = startOnline("retry")) {
             acme.exitListener("retry", 2);
             Await.until(WAIT, () -> "relaunch; output: " + run.out(), () -> run.out().contains("re-launch runner in 1 seconds"));
             Await.until(WAIT, () -> "listening twice; output: " + run.out(),
@@ -245,10 +247,7 @@ class FakeRunnerProcessTest {
 
     @Test
     void deletingAnOnlineRunnerStopsItsListener() {
-        assertThat(configure("--url", acme.url(), "--token", registrationToken(), "--name", "doomed", "--unattended").code())
-                .isZero();
-        try (RunnerProcess run = RunnerProcess.start(dir, env, "run.sh")) {
-            Await.until(WAIT, () -> "online; output: " + run.out(), () -> "online".equals(statusOf("doomed")));
+        try (RunnerProcess run = startOnline("doomed")) {
             long id = acme.runner("doomed").orElseThrow().id();
             assertThat(http.send("DELETE", "/orgs/acme/actions/runners/" + id, null).status()).isEqualTo(204);
             assertThat(run.waitFor(WAIT)).isZero();
