@@ -365,7 +365,7 @@ public final class Reconciler implements AutoCloseable {
                     r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
                     return finish(r);
                 }
-                if (!running && exitSaysFail(inst)) {
+                if (exitSaysFail(inst)) {
                     return failOnExit(r, inst, "");
                 }
                 return replace(r, !running ? "instance not running" : reg == null ? "registration gone"
@@ -492,7 +492,6 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Fails a runner from the reconciler thread: the work runs on a worker. */
     /** Whether the instance exited with a code whose {@link RunnerExit#action()} is FAIL (not worth a plain restart). */
     private static boolean exitSaysFail(InstanceInfo inst) {
         return inst != null && !inst.running() && inst.exitCode() != null
@@ -514,6 +513,7 @@ public final class Reconciler implements AutoCloseable {
         return fail(r, reason, false);
     }
 
+    /** Fails a runner from the reconciler thread: the work runs on a worker. */
     private boolean fail(ManagedRunner r, String reason, boolean permanent) {
         workers.execute(() -> {
             try {
@@ -830,14 +830,7 @@ public final class Reconciler implements AutoCloseable {
             throw new io.runnerfleet.InvalidSpecException("pool " + pool + " of fleet " + fleet + " can have 0 to "
                     + plan.max() + " runners, asked for " + count);
         }
-        int before = desired.put(pool, count);
-        if (before != count) {
-            events.onEvent(new FleetEvent.PoolScaled(pool, before, count, reason, clock.instant()));
-            if (count < before) {
-                retireAbove(plan, count);
-            }
-            wake();
-        }
+        scaled(plan, desired.put(pool, count), count, reason);
     }
 
     /**
@@ -852,11 +845,16 @@ public final class Reconciler implements AutoCloseable {
             before[0] = v;
             return Math.max(plan.min(), Math.min(plan.max(), v + delta));
         });
-        if (after == before[0]) {
+        return scaled(plan, before[0], after, reason);
+    }
+
+    /** After the wanted count moved from {@code before} to {@code after}: tell, drain the extra, act now. */
+    private boolean scaled(PoolPlan plan, int before, int after, String reason) {
+        if (after == before) {
             return false;
         }
-        events.onEvent(new FleetEvent.PoolScaled(pool, before[0], after, reason, clock.instant()));
-        if (after < before[0]) {
+        events.onEvent(new FleetEvent.PoolScaled(plan.name(), before, after, reason, clock.instant()));
+        if (after < before) {
             retireAbove(plan, after);
         }
         wake();
