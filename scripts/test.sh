@@ -13,4 +13,20 @@ if ! bash scripts/docker-engine.sh; then
   echo "test.sh: no Docker engine; the Docker integration tests will be skipped" >&2
 fi
 
+# One line of the host facts that decide what runs, so a CI log explains itself.
+host_facts() {
+  local engine user kvm serial dialout
+  engine=$(timeout 20 docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || echo none)
+  if [ "$(id -u)" = 0 ]; then user=root; else user="uid $(id -u), not root"; fi
+  if [ -c /dev/kvm ]; then kvm=present
+  elif [ "$(id -u)" = 0 ]; then kvm="missing (tests make a stand-in and remove it)"
+  else kvm="missing (tests that map it skip: not root)"; fi
+  if [ -e /dev/serial ]; then serial=present; else serial="missing (stand-in made when root)"; fi
+  if getent group dialout >/dev/null 2>&1; then dialout="gid $(getent group dialout | cut -d: -f3)"
+  else dialout="missing (stand-in made when root)"; fi
+  echo "test.sh: host: engine ${engine}; ${user}; /dev/kvm ${kvm}; /dev/serial ${serial}; dialout ${dialout};" \
+    "cores $(nproc 2>/dev/null || echo '?'); java $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
+}
+host_facts
+
 exec ./mvnw -B verify "$@"

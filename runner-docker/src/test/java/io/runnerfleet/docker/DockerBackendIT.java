@@ -8,6 +8,7 @@ import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
 import io.runnerfleet.VolumeMount;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.docker.testing.HostStandIns;
 import io.runnerfleet.spi.InstanceEvent;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.InstanceState;
@@ -263,19 +264,21 @@ class DockerBackendIT {
         List<io.runnerfleet.DeviceMapping> devices = new java.util.ArrayList<>(List.of(
                 io.runnerfleet.DeviceMapping.parse("/dev/null:/dev/board-null"),
                 io.runnerfleet.DeviceMapping.parse("/dev/zero:/dev/zero:r")));
-        boolean kvm = java.nio.file.Files.exists(Path.of("/dev/kvm"));
-        if (kvm) {
-            devices.add(io.runnerfleet.DeviceMapping.parse("/dev/kvm"));
-        }
-        InstanceInfo info = backend.launch(spec("dev").devices(devices).groups(List.of("dialout", "4242")).build());
-        String out = Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
-        assertThat(out).containsPattern("groups: .*\\b20\\b").containsPattern("groups: .*\\b4242\\b");
-        var host = DockerEngine.client().inspectContainerCmd(info.id()).exec().getHostConfig();
-        assertThat(host.getGroupAdd()).containsExactly("20", "4242");
-        assertThat(List.of(host.getDevices())).extracting(d -> d.getPathOnHost() + ">" + d.getPathInContainer() + ":" + d.getcGroupPermissions())
-                .contains("/dev/null>/dev/board-null:rwm", "/dev/zero>/dev/zero:r");
-        if (kvm) {
-            assertThat(List.of(host.getDevices())).extracting(d -> d.getPathInContainer()).contains("/dev/kvm");
+        devices.add(io.runnerfleet.DeviceMapping.parse("/dev/kvm"));
+        try (HostStandIns host = new HostStandIns("DockerBackendIT.devicesAndGroupsReachTheContainer")) {
+            // The kvm device and the dialout group are mapped, never used: stand in for them where the host lacks them.
+            host.characterDevice("/dev/kvm", 10, 232);
+            host.group("dialout");
+            String dialout = HostStandIns.gid("dialout");
+            InstanceInfo info = backend.launch(spec("dev").devices(devices).groups(List.of("dialout", "4242")).build());
+            String out = Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+            assertThat(out).containsPattern("groups: .*\\b" + dialout + "\\b").containsPattern("groups: .*\\b4242\\b");
+            var hostConfig = DockerEngine.client().inspectContainerCmd(info.id()).exec().getHostConfig();
+            assertThat(hostConfig.getGroupAdd()).containsExactly(dialout, "4242");
+            assertThat(List.of(hostConfig.getDevices()))
+                    .extracting(d -> d.getPathOnHost() + ">" + d.getPathInContainer() + ":" + d.getcGroupPermissions())
+                    .contains("/dev/null>/dev/board-null:rwm", "/dev/zero>/dev/zero:r", "/dev/kvm>/dev/kvm:rwm");
+            backend.remove(info.id(), false);
         }
     }
 
@@ -334,11 +337,14 @@ class DockerBackendIT {
 
     @Test
     void missingDeviceIsRefusedBeforeAnythingIsCreated() {
+        // A device name no host has, rather than one (such as /dev/ttyUSB97) that some host might.
+        String missing = "/dev/ttyUSB-runnerfleet-" + fleet;
+        assertThat(Path.of(missing)).doesNotExist();
         assertThatThrownBy(() -> backend.launch(spec("nodev")
                 .volumes(List.of(new VolumeMount("work", "/home/runner/_work")))
-                .devices(List.of(io.runnerfleet.DeviceMapping.parse("/dev/ttyUSB97"))).build()))
+                .devices(List.of(io.runnerfleet.DeviceMapping.parse(missing))).build()))
                 .isInstanceOf(InvalidSpecException.class)
-                .hasMessageContaining("/dev/ttyUSB97").hasMessageContaining(fleet + "-nodev")
+                .hasMessageContaining(missing).hasMessageContaining(fleet + "-nodev")
                 .hasMessageContaining("does not exist");
         assertThat(DockerEngine.volumesLabelled(DockerBackend.FLEET_LABEL, fleet)).isEmpty();
     }

@@ -15,6 +15,7 @@ import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.docker.testing.HostStandIns;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
@@ -28,8 +29,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,8 +56,8 @@ class StyleExampleIT {
     private static final String ORG = "arceos-hypervisor";
     private static final String SERIAL = "/dev/serial/by-id/usb-FTDI-if00-port0";
     private static final Duration CHILD_PATIENCE = Duration.ofMinutes(3);
-    /** What this test made under /dev to stand in for the USB serial adapter, deepest first. */
-    private static final List<Path> madeUnderDev = new ArrayList<>();
+    /** Stand-ins for the host devices and group the example needs, where this host lacks them. */
+    private static final HostStandIns host = new HostStandIns("StyleExampleIT");
     private static final String IMAGE = "s1lqc-runner:1";
     /** Whether the example's image was there before: if not, the child builds it and {@code @AfterAll} removes it. */
     private static boolean imageWasThere = true;
@@ -71,35 +69,20 @@ class StyleExampleIT {
     private Secret pat;
 
     @BeforeAll
-    static void serialAdapterAndImages() throws IOException {
-        Path serial = Path.of(SERIAL);
-        if (!Files.exists(serial, LinkOption.NOFOLLOW_LINKS)) {
-            boolean root = Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-            String skip = "StyleExampleIT skipped: not root, and " + SERIAL + " is missing, so the test cannot stand in"
-                    + " for the USB serial adapter (plug one in or run as root)";
-            if (!root) {
-                System.out.println(skip);
-            }
-            Assumptions.assumeTrue(root, skip);
-            List<Path> dirs = new ArrayList<>();
-            for (Path p = serial.getParent(); !Files.exists(p); p = p.getParent()) {
-                dirs.add(p);
-            }
-            Collections.reverse(dirs);
-            for (Path dir : dirs) {
-                Files.createDirectory(dir);
-                madeUnderDev.add(0, dir);
-            }
-            Files.createSymbolicLink(serial, Path.of("/dev/null"));
-            madeUnderDev.add(0, serial);
-        }
+    static void standInsAndImages() {
+        // The example maps /dev/kvm and a USB serial adapter and adds the dialout group: stand in for whichever
+        // this host lacks (the containers only map them, nothing opens them), and remove exactly those after.
+        host.characterDevice("/dev/kvm", 10, 232);
+        host.symbolicLink(SERIAL, "/dev/null");
+        host.group("dialout");
+        System.out.println(host);
         DockerEngine.busyboxImage();
         imageWasThere = DockerEngine.client().listImagesCmd().withImageNameFilter(IMAGE).exec().stream()
                 .anyMatch(i -> i.getRepoTags() != null && Arrays.asList(i.getRepoTags()).contains(IMAGE));
     }
 
     @AfterAll
-    static void removeWhatTheTestMade() throws IOException {
+    static void removeWhatTheTestMade() {
         try {
             if (!imageWasThere && DockerEngine.client().listImagesCmd().withImageNameFilter(IMAGE).exec().size() > 0) {
                 DockerEngine.client().removeImageCmd(IMAGE).exec();
@@ -107,10 +90,7 @@ class StyleExampleIT {
         } catch (ConflictException e) {
             // Another project's container uses the same content-addressed image: leave it rather than force.
         } finally {
-            for (Path p : madeUnderDev) {
-                Files.deleteIfExists(p);
-            }
-            madeUnderDev.clear();
+            host.close();
         }
     }
 
@@ -138,8 +118,7 @@ class StyleExampleIT {
     void theStyleExampleRunsUnchangedAgainstTheFakeGitHub() throws Exception {
         assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, FLEET))
                 .as("containers of fleet %s from an earlier run", FLEET).isEmpty();
-        String dialout = Files.readAllLines(Path.of("/etc/group")).stream().filter(l -> l.startsWith("dialout:"))
-                .map(l -> l.split(":")[2]).findFirst().orElseThrow(() -> new AssertionError("no dialout in /etc/group"));
+        String dialout = HostStandIns.gid("dialout");
 
         Child child = runExample(Map.of("GH_PAT", pat.reveal(), "GITHUB_API_URL", github.url(),
                 "GITHUB_SERVER_URL", github.url()));
