@@ -219,7 +219,9 @@ class FleetEndToEndIT {
         DockerEngine.client().killContainerCmd(victim.instanceId()).exec();   // as the OOM killer would
         await("three runners Idle again, none of them the killed one", () -> allIdle(fleet, 3)
                 && fleet.runner(victim.name()).isEmpty());
-        // GitHub notices the session is gone (offlineAfter), fails the job and lets go of the registration.
+        assertThat(acme.runner(victim.name())).as("GitHub still holds the dead runner").isPresent();
+        // The fake's clock passes offlineAfter: GitHub notices the session is gone, fails the job and lets go.
+        clock.advance(Duration.ofSeconds(31));
         await("the job failed and the dead registration deleted", () -> "failure".equals(job.conclusion())
                 && acme.runner(victim.name()).isEmpty());
         assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);

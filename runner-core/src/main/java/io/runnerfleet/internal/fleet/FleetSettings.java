@@ -36,6 +36,16 @@ public record FleetSettings(Duration interval, Duration pollInterval, Duration r
         return backoffMax.multipliedBy(2);
     }
 
+    /**
+     * How long an instance adopted from an earlier process may stay unregistered: a healthy runner
+     * registers within seconds of its launch, and one whose launching process died before handing over
+     * its registration never will, so this is far shorter than the registration timeout (and never longer).
+     */
+    Duration adoptionGrace() {
+        Duration grace = Duration.ofSeconds(30);
+        return grace.compareTo(registrationTimeout) < 0 ? grace : registrationTimeout;
+    }
+
     Duration backoff(int failures) {
         long factor = 1L << Math.min(20, Math.max(0, failures - 1));
         Duration d = backoffBase.multipliedBy(factor);

@@ -76,6 +76,33 @@ final class PendingDeregistrations {
         return deleted;
     }
 
+    /**
+     * Settles against a fresh list every {@code every} until nothing is pending or {@code timeout} passed
+     * (one runner list per round: used only while a fleet is removed).
+     *
+     * @return the registrations still held by GitHub
+     */
+    List<String> awaitSettled(RunnerRegistry registry, java.time.Duration timeout, java.time.Duration every) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!byId.isEmpty()) {
+            try {
+                settle(registry.runners(), registry);
+            } catch (RuntimeException e) {
+                LOG.debug("listing runners to delete dead registrations failed: {}", e.toString());
+            }
+            if (byId.isEmpty() || System.nanoTime() - deadline > 0) {
+                break;
+            }
+            try {
+                Thread.sleep(every.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return names();
+    }
+
     /** The names still pending, for messages. */
     List<String> names() {
         return byId.values().stream().map(r -> r.name() + " (id " + r.id() + ")").sorted().toList();

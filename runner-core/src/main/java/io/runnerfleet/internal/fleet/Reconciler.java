@@ -340,8 +340,8 @@ public final class Reconciler implements AutoCloseable {
                 return finish(r);
             } else if (!running) {
                 return failOnExit(r, inst, " before the runner registered");
-            } else if (r.adoptedUnregistered && now.isAfter(r.launchedAt.plus(adoptionGrace()))) {
-                return renew(r, "adopted unregistered after " + adoptionGrace() + ": the process that launched it"
+            } else if (r.adoptedUnregistered && now.isAfter(r.launchedAt.plus(settings.adoptionGrace()))) {
+                return renew(r, "adopted unregistered after " + settings.adoptionGrace() + ": the process that launched it"
                         + " is gone, so its registration may never be handed over");
             } else if (r.launchedAt != null && now.isAfter(r.launchedAt.plus(settings.registrationTimeout()))) {
                 return fail(r, "the runner did not come online at GitHub within " + settings.registrationTimeout()
@@ -642,11 +642,6 @@ public final class Reconciler implements AutoCloseable {
             }
         });
         return true;
-    }
-
-    private Duration adoptionGrace() {
-        Duration grace = Duration.ofSeconds(30);
-        return grace.compareTo(settings.registrationTimeout()) < 0 ? grace : settings.registrationTimeout();
     }
 
     /** An ephemeral runner did its job (or a runner is done): remove it; a fixed pool gets a new one. */
@@ -1112,25 +1107,13 @@ public final class Reconciler implements AutoCloseable {
     }
 
     // Registrations of dead or killed runners go when GitHub lets go of them (it fails their jobs once it
-    // notices the sessions are gone): waited for within the drain timeout, one runner list a second.
+    // notices the sessions are gone): waited for within the drain timeout.
     private void awaitDeadRegistrations(List<String> left) {
-        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
-        while (!deadRegistrations.isEmpty()) {
-            try {
-                deadRegistrations.settle(registry.runners(), registry);
-            } catch (RuntimeException e) {
-                LOG.debug("fleet {}: listing runners to delete dead registrations failed: {}", fleet, e.toString());
-            }
-            if (deadRegistrations.isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                left.add("GitHub still shows " + String.join(", ", deadRegistrations.names()) + " busy after "
-                        + settings.drainTimeout() + " although its instance is gone; remove the fleet again once GitHub"
-                        + " has failed the job");
-                return;
-            }
-            pause(Duration.ofMillis(Math.min(1000, settings.pollInterval().toMillis())));
+        List<String> held = deadRegistrations.awaitSettled(registry, settings.drainTimeout(),
+                Duration.ofMillis(Math.min(1000, settings.pollInterval().toMillis())));
+        if (!held.isEmpty()) {
+            left.add("GitHub still shows " + String.join(", ", held) + " busy after " + settings.drainTimeout()
+                    + " although its instance is gone; remove the fleet again once GitHub has failed the job");
         }
     }
 
