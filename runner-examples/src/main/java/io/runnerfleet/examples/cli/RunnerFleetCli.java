@@ -385,9 +385,17 @@ public final class RunnerFleetCli implements Callable<Integer> {
             return true;
         }
 
+        /** Whether the command may create runners, so the boards' devices must be present first. */
+        boolean createsRunners() {
+            return false;
+        }
+
         @Override
         public Integer call() {
             FleetConfig config = cli.config(needsCredentials());
+            if (createsRunners()) {
+                config.requireDevices();
+            }
             try (RunnerBackend backend = cli.backends.get()) {
                 return run(config, backend);
             }
@@ -404,6 +412,11 @@ public final class RunnerFleetCli implements Callable<Integer> {
     static final class Init extends FleetCommand {
         @Option(names = "-n", required = true, description = "how many generic runners (0 or more)")
         int count;
+
+        @Override
+        boolean createsRunners() {
+            return true;
+        }
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
@@ -432,6 +445,11 @@ public final class RunnerFleetCli implements Callable<Integer> {
     static final class Register extends FleetCommand {
         @Parameters(arity = "0..*", paramLabel = "NAME")
         List<String> names = new ArrayList<>();
+
+        @Override
+        boolean createsRunners() {
+            return true;
+        }
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {

@@ -20,7 +20,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -204,6 +208,63 @@ class RunnerFleetCliTest {
         assertThat(pools.get(2).scaling().min()).isEqualTo(1);
         assertThat(pools.get(0).template().image().orElseThrow().toString()).contains("my-runner:1");
         assertThatThrownBy(() -> new FleetConfig(s).pools(-1)).isInstanceOf(InvalidSpecException.class);
+    }
+
+    private int runWith(Supplier<RunnerBackend> backends, TestTerminal t, Map<String, String> env, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--env-file";
+        all[1] = dir.resolve(".env").toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return RunnerFleetCli.run(all, t, env, backends, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void issue17_initAndRegisterWithAMissingBoardDeviceExitThreeBeforeTouchingDockerOrGitHub() {
+        String missing = "/dev/runnerfleet-test-missing-" + UUID.randomUUID();
+        AtomicInteger backendsAsked = new AtomicInteger();
+        Supplier<RunnerBackend> backends = () -> {
+            backendsAsked.incrementAndGet();
+            throw new BackendUnavailableException("the engine must not be reached");
+        };
+        // GitHub on a port nothing listens on: any token request would fail with the GitHub code (4), not 3
+        Map<String, String> env = Map.of("ORG", "acme", "GH_PAT", "ghp_x", "RUNNERFLEET_GITHUB_URL", "http://127.0.0.1:9",
+                "RUNNER_BOARD_COUNT", "2", "BOARD_RUNNER_DEVICES_1", "/dev/null:/dev/ttyUSB0",
+                "BOARD_RUNNER_DEVICES_2", missing + ":/dev/ttyUSB1");
+        for (List<String> command : List.of(List.of("init", "-n", "2"), List.of("register"))) {
+            TestTerminal t = TestTerminal.none();
+            assertThat(runWith(backends, t, env, command.toArray(String[]::new))).as(command + ": " + t.all())
+                    .isEqualTo(ExitCode.CONFIGURATION);
+            assertThat(t.err.toString()).contains("device " + missing + " of pool board-2 does not exist")
+                    .contains("BOARD_RUNNER_DEVICES_2").contains("Nothing was created").contains("plug the board in")
+                    .doesNotContain("/dev/null");
+        }
+        assertThat(backendsAsked).hasValue(0);
+    }
+
+    @Test
+    void aBoardDeviceLinkCountsWhenItResolvesToADevice() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "needs a writable /dev/shm for links under /dev");
+        Path byId = Files.createTempDirectory(shm, "runnerfleet-by-id-");
+        try {
+            Path good = Files.createSymbolicLink(byId.resolve("usb-good-if00-port0"), Path.of("/dev/null"));
+            Path dangling = Files.createSymbolicLink(byId.resolve("usb-gone-if00-port0"), byId.resolve("ttyUSB-gone"));
+            FleetConfig ok = new FleetConfig(RunnerShSettings.from(Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1",
+                    "BOARD_RUNNER_DEVICES", good + ":/dev/ttyUSB0"), "h"));
+            ok.requireDevices();
+            FleetConfig gone = new FleetConfig(RunnerShSettings.from(Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1",
+                    "BOARD_RUNNER_DEVICES", dangling + ":/dev/ttyUSB0"), "h"));
+            assertThatThrownBy(gone::requireDevices).isInstanceOf(InvalidSpecException.class)
+                    .hasMessageContaining("device " + dangling + " of pool board-1 links to " + byId.resolve("ttyUSB-gone")
+                            + ", which does not exist");
+        } finally {
+            try (Stream<Path> paths = Files.list(byId)) {
+                for (Path p : paths.toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(byId);
+        }
     }
 
     @Test
