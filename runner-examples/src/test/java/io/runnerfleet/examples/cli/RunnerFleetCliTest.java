@@ -279,6 +279,34 @@ class RunnerFleetCliTest {
     }
 
     @Test
+    void issue17_matchCanSayTheRepositoryIsPublicAndTheDefaultGroupThenRefusesTheJob() {
+        Map<String, String> env = Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1", "BOARD_RUNNER_LABELS", "phytiumpi");
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, env, "match", "--runs-on", "self-hosted,linux,phytiumpi", "--repo", "acme/fw", "--public"))
+                .as(t.all()).isEqualTo(ExitCode.FAILURE);
+        assertThat(t.out.toString()).contains("public").contains("board-1").doesNotContain("note: runner group");
+        TestTerminal named = TestTerminal.none();
+        assertThat(run(named, Map.of("ORG", "acme", "RUNNER_GROUP", "boards", "RUNNER_BOARD_COUNT", "0"),
+                "match", "--runs-on", "self-hosted,intel", "--public")).isEqualTo(ExitCode.FAILURE);
+        assertThat(named.out.toString()).contains("note: runner group 'boards' (RUNNER_GROUP)");
+        TestTerminal privateRepo = TestTerminal.none();
+        assertThat(run(privateRepo, env, "match", "--runs-on", "self-hosted,linux,phytiumpi", "--repo", "acme/fw"))
+                .isEqualTo(ExitCode.OK);
+    }
+
+    @Test
+    void issue17_aDotEnvThatIsNotUtf8AndAListOfEmptyEntriesExitThreeNamingTheProblem() throws Exception {
+        Files.write(dir.resolve(".env"), "ORG=acme\nRUNNER_LABELS=caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        TestTerminal latin1 = TestTerminal.none();
+        assertThat(run(latin1, Map.of(), "match", "--runs-on", "self-hosted")).isEqualTo(ExitCode.CONFIGURATION);
+        assertThat(latin1.err.toString()).contains(dir.resolve(".env") + ":2:").contains("must be UTF-8");
+        Files.writeString(dir.resolve(".env"), "ORG=acme\nRUNNER_LABELS=\" , ,\"\n");
+        TestTerminal empty = TestTerminal.none();
+        assertThat(run(empty, Map.of(), "match", "--runs-on", "self-hosted")).isEqualTo(ExitCode.CONFIGURATION);
+        assertThat(empty.err.toString()).contains("RUNNER_LABELS has only empty entries");
+    }
+
+    @Test
     void defect7_theJoinedTableShowsMoreThanAHundredRunnersInNaturalOrder() {
         List<InstanceInfo> instances = new ArrayList<>();
         List<RegisteredRunner> registered = new ArrayList<>();
