@@ -91,7 +91,18 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
     /** Runs the tool and exits with its code. */
     public static void main(String[] args) {
+        quietLibraries(System.getProperties());
         System.exit(run(args, Terminal.system(), System.getenv(), DockerBackend::fromEnvironment, Duration.ofMinutes(5)));
+    }
+
+    /**
+     * Sets slf4j-simple's levels for the tool, unless given with {@code -D}: other libraries' loggers at WARN
+     * (docker-java's HTTP client logs every retried request at INFO, which is noise on a user's terminal),
+     * Runner Fleet's own at INFO. Must run before the first logger is created: slf4j-simple reads them once.
+     */
+    static void quietLibraries(java.util.Properties properties) {
+        properties.putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        properties.putIfAbsent("org.slf4j.simpleLogger.log.io.runnerfleet", "info");
     }
 
     /** Runs the tool and returns its exit code. */

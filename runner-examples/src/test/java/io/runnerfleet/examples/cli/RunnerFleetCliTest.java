@@ -13,6 +13,10 @@ import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.InstanceState;
 import io.runnerfleet.spi.RegisteredRunner;
 import io.runnerfleet.spi.RunnerBackend;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -304,6 +309,51 @@ class RunnerFleetCliTest {
         TestTerminal empty = TestTerminal.none();
         assertThat(run(empty, Map.of(), "match", "--runs-on", "self-hosted")).isEqualTo(ExitCode.CONFIGURATION);
         assertThat(empty.err.toString()).contains("RUNNER_LABELS has only empty entries");
+    }
+
+    /**
+     * Runs {@code runnerfleet stop} in a child JVM (slf4j reads its levels once per JVM) against an "engine"
+     * that accepts connections and closes them unanswered, which makes docker-java's HTTP client log a retry
+     * at INFO; returns the child's error output.
+     */
+    private String stopAgainstAnEngineThatHangsUp(String... jvmOptions) throws Exception {
+        try (ServerSocket engine = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread hangUp = new Thread(() -> {
+                while (!engine.isClosed()) {
+                    try (Socket s = engine.accept()) {
+                        s.getInputStream().read(new byte[4096]);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "engine-that-hangs-up");
+            hangUp.setDaemon(true);
+            hangUp.start();
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(List.of(jvmOptions));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), RunnerFleetCli.class.getName(),
+                    "--env-file", dir.resolve(".env").toString(), "stop"));
+            Path err = dir.resolve("stderr-" + UUID.randomUUID() + ".txt");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("ORG", "acme");
+            pb.environment().put("RUNNER_NAME_PREFIX", "quiet-logs");
+            pb.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + engine.getLocalPort());
+            Process child = pb.start();
+            if (!child.waitFor(2, TimeUnit.MINUTES)) {
+                child.destroyForcibly();
+                throw new AssertionError("runnerfleet stop did not end within 2 minutes");
+            }
+            assertThat(child.exitValue()).as(Files.readString(err)).isEqualTo(ExitCode.DOCKER);
+            return Files.readString(err);
+        }
+    }
+
+    @Test
+    void issue17_thirdPartyInfoLinesStayOffTheErrorOutputUnlessAskedFor() throws Exception {
+        String quiet = stopAgainstAnEngineThatHangsUp();
+        assertThat(quiet).contains("runnerfleet: cannot ping").doesNotContain("INFO com.github.dockerjava");
+        String verbose = stopAgainstAnEngineThatHangsUp("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        assertThat(verbose).as("-D still wins").contains("INFO com.github.dockerjava");
     }
 
     @Test
