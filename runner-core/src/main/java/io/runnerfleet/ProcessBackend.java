@@ -35,8 +35,12 @@ import java.util.function.Consumer;
  *   <li>Runners outlive the JVM: their output goes straight to {@code <runner>/.runnerfleet/output.log}
  *       and each directory records its owner, so a new {@code ProcessBackend} on the same root adopts
  *       them (by pid and process start time).
- *   <li>The registration token or JIT config reaches the first step through the process' standard
- *       input, is exported for that step only and never written to a file or a command line. The
+ *   <li>The registration token reaches {@code config.sh} through the process' standard input and is
+ *       in no other process' environment or command line (the wrapper shell that outlives config.sh
+ *       and starts {@code run.sh} never holds it), so a job cannot read it from {@code /proc}. A JIT
+ *       config is never given to {@code run.sh}: the backend writes the files it holds
+ *       ({@code .runner}, {@code .credentials}, {@code .credentials_rsaparams}, owner-only) into the
+ *       runner's directory, as the runner's listener would, and runs {@code run.sh} from them. The
  *       runner's environment starts empty: only {@code PATH}, {@code HOME}, {@code USER}, {@code LANG}
  *       and the names given to {@link Builder#passEnvironment} come from the JVM's environment, so a
  *       {@code GH_PAT} there never reaches a runner.

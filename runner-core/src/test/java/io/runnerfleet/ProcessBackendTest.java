@@ -55,7 +55,9 @@ class ProcessBackendTest {
         script("run.sh", """
                 #!/bin/sh
                 echo "run args: $*"
+                # Stands in for the listener decoding a JIT config from its environment into .runner.
                 [ -n "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ] && echo jit > .runner
+                echo "jit-in-run-env=${ACTIONS_RUNNER_INPUT_JITCONFIG:+yes}"
                 [ -f .runner ] || { echo "Runner is not configured."; exit 0; }
                 echo "token-in-run-env=${ACTIONS_RUNNER_INPUT_TOKEN:+yes}"
                 echo "pat-in-env=${GH_PAT:+yes} proxy=${HTTPS_PROXY:-none} board=${BOARD:-none}"
@@ -140,17 +142,7 @@ class ProcessBackendTest {
 
         assertThat(log(info.id())).contains("token-in-run-env=", "pat-in-env= proxy=http://127.0.0.1:3128 board=phytiumpi")
                 .anyMatch(l -> l.startsWith("config args: --url https://github.com/acme --name f1-generic-1 --unattended"));
-        for (long pid : pids(info.id())) {
-            Path environ = Path.of("/proc/" + pid + "/environ");
-            if (Files.exists(environ)) {
-                assertThat(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8))
-                        .as("environment of pid %d", pid).doesNotContain(TOKEN).doesNotContain("ghp_must_not_leak");
-            }
-            Path cmdline = Path.of("/proc/" + pid + "/cmdline");
-            if (Files.exists(cmdline)) {
-                assertThat(Files.readString(cmdline)).doesNotContain(TOKEN);
-            }
-        }
+        assertNoProcessHolds(info.id(), TOKEN, "ghp_must_not_leak");
         try (Stream<Path> files = Files.walk(root)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 assertThat(Files.readString(file)).as("file %s", file).doesNotContain(TOKEN);
@@ -158,16 +150,64 @@ class ProcessBackendTest {
         }
     }
 
+    /**
+     * What a job of this user could read from /proc: the environment and command line of the wrapper
+     * shell and every process below it (run.sh and its children). Fails unless run.sh was read.
+     */
+    private void assertNoProcessHolds(String id, String... secrets) throws IOException {
+        boolean sawRunSh = false;
+        for (long pid : pids(id)) {
+            String environ;
+            String cmdline;
+            try {
+                environ = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/environ")), StandardCharsets.UTF_8);
+                cmdline = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                continue; // a short-lived child (sleep) ended meanwhile
+            }
+            sawRunSh |= cmdline.contains("./run.sh");
+            for (String secret : secrets) {
+                assertThat(environ).as("environment of pid %d (%s)", pid, cmdline).doesNotContain(secret);
+                assertThat(cmdline).as("command line of pid %d", pid).doesNotContain(secret);
+            }
+        }
+        assertThat(sawRunSh).as("run.sh was among the processes read").isTrue();
+    }
+
+    private static String b64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
-    void jitModeHandsTheConfigToRunWithoutAConfigureStep() throws Exception {
+    void jitModeWritesTheConfigsFilesAndRunsWithoutTheConfigInAnyProcess() throws Exception {
+        String runnerFile = "{\"agentId\": 7, \"agentName\": \"f1-eph-1-a1b2\"}\n";
+        String jit = b64("{\".runner\":\"" + b64(runnerFile) + "\",\".credentials\":\"" + b64("{\"scheme\":\"OAuth\"}")
+                + "\",\".credentials_rsaparams\":\"" + b64("{\"d\":\"private-key\"}") + "\"}");
         LaunchSpec spec = LaunchSpec.builder("f1", "eph", "f1-eph-1-a1b2", "unused:1")
                 .command(new RunnerCommand(List.of(), List.of()))
-                .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", Secret.of("eyJqaXQiOiJjb25maWcifQ=="))
+                .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", Secret.of(jit))
                 .build();
         InstanceInfo info = backend.launch(spec);
         awaitLine(info.id(), "Listening for Jobs");
-        assertThat(log(info.id())).noneMatch(l -> l.startsWith("config args"));
-        assertThat(Files.readString(root.resolve(info.id()).resolve(".runner")).trim()).isEqualTo("jit");
+        assertThat(log(info.id())).noneMatch(l -> l.startsWith("config args")).contains("jit-in-run-env=");
+
+        Path dir = root.resolve(info.id());
+        assertThat(dir.resolve(".runner")).hasContent(runnerFile);
+        assertThat(dir.resolve(".credentials_rsaparams")).hasContent("{\"d\":\"private-key\"}");
+        assertThat(Files.getPosixFilePermissions(dir.resolve(".credentials"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertNoProcessHolds(info.id(), jit);
+    }
+
+    @Test
+    void aJitConfigNotInTheRunnersFormatIsRefusedBeforeAnythingIsCreated() {
+        LaunchSpec spec = LaunchSpec.builder("f1", "eph", "f1-eph-2", "unused:1")
+                .command(new RunnerCommand(List.of(), List.of()))
+                .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", Secret.of("eyJqaXQiOiJjb25maWcifQ=="))
+                .build();
+        assertThatThrownBy(() -> backend.launch(spec)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("f1-eph-2").hasMessageContaining("JIT config")
+                .hasMessageNotContaining("eyJqaXQiOiJjb25maWcifQ");
+        assertThat(root.resolve("f1-eph-2")).doesNotExist();
     }
 
     @Test

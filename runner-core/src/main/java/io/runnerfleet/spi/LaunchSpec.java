@@ -31,7 +31,9 @@ import java.util.TreeMap;
  * }</pre>
  *
  * <p>{@link #secrets()} must reach the runner's configure step without being persisted: not in the
- * instance's inspectable environment or command line, not in its image, not in files left behind.
+ * instance's inspectable environment or command line, not in its image, not in files left behind,
+ * and not in the environment or command line of any process that outlives {@code config.sh} (jobs
+ * can read those from {@code /proc}); see {@link RunnerCommand} for the JIT config.
  * {@link #specHash()} covers every field except the secrets, so a changed template is detectable
  * on adopted instances.
  */

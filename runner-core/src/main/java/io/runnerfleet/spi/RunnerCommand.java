@@ -7,8 +7,10 @@ import java.util.List;
  * What a runner instance runs: {@code config.sh <configure>} (skipped when empty, as in JIT mode)
  * then {@code run.sh <run>}, inside the runner's directory. Neither list ever holds a secret: the
  * registration token and JIT config travel in {@link LaunchSpec#secrets()} as
- * {@code ACTIONS_RUNNER_INPUT_TOKEN} / {@code ACTIONS_RUNNER_INPUT_JITCONFIG}, which the real runner
- * reads and removes from its environment.
+ * {@code ACTIONS_RUNNER_INPUT_TOKEN} / {@code ACTIONS_RUNNER_INPUT_JITCONFIG}. A backend gives the
+ * token to {@code config.sh} alone and writes a JIT config as the runner's files
+ * ({@link JitConfig#files}) instead of handing it to {@code run.sh}: the real runner removes its input
+ * variables from its own environment, not from the shells that started it, which live as long as it.
  *
  * @param configureArgs arguments of {@code config.sh}, or empty to skip configuration
  * @param runArgs arguments of {@code run.sh}

@@ -38,7 +38,10 @@ import java.util.TreeSet;
  * reference the env file, which the user fills in.
  *
  * <p>Sharp edge: compose has no stdin hand-over, so the secrets from the env file stay in the
- * container's environment (visible to {@code docker inspect}); {@link DockerBackend} avoids that.
+ * container's environment for its whole life: visible to {@code docker inspect}, and readable by
+ * every job from {@code /proc/1/environ} and the environment of run.sh (a registration token lets
+ * whoever holds it register runners in the organisation until it expires). {@link DockerBackend}
+ * avoids both.
  * Immutable and thread-safe.
  */
 public final class ComposeExport {

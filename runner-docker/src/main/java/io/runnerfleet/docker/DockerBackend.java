@@ -99,7 +99,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>What a container gets: the image's working directory and {@code /bin/sh -c} running the runner
- * command; secrets handed over once on stdin (never in {@code docker inspect}, the image or a file);
+ * command; secrets handed over once on stdin (never in {@code docker inspect}, the image or a file),
+ * the registration token given to {@code config.sh} alone and a JIT config written as the runner's
+ * own {@code .runner}/{@code .credentials} files (the image needs {@code base64}), so no process a
+ * job can see holds either in its environment or command line;
  * named volumes {@code <runner>-<name>} kept across restarts; devices checked to exist (links such as
  * {@code /dev/serial/by-id/...} resolved); supplementary groups resolved by name to the host's gids;
  * host networking unless the spec says otherwise; an init process; json-file logs rotated at

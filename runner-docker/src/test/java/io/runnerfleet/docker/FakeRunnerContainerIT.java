@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.HostConfig;
+import io.runnerfleet.Secret;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.RunnerCommand;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunnerImage;
@@ -38,13 +42,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The fake runner image (built FROM the local busybox base image) registers with a FakeGitHub on
  * 127.0.0.1 from a host-network container, shows up online in {@code GET /orgs/{org}/actions/runners},
- * takes a job and exits (ephemeral), or goes offline on {@code docker stop}.
+ * takes a job and exits (ephemeral), or goes offline on {@code docker stop}. Launched by
+ * {@link DockerBackend}, an online runner's registration token or JIT config is in no process's
+ * environment or command line, where a job step running as the same user could read it.
  */
 @ExtendWith(DockerEngine.class)
 class FakeRunnerContainerIT {
     private static final String OWNER = "io.runnerfleet.test";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private final String run = "fake-runner-" + UUID.randomUUID();
+    private final String fleet = "sec" + UUID.randomUUID().toString().substring(0, 8);
+    private DockerBackend backend;
     private FakeGitHub fake;
     private FakeScope acme;
     private String pat;
@@ -81,7 +89,16 @@ class FakeRunnerContainerIT {
                 DockerEngine.client().removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
             }
             DockerEngine.assertNothingLeft(OWNER, run);
+            if (backend != null) {
+                for (InstanceInfo i : backend.instances(fleet)) {
+                    backend.remove(i.id(), false);
+                }
+            }
+            DockerEngine.assertNothingLeft(DockerBackend.FLEET_LABEL, fleet);
         } finally {
+            if (backend != null) {
+                backend.close();
+            }
             fake.close();
         }
     }
@@ -113,6 +130,91 @@ class FakeRunnerContainerIT {
         assertThat(exit).as(logs(id)).isZero();
         assertThat(logs(id)).contains("Exiting...");
         assertThat(listedStatus("container-2")).isEqualTo("offline");
+    }
+
+    @Test
+    void aTokenRunnerLaunchedByTheBackendHasTheTokenInNoProcessEnvironmentOrCommandLine() {
+        String token = registrationToken();
+        String name = fleet + "-token";
+        InstanceInfo info = backend().launch(LaunchSpec.builder(fleet, "pool", name, FakeRunnerImage.TAG)
+                .command(new RunnerCommand(List.of("--url", acme.url(), "--name", name, "--labels", "in-docker",
+                        "--unattended", "--replace"), List.of()))
+                .secret("ACTIONS_RUNNER_INPUT_TOKEN", Secret.of(token))
+                .build());
+        awaitTrue(name + " online; logs:\n" + logs(info.id()), () -> "online".equals(listedStatus(name)));
+
+        String processes = processes(info.id());
+        assertThat(processes).doesNotContain(token);
+        assertThat(logs(info.id())).doesNotContain(token);
+    }
+
+    @Test
+    void aJitRunnerLaunchedByTheBackendHasTheJitConfigInNoProcessEnvironmentOrCommandLine() {
+        String name = fleet + "-jit";
+        String body = http("POST", "/orgs/acme/actions/runners/generate-jitconfig",
+                "{\"name\":\"" + name + "\",\"runner_group_id\":1,\"labels\":[\"self-hosted\",\"jit\"]}");
+        Matcher m = Pattern.compile("\"encoded_jit_config\":\"([^\"]+)\"").matcher(body);
+        assertThat(m.find()).as(body).isTrue();
+        String jit = m.group(1);
+        InstanceInfo info = backend().launch(LaunchSpec.builder(fleet, "eph", name, FakeRunnerImage.TAG)
+                .command(new RunnerCommand(List.of(), List.of()))
+                .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", Secret.of(jit))
+                .build());
+        awaitTrue(name + " online; logs:\n" + logs(info.id()), () -> "online".equals(listedStatus(name)));
+
+        String processes = processes(info.id());
+        assertThat(processes).doesNotContain(jit).doesNotContain(jit.substring(jit.length() / 2, jit.length() / 2 + 40));
+
+        FakeJob job = fake.queueJob(acme.repository("widgets"), "jit");
+        assertThat(DockerEngine.client().waitContainerCmd(info.id()).start().awaitStatusCode(60, TimeUnit.SECONDS))
+                .as(logs(info.id())).isZero();
+        assertThat(job.runnerName()).isEqualTo(name);
+        assertThat(logs(info.id())).doesNotContain(jit);
+    }
+
+    private DockerBackend backend() {
+        if (backend == null) {
+            backend = DockerBackend.fromEnvironment();
+        }
+        return backend;
+    }
+
+    /**
+     * What a job step in the container could read: the command line and environment of every
+     * process, read by {@code docker exec} as the container's own user. Fails unless the runner's
+     * {@code run.sh} process was among those read, so an unreadable /proc cannot pass the check.
+     */
+    private static String processes(String containerId) {
+        String script = "for d in /proc/[0-9]*; do "
+                + "c=$(tr '\\0' ' ' < \"$d/cmdline\" 2>/dev/null) || continue; "
+                + "e=$(tr '\\0' ' ' < \"$d/environ\" 2>/dev/null) || e=unreadable; "
+                + "printf '%s cmdline: %s\\n%s environ: %s\\n' \"${d#/proc/}\" \"$c\" \"${d#/proc/}\" \"$e\"; done";
+        var client = DockerEngine.client();
+        String exec = client.execCreateCmd(containerId).withCmd("/bin/sh", "-c", script)
+                .withAttachStdout(true).withAttachStderr(true).exec().getId();
+        StringBuilder out = new StringBuilder();
+        try {
+            client.execStartCmd(exec).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                @Override
+                public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                    synchronized (out) {
+                        out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                    }
+                }
+            }).awaitCompletion(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        String view;
+        synchronized (out) {
+            view = out.toString();
+        }
+        Matcher runSh = Pattern.compile("(?m)^(\\d+) cmdline: \\S*sh \\./run\\.sh").matcher(view);
+        assertThat(runSh.find()).as("the run.sh process among:\n%s", view).isTrue();
+        assertThat(view).as("run.sh's environment is readable").containsPattern(
+                "(?m)^" + runSh.group(1) + " environ: .*HOME=/home/runner");
+        return view;
     }
 
     private String startRunner(String name, String... extra) {
@@ -163,6 +265,10 @@ class FakeRunnerContainerIT {
     }
 
     private String http(String method, String path) {
+        return http(method, path, "");
+    }
+
+    private String http(String method, String path, String body) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create(fake.url() + path).toURL().openConnection();
             c.setRequestMethod(method);
@@ -170,7 +276,9 @@ class FakeRunnerContainerIT {
             c.setRequestProperty("Accept", "application/vnd.github+json");
             if ("POST".equals(method)) {
                 c.setDoOutput(true);
-                c.getOutputStream().close();
+                try (var out = c.getOutputStream()) {
+                    out.write(body.getBytes(StandardCharsets.UTF_8));
+                }
             }
             assertThat(c.getResponseCode()).as(method + " " + path).isBetween(200, 299);
             try (InputStream in = c.getInputStream()) {

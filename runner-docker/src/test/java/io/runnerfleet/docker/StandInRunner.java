@@ -16,7 +16,8 @@ import java.util.HexFormat;
  * A tiny runner image for tests: busybox with {@code WORKDIR /home/runner} and stand-in
  * {@code config.sh} / {@code run.sh}. config.sh prints the SHA-256 of the token it got (never the
  * token) and writes {@code .runner}; run.sh counts its starts in {@code _work/starts}, prints the
- * names (never values) of its environment and waits, or exits with {@code $EXIT_WITH} when set.
+ * names (never values) of its environment and the SHA-256 of {@code .runner} and {@code .credentials}
+ * and waits, or exits with {@code $EXIT_WITH} when set.
  */
 final class StandInRunner {
     static final String TAG = "runnerfleet-test/stand-in-runner:1";
@@ -49,9 +50,9 @@ final class StandInRunner {
                     "echo \"run args: $*\"",
                     "echo \"groups: $(id -G)\"",
                     "env | cut -d= -f1 | sort | sed 's/^/env-name: /'",
-                    "if [ -n \"$ACTIONS_RUNNER_INPUT_JITCONFIG\" ]; then",
-                    "  echo \"jit-sha256: $(printf %s \"$ACTIONS_RUNNER_INPUT_JITCONFIG\" | sha256sum | cut -d' ' -f1)\"",
-                    "fi",
+                    "for f in .runner .credentials; do",
+                    "  [ -f \"$f\" ] && echo \"$f-sha256: $(sha256sum < \"$f\" | cut -d' ' -f1)\"",
+                    "done",
                     "if [ -n \"$EXIT_WITH\" ]; then echo \"exiting with $EXIT_WITH\"; exit \"$EXIT_WITH\"; fi",
                     "trap 'echo stopping; exit 0' TERM",
                     "echo listening",

@@ -262,12 +262,22 @@ class FleetEndToEndIT {
 
     @Test
     void unreachableGitHubFailsStartClearlyAndCreatesNoContainer() {
+        String closed = "http://127.0.0.1:" + closedPort();
         RunnerFleet fleet = fleet(generic(2)).registry(GitHubRegistry.builder(RunnerScope.organization("acme"))
-                .baseUrl("http://127.0.0.1:9").webUrl("http://127.0.0.1:9")
+                .baseUrl(closed).webUrl(closed)
                 .credentials(GitHubCredentials.token(pat)).build()).build();
         fleets.add(fleet);
-        assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class).hasMessageContaining("127.0.0.1:9");
+        assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class).hasMessageContaining(closed.substring(7));
         assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name())).isEmpty();
+    }
+
+    /** A loopback port that was free a moment ago, so nothing answers there (no host's port 9 assumed closed). */
+    private static int closedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -142,7 +142,9 @@ public class GitHubApiException extends RegistrationException {
 
     /**
      * 403 or 429 because a primary or secondary rate limit was hit and waiting for it was longer
-     * than the client's bound ({@link RetrySettings#maxRateLimitWait()}) or retries ran out.
+     * than the client's bound ({@link RetrySettings#maxRateLimitWait()}) or retries ran out. With
+     * status {@code 0} the request was not sent at all: an earlier answer asked the client to send
+     * nothing before {@link #resetAt()}. Either way, call again after {@link #resetAt()}.
      */
     public static final class RateLimited extends GitHubApiException {
         private static final long serialVersionUID = 1L;

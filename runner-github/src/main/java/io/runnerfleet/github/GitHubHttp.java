@@ -117,6 +117,12 @@ final class GitHubHttp implements AutoCloseable {
     private final LongAdder retries = new LongAdder();
     private final Map<String, RateLimit> limits = new ConcurrentHashMap<>();
     private final AtomicReference<RateLimit> lastLimit = new AtomicReference<>();
+    // Secondary limits hold the whole client: GitHub asks not to call again before notBefore, and to back off
+    // exponentially while it keeps refusing (streak). A WARN is logged once per episode, which a success ends.
+    private final Object limitLock = new Object();
+    private Instant notBefore = Instant.MIN;
+    private int secondaryStreak;
+    private volatile boolean limitedEpisode;
     private final Map<String, Cached> etags = java.util.Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 private static final long serialVersionUID = 1L;
@@ -176,7 +182,23 @@ final class GitHubHttp implements AutoCloseable {
 
     /** Sends the call, retrying as its {@link Retrying} allows. */
     Reply send(Call call) {
-        return retrying(call.operation(), attempt -> attempt(call, attempt));
+        WaitBudget budget = new WaitBudget();
+        return retrying(call.operation(), attempt -> attempt(call, attempt, budget));
+    }
+
+    /** How long one call has waited for rate limits so far; bounded by {@link RetrySettings#maxRateLimitWait()}. */
+    private final class WaitBudget {
+        private Duration spent = Duration.ZERO;
+
+        /** Takes {@code wait} from the budget when it fits, and says whether it did. */
+        boolean take(Duration wait) {
+            Duration total = spent.plus(wait);
+            if (total.compareTo(retry.maxRateLimitWait()) > 0) {
+                return false;
+            }
+            spent = total;
+            return true;
+        }
     }
 
     /** Every item of a paginated list: {@code per_page=100}, following {@code Link: rel="next"}. */
@@ -282,7 +304,8 @@ final class GitHubHttp implements AutoCloseable {
         return authorizer.header(this);
     }
 
-    private Reply attempt(Call call, int attempt) {
+    private Reply attempt(Call call, int attempt, WaitBudget budget) {
+        holdBack(call, budget);
         String authorization = authorizationFor(call);
         Request.Builder rb = new Request.Builder().url(call.url())
                 .header("Accept", "application/vnd.github+json")
@@ -334,6 +357,9 @@ final class GitHubHttp implements AutoCloseable {
         }
         recordRateLimit(headers);
         LOG.debug("{} {} -> {}", call.method(), call.url().encodedPath(), status);
+        if ((status >= 200 && status < 300) || status == 304) {
+            limitLifted();
+        }
 
         if (status == 304 && cached != null) {
             notModified.increment();
@@ -347,7 +373,7 @@ final class GitHubHttp implements AutoCloseable {
             }
             return new Reply(status, parseBody(text, status, call), link);
         }
-        RuntimeException failure = failureFor(call, attempt, status, headers, text);
+        RuntimeException failure = failureFor(call, attempt, budget, status, headers, text);
         if (status == 401 && attempt == 1 && call.authorization() == null && authorizer != null
                 && authorizer.invalidate() && call.retrying() != Retrying.NEVER) {
             // An installation token can be revoked or expire early; mint a new one and try once more.
@@ -434,7 +460,8 @@ final class GitHubHttp implements AutoCloseable {
         }
     }
 
-    private RuntimeException failureFor(Call call, int attempt, int status, okhttp3.Headers headers, String text) {
+    private RuntimeException failureFor(Call call, int attempt, WaitBudget budget, int status,
+                                        okhttp3.Headers headers, String text) {
         Map<String, Object> body = Map.of();
         try {
             Object parsed = text.isBlank() ? null : Json.parse(text);
@@ -449,7 +476,7 @@ final class GitHubHttp implements AutoCloseable {
                 Json.optString(body, "documentation_url"), headers.get("x-github-request-id"));
 
         if (status == 403 || status == 429) {
-            RuntimeException limited = rateLimited(call, attempt, d, headers, message);
+            RuntimeException limited = rateLimited(call, budget, d, headers, message);
             if (limited != null) {
                 return limited;
             }
@@ -492,7 +519,7 @@ final class GitHubHttp implements AutoCloseable {
         return out;
     }
 
-    private RuntimeException rateLimited(Call call, int attempt, GitHubApiException.Details d, okhttp3.Headers h,
+    private RuntimeException rateLimited(Call call, WaitBudget budget, GitHubApiException.Details d, okhttp3.Headers h,
                                          String message) {
         Long retryAfter = number(h.get("retry-after"));
         Long remaining = number(h.get("x-ratelimit-remaining"));
@@ -501,34 +528,104 @@ final class GitHubHttp implements AutoCloseable {
         // GitHub does not always send retry-after for secondary limits; older answers said "abuse detection".
         boolean secondaryText = lower.contains("secondary rate limit") || lower.contains("abuse detection");
         Instant now = clock.instant();
-        Duration wait;
+        Instant resetAt;
         boolean secondary;
+        String why;
         if (retryAfter != null) {
-            wait = Duration.ofSeconds(Math.max(0, retryAfter));
+            resetAt = holdUntil(now, Duration.ofSeconds(Math.max(0, retryAfter)), false);
             secondary = true;
+            why = "a secondary rate limit was hit (retry-after " + retryAfter + " s)";
         } else if (remaining != null && remaining == 0 && reset != null) {
-            wait = Duration.between(now, Instant.ofEpochSecond(reset));
-            wait = wait.isNegative() ? Duration.ZERO : wait.plusSeconds(1);
+            Instant at = Instant.ofEpochSecond(reset);
+            resetAt = at.isAfter(now) ? at.plusSeconds(1) : now;
             secondary = false;
+            why = "the primary rate limit (" + Optional.ofNullable(h.get("x-ratelimit-resource")).orElse("core")
+                    + ") is exhausted";
         } else if (secondaryText || d.status() == 429) {
-            wait = retry.secondaryLimitBackoff().multipliedBy(1L << Math.min(attempt - 1, 10));
+            // GitHub's guidance without retry-after: wait at least a minute, longer while it keeps refusing.
+            resetAt = holdUntil(now, retry.secondaryLimitBackoff(), true);
             secondary = true;
+            why = "a secondary rate limit was hit (no retry-after)";
         } else {
             return null;
         }
-        Instant resetAt = now.plus(wait);
-        boolean waitFits = wait.compareTo(retry.maxRateLimitWait()) <= 0;
-        String how = waitFits ? "retries ran out" : "waiting " + wait.toSeconds() + " s is longer than the bound of "
-                + retry.maxRateLimitWait().toSeconds() + " s";
-        String what = secondary ? "a secondary rate limit was hit"
-                : "the primary rate limit (" + Optional.ofNullable(h.get("x-ratelimit-resource")).orElse("core")
-                        + ") is exhausted";
+        Duration wait = Duration.between(now, resetAt);
+        boolean retries = call.retrying() != Retrying.NEVER;
+        boolean fits = retries && budget.take(wait);
+        String how = fits ? "retries ran out" : !retries ? "this request is not retried"
+                : "waiting " + wait.toSeconds() + " s would exceed the bound of " + retry.maxRateLimitWait().toSeconds()
+                        + " s per call";
         GitHubApiException.RateLimited failure = new GitHubApiException.RateLimited(d,
-                text(d, what + "; GitHub accepts requests again at " + resetAt + " (" + how + ")"), resetAt, secondary);
-        if (call.retrying() == Retrying.NEVER || !waitFits) {
-            return failure;
+                text(d, why + "; GitHub accepts requests again at " + resetAt + " (" + how + ")"), resetAt, secondary);
+        if (!limitedEpisode) {
+            synchronized (limitLock) {
+                if (!limitedEpisode) {
+                    limitedEpisode = true;
+                    LOG.warn("GitHub rate-limited this client ({} {} -> {}, {} for {}): {}; {} until {}", call.method(),
+                            call.url().encodedPath(), d.status(), call.operation(), call.scope(), why,
+                            secondary ? "no request is sent" : "requests are refused", resetAt);
+                }
+            }
         }
-        return new RetryableFailure(failure, wait);
+        return fits ? new RetryableFailure(failure, wait) : failure;
+    }
+
+    /**
+     * Records that GitHub asked for a pause of {@code wait} (doubled per earlier refusal in a row when
+     * {@code exponential}, up to 8 times), and returns the instant before which no request is sent.
+     */
+    private Instant holdUntil(Instant now, Duration wait, boolean exponential) {
+        synchronized (limitLock) {
+            // Concurrent requests refused in the same episode count once: only a refusal after the hold ended
+            // makes the next one longer.
+            if (!now.isBefore(notBefore)) {
+                secondaryStreak++;
+            }
+            Duration hold = exponential ? wait.multipliedBy(1L << Math.min(secondaryStreak - 1, 3)) : wait;
+            Instant until = now.plus(hold);
+            if (until.isAfter(notBefore)) {
+                notBefore = until;
+            }
+            return notBefore;
+        }
+    }
+
+    /** A success: GitHub accepts requests again. */
+    private void limitLifted() {
+        if (limitedEpisode) {   // every refusal sets it, so no lock on the common path
+            synchronized (limitLock) {
+                limitedEpisode = false;
+                secondaryStreak = 0;
+            }
+        }
+    }
+
+    /**
+     * Before a request: while a secondary limit holds the client, waits out the rest when the call's budget
+     * allows, else fails fast without contacting GitHub.
+     */
+    private void holdBack(Call call, WaitBudget budget) {
+        Instant until;
+        synchronized (limitLock) {
+            until = notBefore;
+        }
+        Instant now = clock.instant();
+        if (!now.isBefore(until)) {
+            return;
+        }
+        Duration wait = Duration.between(now, until);
+        // A few milliseconds left over from a retry's own wait (sleep and clock granularity) are always waited out.
+        if (budget.take(wait) || wait.compareTo(Duration.ofMillis(100)) <= 0) {
+            LOG.debug("holding '{}' back {} for GitHub's secondary rate limit", call.operation(), wait);
+            sleeper.sleep(wait);
+            return;
+        }
+        GitHubApiException.Details d = new GitHubApiException.Details(0, call.operation(), call.scope(), null, null,
+                null);
+        throw new GitHubApiException.RateLimited(d, "did not " + call.operation() + " for " + call.scope()
+                + ": GitHub refused an earlier request for a secondary rate limit, so this client sends nothing before "
+                + until + " (" + wait.toSeconds() + " s from now, over the bound of " + retry.maxRateLimitWait().toSeconds()
+                + " s per call); retry after that", until, true);
     }
 
     private static String text(GitHubApiException.Details d, String hint) {

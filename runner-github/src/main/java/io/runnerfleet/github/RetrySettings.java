@@ -13,17 +13,27 @@ import java.util.Objects;
  *     .retry(RetrySettings.defaults().maxAttempts(5).maxRateLimitWait(Duration.ofMinutes(10)))
  * }</pre>
  *
- * <p>Defaults: 4 attempts, backoff from 500 ms doubling up to 30 s, rate-limit waits up to 2 minutes,
- * secondary limits without {@code retry-after} back off 1 minute. A POST is retried only when it
- * provably never reached GitHub (the connection was refused) or GitHub rejected it for a rate limit;
- * a just-in-time config request is never retried.
+ * <p>Defaults: 4 attempts, backoff from 500 ms doubling up to 30 s, rate-limit waits up to 10 seconds in
+ * total per call, secondary limits without {@code retry-after} hold the client back 1 minute. A POST is
+ * retried only when it provably never reached GitHub (the connection was refused) or GitHub rejected it
+ * for a rate limit; a just-in-time config request is never retried.
+ *
+ * <p>Rate limits never hold the calling thread longer than {@code maxRateLimitWait} per call: a shorter
+ * {@code retry-after} or reset is waited out, a longer one fails fast with
+ * {@link GitHubApiException.RateLimited} whose {@link GitHubApiException.RateLimited#resetAt() resetAt()}
+ * says when to call again. After a secondary limit the client itself sends nothing before that instant
+ * (GitHub may ban integrations that keep calling): calls in between wait out the rest when it fits the
+ * bound, else fail fast the same way without contacting GitHub. Without {@code retry-after} the hold is
+ * {@code secondaryLimitBackoff}, doubled for each further refusal in a row (up to 8 times) and reset by a
+ * success, as GitHub's guidance asks. The first refusal of an episode is logged once at WARN.
  *
  * @param maxAttempts attempts in total, at least 1 (1 means no retry)
  * @param initialBackoff the first backoff, doubled on each retry
  * @param maxBackoff the largest backoff
- * @param maxRateLimitWait the longest the client waits for a rate limit to reset before it throws
- *     {@link GitHubApiException.RateLimited}
- * @param secondaryLimitBackoff the wait after a secondary limit without {@code retry-after} (GitHub asks for at least a minute)
+ * @param maxRateLimitWait the longest one call waits in total for rate limits before it throws
+ *     {@link GitHubApiException.RateLimited}; {@code 0} never waits
+ * @param secondaryLimitBackoff the hold after a secondary limit without {@code retry-after} (GitHub asks for at
+ *     least a minute), doubled for each further refusal in a row
  */
 public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration maxRateLimitWait,
                             Duration secondaryLimitBackoff) {
@@ -47,7 +57,7 @@ public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration m
 
     /** The defaults listed above. */
     public static RetrySettings defaults() {
-        return new RetrySettings(4, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMinutes(2),
+        return new RetrySettings(4, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(10),
                 Duration.ofMinutes(1));
     }
 
@@ -66,7 +76,7 @@ public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration m
         return new RetrySettings(maxAttempts, initial, max, maxRateLimitWait, secondaryLimitBackoff);
     }
 
-    /** A copy with another bound on rate-limit waits. */
+    /** A copy with another bound on the total rate-limit wait of one call. */
     public RetrySettings maxRateLimitWait(Duration wait) {
         return new RetrySettings(maxAttempts, initialBackoff, maxBackoff, wait, secondaryLimitBackoff);
     }

@@ -13,10 +13,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,10 +46,22 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Answers: {@code 202} for an accepted {@code queued} job, {@code 204} for deliveries it ignores (other
- * events such as {@code ping}, other actions), {@code 401} for a missing or wrong {@code X-Hub-Signature-256},
- * {@code 400} for a body that is not a {@code workflow_job} event, {@code 404} for another path,
+ * events such as {@code ping}, other actions, and redeliveries, see below), {@code 401} for a missing or wrong
+ * {@code X-Hub-Signature-256}, {@code 400} for a body that is not a {@code workflow_job} event, {@code 422}
+ * (with a plain-text reason, logged once at WARN) for a {@code queued} job that no runner can be chosen for
+ * because its {@code runs-on} labels are empty or not valid runner labels, {@code 404} for another path,
  * {@code 405} for another method, {@code 413} above {@value #MAX_BODY} bytes and {@code 503} while closing.
  * The signature is checked before anything else is read from the body.
+ *
+ * <p>Redeliveries: a {@code queued} job is handed on once. A delivery whose {@code X-GitHub-Delivery} id was
+ * handed on before, or another delivery of a workflow job id handed on before (GitHub may send one job under
+ * several delivery ids), is answered {@code 204} and counted in {@link #duplicates()}. The receiver remembers
+ * up to 10,000 delivery ids and as many job ids, each for 24 hours ({@link Builder#deduplication}); a job whose
+ * consumer threw is forgotten, so a manual redelivery retries it.
+ *
+ * <p>Slow senders: each connection has {@link Builder#requestTimeout} (default 5 s) to send its request, headers
+ * and body; one still sending after that is closed unanswered. Up to {@value #HTTP_THREADS} requests are read at
+ * once; more wait for a free thread, at most that timeout. So senders that stall cannot hold the receiver.
  *
  * <p>Sharp edges: the consumer runs on one daemon thread ({@code runnerfleet-webhook-dispatch}), in delivery
  * order and after the answer was sent, so a slow consumer delays later jobs but never GitHub's delivery;
@@ -59,16 +76,23 @@ public final class WebhookReceiver implements AutoCloseable {
     /** The path deliveries are posted to. */
     public static final String PATH = "/webhook";
 
+    /** Requests read at once; each is bounded by the request timeout, so stalled senders free them. */
+    private static final int HTTP_THREADS = 16;
+
     private static final Logger LOG = LoggerFactory.getLogger(WebhookReceiver.class);
 
     private final WorkflowJobWebhook hook;
     private final InetSocketAddress bind;
     private final Consumer<WorkflowJobEvent> onQueued;
+    private final Duration requestTimeout;
+    private final RecentDeliveries recent;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private HttpServer server;
     private ExecutorService http;
+    private ScheduledThreadPoolExecutor watchdog;
     private ExecutorService dispatch;
     private volatile boolean closed;
 
@@ -76,11 +100,15 @@ public final class WebhookReceiver implements AutoCloseable {
         this.hook = WorkflowJobWebhook.withSecret(b.secret);
         this.bind = b.address;
         this.onQueued = b.onQueued;
+        this.requestTimeout = b.requestTimeout;
+        this.recent = new RecentDeliveries(b.dedupEntries, b.dedupWindow, b.clock);
     }
 
     /**
      * A receiver for deliveries signed with {@code secret}. Defaults: address {@code 127.0.0.1}, port
-     * {@code 0} (a free one, see {@link #uri()}), and a consumer that must be set ({@link Builder#onQueued} or
+     * {@code 0} (a free one, see {@link #uri()}), a request timeout of 5 seconds ({@link Builder#requestTimeout}),
+     * redeliveries recognised among the last 10,000 delivery ids and job ids of the last 24 hours
+     * ({@link Builder#deduplication}), and a consumer that must be set ({@link Builder#onQueued} or
      * {@link Builder#fleet}).
      */
     public static Builder builder(Secret secret) {
@@ -107,9 +135,12 @@ public final class WebhookReceiver implements AutoCloseable {
             throw new UncheckedIOException("cannot bind the webhook receiver to " + bind.getHostString() + ":"
                     + bind.getPort() + " (" + e.getMessage() + "); choose a free port or port 0", e);
         }
-        http = Executors.newFixedThreadPool(2, daemon("runnerfleet-webhook-http"));
+        http = Executors.newFixedThreadPool(HTTP_THREADS, daemon("runnerfleet-webhook-http"));
+        watchdog = new ScheduledThreadPoolExecutor(1, daemon("runnerfleet-webhook-watchdog"));
+        watchdog.setRemoveOnCancelPolicy(true);
         dispatch = Executors.newSingleThreadExecutor(daemon("runnerfleet-webhook-dispatch"));
-        s.setExecutor(http);
+        ExecutorService pool = http;
+        s.setExecutor(exchange -> pool.execute(() -> withDeadline(exchange)));
         s.createContext(PATH, this::handle);
         // The JDK's dispatcher thread inherits daemon status from the thread that starts the server:
         // start it from a daemon thread so that a forgotten receiver never keeps the JVM alive.
@@ -143,7 +174,10 @@ public final class WebhookReceiver implements AutoCloseable {
         return accepted.get();
     }
 
-    /** How many deliveries were rejected (bad signature, bad body, wrong path or method, too large). */
+    /**
+     * How many deliveries were rejected (bad signature, bad body, unusable {@code runs-on} labels, wrong path or
+     * method, too large) or cut off for exceeding the request timeout.
+     */
     public long rejected() {
         return rejected.get();
     }
@@ -151,6 +185,68 @@ public final class WebhookReceiver implements AutoCloseable {
     /** How many valid deliveries were ignored (other events, other actions). */
     public long ignored() {
         return ignored.get();
+    }
+
+    /**
+     * How many valid {@code queued} deliveries were answered {@code 204} and not handed on because their
+     * delivery id or their job was handed on before.
+     */
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    /**
+     * Runs one exchange of the JDK server (it reads the request line, headers and then calls {@link #handle})
+     * with a deadline. The server reads through a blocking {@code SocketChannel} on this thread, and such a
+     * channel is interruptible: interrupting the thread closes that connection and ends the blocked read.
+     * This bounds slow senders per server, where the server's own limits are JVM-wide system properties.
+     */
+    private void withDeadline(Runnable exchange) {
+        Deadline deadline = new Deadline(Thread.currentThread());
+        ScheduledFuture<?> alarm;
+        try {
+            alarm = watchdog.schedule(deadline::expire, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            alarm = null;
+        }
+        try {
+            exchange.run();
+        } finally {
+            if (alarm != null) {
+                alarm.cancel(false);
+            }
+            if (deadline.finish()) {
+                rejected.incrementAndGet();
+                LOG.debug("webhook receiver: closed a connection that sent no complete request within {}",
+                        requestTimeout);
+            }
+            // An alarm that fired after the exchange ended must not leak into the next one on this thread.
+            Thread.interrupted();
+        }
+    }
+
+    /** One exchange's alarm: interrupts its thread once, unless the exchange finished first. */
+    private static final class Deadline {
+        private final Thread thread;
+        private boolean done;
+        private boolean expired;
+
+        Deadline(Thread thread) {
+            this.thread = thread;
+        }
+
+        synchronized void expire() {
+            if (!done) {
+                expired = true;
+                thread.interrupt();
+            }
+        }
+
+        /** Ends the exchange; whether the alarm had fired. */
+        synchronized boolean finish() {
+            done = true;
+            return expired;
+        }
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -170,6 +266,8 @@ public final class WebhookReceiver implements AutoCloseable {
                 return;
             }
             String event = ex.getRequestHeaders().getFirst("X-GitHub-Event");
+            String delivery = ex.getRequestHeaders().getFirst("X-GitHub-Delivery");
+            String named = delivery == null ? "(no X-GitHub-Delivery id)" : delivery;
             WorkflowJobEvent parsed;
             try {
                 hook.verify(body, ex.getRequestHeaders().getFirst("X-Hub-Signature-256"));
@@ -181,9 +279,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 parsed = WorkflowJobEvent.parse(body);
             } catch (WebhookException e) {
                 // The sender learns only the status; the reason is ours (it never holds the secret).
-                String id = ex.getRequestHeaders().getFirst("X-GitHub-Delivery");
-                LOG.warn("webhook delivery {} rejected: {}", id == null ? "(no X-GitHub-Delivery id)" : id,
-                        e.getMessage());
+                LOG.warn("webhook delivery {} rejected: {}", named, e.getMessage());
                 reject(ex, e.signatureProblem() ? 401 : 400);
                 return;
             }
@@ -193,8 +289,30 @@ public final class WebhookReceiver implements AutoCloseable {
                 return;
             }
             try {
-                dispatch.execute(() -> deliver(parsed));
+                parsed.jobRequest();
+            } catch (InvalidSpecException e) {
+                // Answered, not dropped: GitHub shows the failed delivery and this reason in the hook's log.
+                LOG.warn("webhook delivery {} refused with 422: {}", named, e.getMessage());
+                rejected.incrementAndGet();
+                byte[] reason = (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+                ex.sendResponseHeaders(422, reason.length);
+                ex.getResponseBody().write(reason);
+                return;
+            }
+            long job = parsed.job().id();
+            RecentDeliveries.Verdict verdict = recent.record(delivery, job);
+            if (verdict != RecentDeliveries.Verdict.NEW) {
+                duplicates.incrementAndGet();
+                LOG.debug("webhook delivery {} not handed on: {} of job {}", named,
+                        verdict == RecentDeliveries.Verdict.SAME_DELIVERY ? "a redelivery" : "another delivery", job);
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
+            try {
+                dispatch.execute(() -> deliver(parsed, delivery));
             } catch (RejectedExecutionException e) {
+                recent.forget(delivery, job);
                 reject(ex, 503);
                 return;
             }
@@ -208,10 +326,12 @@ public final class WebhookReceiver implements AutoCloseable {
         ex.sendResponseHeaders(status, -1);
     }
 
-    private void deliver(WorkflowJobEvent event) {
+    private void deliver(WorkflowJobEvent event, String deliveryId) {
         try {
             onQueued.accept(event);
         } catch (RuntimeException e) {
+            // Not handled, so not a duplicate: a manual redelivery from GitHub's UI may retry it.
+            recent.forget(deliveryId, event.job().id());
             LOG.warn("webhook receiver: handling queued job {} ({} of {}) failed: {}", event.job().id(),
                     event.job().name(), event.repository(), e.toString());
         }
@@ -240,11 +360,13 @@ public final class WebhookReceiver implements AutoCloseable {
         s.stop(0);
         dispatch.shutdown();
         http.shutdown();
+        watchdog.shutdownNow();
         try {
             if (!dispatch.awaitTermination(5, TimeUnit.SECONDS)) {
                 dispatch.shutdownNow();
             }
             http.awaitTermination(1, TimeUnit.SECONDS);
+            watchdog.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             dispatch.shutdownNow();
@@ -252,13 +374,16 @@ public final class WebhookReceiver implements AutoCloseable {
         http.shutdownNow();
     }
 
-    /** {@code WebhookReceiver[http://127.0.0.1:40123/webhook, secret ****, 3 accepted, 1 ignored, 0 rejected]}. */
+    /**
+     * {@code WebhookReceiver[http://127.0.0.1:40123/webhook, secret ****, 3 accepted, 1 ignored, 2 duplicates,
+     * 0 rejected]}.
+     */
     @Override
     public synchronized String toString() {
         String where = closed ? "closed" : server == null ? "not started, " + bind.getHostString() + ":" + bind.getPort()
                 : uri().toString();
         return "WebhookReceiver[" + where + ", secret ****, " + accepted + " accepted, " + ignored + " ignored, "
-                + rejected + " rejected]";
+                + duplicates + " duplicates, " + rejected + " rejected]";
     }
 
     private static ThreadFactory daemon(String name) {
@@ -275,6 +400,10 @@ public final class WebhookReceiver implements AutoCloseable {
         private final Secret secret;
         private InetSocketAddress address;
         private Consumer<WorkflowJobEvent> onQueued;
+        private Duration requestTimeout = Duration.ofSeconds(5);
+        private int dedupEntries = 10_000;
+        private Duration dedupWindow = Duration.ofHours(24);
+        private Clock clock = Clock.systemUTC();
 
         private Builder(Secret secret) {
             this.secret = secret;
@@ -308,6 +437,51 @@ public final class WebhookReceiver implements AutoCloseable {
                         + " (0 picks a free port)");
             }
             address = new InetSocketAddress(address.getAddress(), port);
+            return this;
+        }
+
+        /**
+         * How long a connection may take to send one request, headers and body; default 5 seconds. A sender
+         * still sending after that is closed without an answer, so stalled senders cannot hold the receiver.
+         *
+         * @throws InvalidSpecException when not positive or longer than 10 minutes
+         */
+        public Builder requestTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new InvalidSpecException("webhook receiver requestTimeout " + timeout + " must be positive and"
+                        + " at most 10 minutes (GitHub itself gives up after 10 seconds); e.g. Duration.ofSeconds(5)");
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How redeliveries are recognised: the receiver remembers up to {@code maxEntries} {@code X-GitHub-Delivery}
+         * ids and as many workflow job ids, each for {@code window}, dropping the oldest first. Defaults: 10,000
+         * and 24 hours (a few MB at most). A delivery older than that is handed on again.
+         *
+         * @throws InvalidSpecException when {@code maxEntries} is below 1 or above 1,000,000, or {@code window}
+         *                              is not positive
+         */
+        public Builder deduplication(int maxEntries, Duration window) {
+            Objects.requireNonNull(window, "window");
+            if (maxEntries < 1 || maxEntries > 1_000_000) {
+                throw new InvalidSpecException("webhook receiver deduplication maxEntries " + maxEntries
+                        + " must be between 1 and 1000000 (default 10000)");
+            }
+            if (window.isNegative() || window.isZero()) {
+                throw new InvalidSpecException("webhook receiver deduplication window " + window
+                        + " must be positive (default PT24H)");
+            }
+            this.dedupEntries = maxEntries;
+            this.dedupWindow = window;
+            return this;
+        }
+
+        /** The clock that ages remembered deliveries (tests). */
+        Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

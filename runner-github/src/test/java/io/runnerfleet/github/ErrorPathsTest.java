@@ -183,6 +183,10 @@ class ErrorPathsTest {
 
     @Test
     void primaryLimitWaitsUntilResetWhenWithinTheBound() {
+        client.close();
+        client = TestSupport.client(server, clock, sleeper)
+                .retry(RetrySettings.defaults().maxRateLimitWait(Duration.ofMinutes(1))).build();
+        tokens = client.tokens(RunnerScope.organization("acme"));
         long reset = NOW.plusSeconds(30).getEpochSecond();
         server.enqueue(error(403, "API rate limit exceeded", "x-ratelimit-limit", "5000", "x-ratelimit-remaining", "0",
                 "x-ratelimit-used", "5000", "x-ratelimit-reset", String.valueOf(reset), "x-ratelimit-resource", "core"));
@@ -222,12 +226,87 @@ class ErrorPathsTest {
     }
 
     @Test
-    void secondaryLimitWithoutRetryAfterBacksOffAtLeastAMinute() {
+    void secondaryLimitWithoutRetryAfterBacksOffAtLeastAMinuteWhenAllowedToWaitThatLong() {
+        client.close();
+        client = TestSupport.client(server, clock, sleeper)
+                .retry(RetrySettings.defaults().maxRateLimitWait(Duration.ofMinutes(5))).build();
+        runners = client.runners(RunnerScope.organization("acme"));
         server.enqueue(error(403, "You have exceeded a secondary rate limit. Please wait a few minutes"));
         server.enqueue(error(403, "You have exceeded a secondary rate limit. Please wait a few minutes"));
         server.enqueue(json(200, RUNNERS));
         assertThat(runners.list()).hasSize(2);
         assertThat(sleeper.waits).containsExactly(Duration.ofMinutes(1), Duration.ofMinutes(2));
+    }
+
+    @Test
+    void secondaryLimitWithoutRetryAfterFailsFastAndTheClientHoldsBackAMinuteWithOneWarning() throws Exception {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            server.enqueue(error(429, "You have exceeded a secondary rate limit. Please wait a few minutes"));
+            assertThatThrownBy(() -> runners.list()).isInstanceOfSatisfying(GitHubApiException.RateLimited.class, e -> {
+                assertThat(e.secondary()).isTrue();
+                assertThat(e.status()).isEqualTo(429);
+                assertThat(e.resetAt()).isEqualTo(NOW.plus(Duration.ofMinutes(1)));
+                assertThat(e.getMessage()).contains(NOW.plus(Duration.ofMinutes(1)).toString());
+            });
+            // the calling thread was not held: no wait at all, GitHub asks for a minute and that is over the bound
+            assertThat(sleeper.waits).isEmpty();
+            // within that minute the client does not call GitHub: it fails fast, saying until when
+            clock.advance(Duration.ofSeconds(20));
+            assertThatThrownBy(() -> runners.list()).isInstanceOfSatisfying(GitHubApiException.RateLimited.class, e -> {
+                assertThat(e.secondary()).isTrue();
+                assertThat(e.status()).isZero();
+                assertThat(e.resetAt()).isEqualTo(NOW.plus(Duration.ofMinutes(1)));
+                assertThat(e.getMessage()).contains("list runners", "nothing before " + NOW.plus(Duration.ofMinutes(1)));
+            });
+            assertThat(server.getRequestCount()).isEqualTo(1);
+            // refused again after the minute: the next hold is longer (exponential), still without waiting
+            clock.advance(Duration.ofSeconds(40));
+            server.enqueue(error(403, "You have exceeded a secondary rate limit"));
+            assertThatThrownBy(() -> runners.list()).isInstanceOfSatisfying(GitHubApiException.RateLimited.class,
+                    e -> assertThat(e.resetAt()).isEqualTo(NOW.plus(Duration.ofMinutes(3))));
+            clock.advance(Duration.ofMinutes(2));
+            server.enqueue(json(200, RUNNERS));
+            assertThat(runners.list()).hasSize(2);
+            assertThat(sleeper.waits).isEmpty();
+            assertThat(server.getRequestCount()).isEqualTo(3);
+        } finally {
+            System.setErr(err);
+        }
+        // one WARN for the episode (not one per refusal or per call), saying what and until when
+        List<String> warnings = captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("WARN") && l.contains("GitHubHttp")).toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("secondary rate limit", "list runners",
+                NOW.plus(Duration.ofMinutes(1)).toString());
+    }
+
+    @Test
+    void rateLimitWaitsAreBoundedPerCallInTotal() {
+        // each retry-after alone is short enough (7 s is honoured, see above), but not both: 12 s > 10 s
+        server.enqueue(error(403, "You have exceeded a secondary rate limit", "retry-after", "6"));
+        server.enqueue(error(403, "You have exceeded a secondary rate limit", "retry-after", "6"));
+        server.enqueue(json(200, RUNNERS));
+        assertThatThrownBy(() -> runners.list()).isInstanceOfSatisfying(GitHubApiException.RateLimited.class,
+                e -> assertThat(e.resetAt()).isEqualTo(NOW.plusSeconds(12)));
+        assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(6));
+        assertThat(server.getRequestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aLongRetryAfterFailsFastAndLaterCallsWaitOnlyWhatIsLeftWithinTheBound() {
+        server.enqueue(error(429, "You have exceeded a secondary rate limit", "retry-after", "30"));
+        assertThatThrownBy(() -> runners.list()).isInstanceOfSatisfying(GitHubApiException.RateLimited.class,
+                e -> assertThat(e.resetAt()).isEqualTo(NOW.plusSeconds(30)));
+        assertThat(sleeper.waits).isEmpty();
+        clock.advance(Duration.ofSeconds(25));
+        // 5 s left: within the bound, so this call waits them out instead of failing
+        server.enqueue(json(200, RUNNERS));
+        assertThat(runners.list()).hasSize(2);
+        assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(5));
+        assertThat(server.getRequestCount()).isEqualTo(2);
     }
 
     @Test

@@ -60,16 +60,15 @@ final class Spec {
     private Spec() {
     }
 
+    // The testkit keeps byte-for-byte copies of the official contract files as resources: read those, inside
+    // the repository, so that a clean checkout needs nothing beside it.
     private static Path locate() {
-        for (Path candidate : List.of(Path.of("../../shared/github-api"), Path.of("../shared/github-api"),
-                Path.of("/work/shared/github-api"))) {
-            if (Files.isRegularFile(candidate.resolve("runners-openapi.json"))) {
-                return candidate;
-            }
+        Path dir = Path.of("../runner-testkit/src/main/resources/io/runnerfleet/testkit");
+        if (Files.isRegularFile(dir.resolve("runners-openapi.json"))) {
+            return dir;
         }
-        throw new IllegalStateException("the GitHub API contract runners-openapi.json was not found: expected it in"
-                + " ../../shared/github-api/ relative to " + Path.of("").toAbsolutePath()
-                + " (the project's shared/ directory beside the repository)");
+        throw new IllegalStateException("the GitHub API contract runners-openapi.json was not found in " + dir.toAbsolutePath()
+                + " (the runner-testkit module beside runner-github); run the tests from the runner-github module directory");
     }
 
     static JsonNode read(String file) {

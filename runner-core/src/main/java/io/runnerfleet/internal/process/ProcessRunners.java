@@ -8,6 +8,7 @@ import io.runnerfleet.Secret;
 import io.runnerfleet.spi.InstanceEvent;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.InstanceState;
+import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
@@ -28,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +55,7 @@ public final class ProcessRunners {
     static final String EXIT_FILE = "exit-code";
     static final String LOG_FILE = "output.log";
     static final String RUN_MARKER = "--- runnerfleet: run started ";
+    static final String JIT_CONFIG = "ACTIONS_RUNNER_INPUT_JITCONFIG";
     // A configured distribution must not hand its identity to every copy.
     private static final Set<String> NOT_COPIED = Set.of(".runner", ".credentials", ".credentials_rsaparams",
             ".env", ".path", "_work", "_diag", META_DIR);
@@ -135,11 +138,13 @@ public final class ProcessRunners {
             throw new RunnerFleetException("runner " + name + " already has an instance in " + dir + " (state "
                     + existing.state() + ", fleet " + existing.fleet() + "): start or remove it instead of launching again");
         }
-        for (String secretName : spec.secrets().keySet()) {
+        Map<String, Secret> secrets = new LinkedHashMap<>(spec.secrets());
+        Map<String, Secret> jitFiles = jitFiles(name, secrets.remove(JIT_CONFIG));
+        for (String secretName : secrets.keySet()) {
             if (!secretName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new InvalidSpecException("runner " + name + ": secret variable name '" + secretName + "' is not a shell name");
             }
-            if (spec.secrets().get(secretName).reveal().indexOf('\n') >= 0) {
+            if (secrets.get(secretName).reveal().indexOf('\n') >= 0) {
                 throw new InvalidSpecException("runner " + name + ": secret " + secretName + " contains a line break");
             }
         }
@@ -157,7 +162,8 @@ public final class ProcessRunners {
             p.setProperty("restartLine", runLine(restartArgs(spec.command().runArgs())));
             spec.env().forEach((k, v) -> p.setProperty("env." + k, v));
             write(dir, p);
-            spawn(dir, p, script(spec.command(), spec.secrets().keySet()), spec.secrets(), spec.env());
+            writeJitFiles(dir, jitFiles);
+            spawn(dir, p, script(spec.command()), secrets, spec.env());
             return info(new Meta(dir, read(dir).orElseThrow().props));
         } catch (IOException e) {
             deleteQuietly(dir);
@@ -184,7 +190,7 @@ public final class ProcessRunners {
         meta.props.remove("stopped");
         try {
             write(meta.dir, meta.props);
-            spawn(meta.dir, meta.props, script(null, Set.of()) + meta.props.getProperty("restartLine") + "\nrf_rc=$?\n"
+            spawn(meta.dir, meta.props, script(null) + meta.props.getProperty("restartLine") + "\nrf_rc=$?\n"
                     + exitTrailer(),
                     Map.of(), env);
         } catch (IOException e) {
@@ -251,24 +257,60 @@ public final class ProcessRunners {
         });
     }
 
-    private static String script(RunnerCommand command, Set<String> secretNames) {
-        StringBuilder s = new StringBuilder();
-        s.append("while IFS= read -r rf_l; do case \"$rf_l\" in *=*) export \"${rf_l%%=*}=${rf_l#*=}\";; esac; done\n");
-        s.append("exec </dev/null\n");
+    /**
+     * The wrapper script. It reads the secrets ({@code NAME=value} lines) from stdin. With a configure
+     * step, a subshell reads and exports them and becomes {@code config.sh}, so the secrets are only
+     * ever in config.sh's environment: this shell, which outlives config.sh and starts {@code run.sh},
+     * never holds them (its own environment is the clean one it was started with, and exporting
+     * in a subshell changes nothing here). Without a configure step the secrets are meant for
+     * {@code run.sh} itself; the JIT config never is one of them (see {@link #jitFiles}).
+     */
+    private static String script(RunnerCommand command) {
+        String read = "while IFS= read -r rf_l; do case \"$rf_l\" in *=*) export \"${rf_l%%=*}=${rf_l#*=}\";; esac; done;"
+                + " unset rf_l; exec </dev/null";
         if (command == null) {
-            return s.toString();
+            return read + "\n";
         }
+        StringBuilder s = new StringBuilder();
         if (command.configures()) {
-            s.append(join("./config.sh", command.configureArgs())).append('\n');
+            s.append("(").append(read).append("; exec ").append(join("./config.sh", command.configureArgs())).append(")\n");
             s.append("rf_rc=$?\n");
-            if (!secretNames.isEmpty()) {
-                s.append("unset ").append(String.join(" ", secretNames)).append('\n');
-            }
+            s.append("exec </dev/null\n");
             s.append("if [ \"$rf_rc\" -eq 0 ]; then ").append(runLine(command.runArgs())).append("; rf_rc=$?; fi\n");
         } else {
+            s.append(read).append('\n');
             s.append(runLine(command.runArgs())).append('\n').append("rf_rc=$?\n");
         }
         return s + exitTrailer();
+    }
+
+    /**
+     * The files of a JIT config, or none. The JIT config is never handed to {@code run.sh}: its
+     * command line and environment (and those of {@code run-helper.sh}, which run.sh keeps as a parent
+     * of the listener) are readable by every job of this user for the runner's whole life. The real
+     * listener only decodes it into {@code .runner}, {@code .credentials} and
+     * {@code .credentials_rsaparams} in its root directory and then runs from those files, so the
+     * backend writes the same files itself (owner-only) and starts run.sh without the config; a
+     * relaunch by run-helper.sh uses the files, as it would after the listener wrote them.
+     */
+    private static Map<String, Secret> jitFiles(String runner, Secret jitConfig) {
+        if (jitConfig == null) {
+            return Map.of();
+        }
+        try {
+            return JitConfig.files(jitConfig);
+        } catch (InvalidSpecException e) {
+            throw new InvalidSpecException("runner " + runner + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeJitFiles(Path dir, Map<String, Secret> files) throws IOException {
+        for (Map.Entry<String, Secret> f : files.entrySet()) {
+            Path file = dir.resolve(f.getKey());
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(file, Base64.getDecoder().decode(f.getValue().reveal()));
+        }
     }
 
     private static String exitTrailer() {

@@ -28,11 +28,14 @@ import org.junit.jupiter.api.Assumptions;
  * @AfterAll static void restore() { host.close(); }
  * }</pre>
  *
- * <p>What each run made is also written to a ledger file under {@code /tmp}, so that a stand-in left by a run
+ * <p>What each run made is also written to a ledger file ({@code /run} for paths, {@code /var/lib} for groups), so that a stand-in left by a run
  * that was killed is recognised as a stand-in (and removed) by the next run, not taken for a real device.
  */
 public final class HostStandIns implements AutoCloseable {
-    private static final Path LEDGER = Path.of(System.getProperty("java.io.tmpdir"), "runnerfleet-test-standins");
+    // Each ledger lives as long as what it lists: device paths as long as /dev (a tmpfs, like /run), groups as
+    // long as /etc/group (on disk, like /var/lib). Where those are not writable, the temporary directory.
+    private static final Path PATH_LEDGER = ledgerIn("/run", "runnerfleet-test-standins");
+    private static final Path GROUP_LEDGER = ledgerIn("/var/lib", "runnerfleet-test-standin-groups");
 
     private final String who;
     /** Paths this object made, deepest (most recent) first. */
@@ -53,29 +56,41 @@ public final class HostStandIns implements AutoCloseable {
         }
     }
 
-    /** Whether {@code path} is a stand-in some earlier run made and did not get to remove. */
+    private static Path ledgerIn(String dir, String file) {
+        Path d = Path.of(dir);
+        return Files.isDirectory(d) && Files.isWritable(d) ? d.resolve(file)
+                : Path.of(System.getProperty("java.io.tmpdir"), file);
+    }
+
+    private static Path ledgerOf(String entry) {
+        return entry.startsWith("group:") ? GROUP_LEDGER : PATH_LEDGER;
+    }
+
+    /** Whether {@code entry} is a stand-in some earlier run made and did not get to remove. */
     private static boolean inLedger(String entry) {
+        Path ledger = ledgerOf(entry);
         try {
-            return Files.exists(LEDGER) && Files.readAllLines(LEDGER, StandardCharsets.UTF_8).contains(entry);
+            return Files.exists(ledger) && Files.readAllLines(ledger, StandardCharsets.UTF_8).contains(entry);
         } catch (IOException e) {
             return false;
         }
     }
 
     private static synchronized void ledger(String entry, boolean add) {
+        Path ledger = ledgerOf(entry);
         try {
-            Set<String> lines = new LinkedHashSet<>(Files.exists(LEDGER)
-                    ? Files.readAllLines(LEDGER, StandardCharsets.UTF_8) : List.of());
+            Set<String> lines = new LinkedHashSet<>(Files.exists(ledger)
+                    ? Files.readAllLines(ledger, StandardCharsets.UTF_8) : List.of());
             if (add ? lines.add(entry) : lines.remove(entry)) {
                 if (lines.isEmpty()) {
-                    Files.deleteIfExists(LEDGER);
+                    Files.deleteIfExists(ledger);
                 } else {
-                    Files.write(LEDGER, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    Files.write(ledger, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                             StandardOpenOption.TRUNCATE_EXISTING);
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot update the stand-in ledger " + LEDGER, e);
+            throw new UncheckedIOException("cannot update the stand-in ledger " + ledger, e);
         }
     }
 

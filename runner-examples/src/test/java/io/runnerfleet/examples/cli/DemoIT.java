@@ -18,11 +18,10 @@ class DemoIT {
     void theDemoRunsToCompletionAndCleansUp() {
         DockerEngine.busyboxImage();
         TestTerminal t = TestTerminal.none();
-        long started = System.nanoTime();
+        // The demo's own 60 s bound fails it when too slow; how fast it is belongs to the benchmarks, not here.
         int code = RunnerFleetCli.run(new String[] {"demo"}, t, Map.of(), DockerBackend::fromEnvironment, Duration.ofSeconds(60));
         String out = t.out.toString();
         assertThat(code).as(t.all()).isZero();
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(60));
         assertThat(out).contains("Active").contains("was replaced").contains("nobody can take").contains("riscv-board")
                 .contains("== done");
         Matcher m = Pattern.compile("fleet (demo[a-z0-9]+):").matcher(out);

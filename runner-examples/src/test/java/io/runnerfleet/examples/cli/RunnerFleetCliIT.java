@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.runnerfleet.Secret;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.docker.testing.HostStandIns;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeRunnerImage;
 import io.runnerfleet.testkit.FakeScope;
@@ -41,8 +42,12 @@ class RunnerFleetCliIT {
     @TempDir
     static Path dir;
 
+    /** The board runners' group ({@code BOARD_RUNNER_GROUP_ADD} defaults to dialout), where the host lacks it. */
+    private static final HostStandIns host = new HostStandIns("RunnerFleetCliIT");
+
     @BeforeAll
     static void setUp() throws Exception {
+        host.group("dialout");
         DockerEngine.busyboxImage();
         try (DockerBackend backend = DockerBackend.fromEnvironment()) {
             backend.prepare(io.runnerfleet.RunnerImage.dockerfile(FakeRunnerImage.writeContext(Files.createTempDirectory("fake-runner")))
@@ -66,6 +71,7 @@ class RunnerFleetCliIT {
             assertThat(acme.runners()).as("registrations left at GitHub").isEmpty();
         } finally {
             github.close();
+            host.close();
         }
     }
 

@@ -68,15 +68,25 @@ public final class EnvProxySelector extends ProxySelector {
         return null;
     }
 
-    /** Whether {@code host} bypasses the proxy. */
+    /** Whether {@code host} bypasses the proxy: loopback always does (as in curl and Go), then {@code NO_PROXY}. */
     public boolean bypasses(String host) {
         String h = host.toLowerCase(Locale.ROOT);
+        if (loopback(h)) {
+            return true;
+        }
         for (String p : noProxy) {
             if (p.equals("*") || h.equals(p) || h.endsWith("." + p)) {
                 return true;
             }
         }
         return false;
+    }
+
+    // A proxy elsewhere cannot reach this machine's own 127.0.0.1 (a GHES tunnel, a fake GitHub in tests).
+    private static boolean loopback(String h) {
+        String bare = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+        return bare.equals("localhost") || bare.endsWith(".localhost") || bare.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")
+                || bare.equals("::1") || bare.equals("0:0:0:0:0:0:0:1");
     }
 
     @Override

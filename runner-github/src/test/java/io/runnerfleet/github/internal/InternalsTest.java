@@ -45,6 +45,18 @@ class InternalsTest {
     }
 
     @Test
+    void loopbackNeverGoesThroughTheProxyEvenWhenNoProxyDoesNotNameIt() {
+        EnvProxySelector s = EnvProxySelector.fromEnvironment(Map.of("HTTPS_PROXY", "http://proxy.corp:3128",
+                "NO_PROXY", ".internal.example"));
+        for (String url : new String[] {"http://127.0.0.1:8080/", "http://127.1.2.3/", "http://localhost:9/",
+                "http://[::1]:8080/", "http://api.localhost/"}) {
+            assertThat(s.select(URI.create(url))).as(url).containsExactly(Proxy.NO_PROXY);
+        }
+        assertThat(s.select(URI.create("https://api.github.com/")).get(0).type()).isEqualTo(Proxy.Type.HTTP);
+        assertThat(s.bypasses("127.example.com")).as("a name, not an address").isFalse();
+    }
+
+    @Test
     void pemProblemsAreNamed() {
         assertThatThrownBy(() -> Pem.rsaPrivateKey("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----"))
                 .hasMessageContaining("encrypted");
