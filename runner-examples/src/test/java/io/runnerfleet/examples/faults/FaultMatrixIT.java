@@ -649,6 +649,9 @@ class FaultMatrixIT {
 
     /** Why this suite may not restart the engine, or null when it may: only a local dockerd it can start again. */
     private static String engineNotOurs() {
+        if (System.getenv("RUNNERFLEET_KEEP_ENGINE") != null) {
+            return "RUNNERFLEET_KEEP_ENGINE is set (other work shares this engine)";
+        }
         if (System.getenv("DOCKER_HOST") != null) {
             return "DOCKER_HOST points at another engine (" + System.getenv("DOCKER_HOST") + ")";
         }
