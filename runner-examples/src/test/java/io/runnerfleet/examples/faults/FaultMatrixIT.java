@@ -124,6 +124,8 @@ class FaultMatrixIT {
                     f.removeNow();
                 } catch (RuntimeException e) {
                     // the row says what was left
+                } finally {
+                    f.close();   // stops its reconciler before the backend below is closed
                 }
             }
             for (String name : names) {
