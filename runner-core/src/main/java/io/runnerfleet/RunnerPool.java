@@ -110,7 +110,8 @@ public final class RunnerPool {
         /**
          * Builds the pool.
          *
-         * @throws InvalidSpecException naming the pool when a rule that spans fields is broken
+         * @throws InvalidSpecException naming the pool when a rule that spans fields is broken, e.g. more than
+         *         {@value LabelSet#MAX_LABELS} labels counting the default ones
          */
         public RunnerPool build() {
             try {

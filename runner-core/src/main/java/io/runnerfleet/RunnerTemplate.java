@@ -38,7 +38,9 @@ import java.util.regex.Pattern;
  * group, work directory {@code _work}, host network, the image's user, persistent, registration mode
  * {@link RegistrationMode#JIT} for ephemeral and {@link RegistrationMode#TOKEN} for persistent
  * runners, self-update allowed, no limits. Environment values whose names look secret
- * ({@link Secret#looksSecret}) print as {@code ****}.
+ * ({@link Secret#looksSecret}) print as {@code ****}. {@code build()} refuses labels that GitHub would: at
+ * most {@value LabelSet#MAX_LABELS} per runner, counting the platform's default labels unless
+ * {@code noDefaultLabels(true)}.
  */
 public final class RunnerTemplate {
     private final RunnerImage image;
@@ -112,6 +114,7 @@ public final class RunnerTemplate {
             throw new InvalidSpecException("noDefaultLabels(true) needs at least one custom label: the runner refuses "
                     + "--no-default-labels without --labels; add labels(...) or keep the default labels");
         }
+        checkLabelCount();
         if (registrationMode == RegistrationMode.JIT && !ephemeral) {
             throw new InvalidSpecException("registration mode JIT needs an ephemeral runner (a just-in-time runner takes "
                     + "one job); set ephemeral(true) or registrationMode(RegistrationMode.TOKEN)");
@@ -140,6 +143,24 @@ public final class RunnerTemplate {
         }
         if (dockerSocket && paths.contains("/var/run/docker.sock")) {
             throw new InvalidSpecException("dockerSocket(true) mounts /var/run/docker.sock already; remove the bind mount of it");
+        }
+    }
+
+    // GitHub's limit counts every label the runner carries, the default ones included: the generate-jitconfig
+    // request takes 1 to 100 labels (runners-openapi.json, "labels": maxItems 100, as do the label endpoints).
+    // Checked here, where the platform and noDefaultLabels are known, so that a pool too big for GitHub is
+    // refused when it is built instead of timing out in config.sh.
+    private void checkLabelCount() {
+        LabelSet defaults = noDefaultLabels ? LabelSet.empty() : platform.defaultLabels();
+        int custom = defaults.missing(labels).size(); // a custom 'linux' is the default 'Linux', counted once
+        int total = defaults.size() + custom;
+        if (total > LabelSet.MAX_LABELS) {
+            int extra = total - LabelSet.MAX_LABELS;
+            throw new InvalidSpecException("too many labels: the runner would carry " + total + " (" + custom
+                    + " custom + " + defaults.size() + " default), but GitHub accepts at most " + LabelSet.MAX_LABELS
+                    + " labels per runner, including the " + defaults.size() + " default labels " + defaults
+                    + "; remove " + extra + " custom label" + (extra == 1 ? "" : "s")
+                    + (noDefaultLabels ? "" : " or set noDefaultLabels(true)"));
         }
     }
 
@@ -413,7 +434,12 @@ public final class RunnerTemplate {
         private Builder() {
         }
 
-        /** Builds the template, checking the rules that span fields. */
+        /**
+         * Builds the template, checking the rules that span fields.
+         *
+         * @throws InvalidSpecException when a rule that spans fields is broken, e.g. more than
+         *         {@value LabelSet#MAX_LABELS} labels with the default ones
+         */
         public RunnerTemplate build() {
             return buildTemplate();
         }

@@ -228,6 +228,144 @@ class RunnerFleetTest {
     }
 
     @Test
+    void aPersistentRunnerKilledDuringAJobIsReplacedInItsSlotAtOnce() {
+        RunnerFleet fleet = started(fleet("f1", generic(3)));
+        Runner victim = fleet.runner("f1-generic-2").orElseThrow();
+        registry.markBusy(victim.name());
+        awaitState(fleet, "runner Active", rs -> rs.get(1).state() instanceof RunnerState.Active);
+        // Killed for memory mid-job; GitHub still shows the registration busy (it has not noticed yet).
+        backend.exit(victim.instanceId(), 137);
+        awaitState(fleet, "a new instance in the slot, Idle", rs -> allIn(rs, RunnerState.Idle.class, 3)
+                && !victim.instanceId().equals(rs.get(1).instanceId()));
+        assertThat(backend.instances("f1")).hasSize(3).noneMatch(i -> i.id().equals(victim.instanceId()));
+        assertThat(registry.runners()).extracting(RegisteredRunner::name)
+                .containsExactlyInAnyOrder("f1-generic-1", "f1-generic-2", "f1-generic-3");
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);
+    }
+
+    @Test
+    void anEphemeralRunnerKilledDuringAJobIsReplacedAtOnceAndItsRegistrationGoesWhenGitHubLetsGo() {
+        RunnerFleet fleet = started(fleet("f1", ephemeral(2)));
+        Runner victim = fleet.runners().get(0);
+        registry.markBusy(victim.name());
+        awaitState(fleet, "runner Active", rs -> rs.stream().anyMatch(r -> r.state() instanceof RunnerState.Active));
+        backend.exit(victim.instanceId(), 137);
+        awaitState(fleet, "a new runner in the slot", rs -> allIn(rs, RunnerState.Idle.class, 2)
+                && rs.stream().noneMatch(r -> r.name().equals(victim.name())));
+        assertThat(backend.instanceOf(victim.name())).as("the dead instance is removed at once").isEmpty();
+        assertThat(registry.runner(victim.name())).as("GitHub still holds it").hasValueSatisfying(r -> assertThat(r.busy()).isTrue());
+        assertThat(registry.runners()).hasSize(3);
+        registry.markOffline(victim.name());   // GitHub notices the session is gone and fails the job
+        awaitState(fleet, "the dead runner's registration deleted", rs -> registry.runner(victim.name()).isEmpty());
+        awaitEvent(e -> e instanceof FleetEvent.RunnerRemoved rr && rr.runner().equals(victim.name())
+                && rr.reason().contains("let go"));
+        assertThat(registry.runners()).hasSize(2);
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);
+    }
+
+    @Test
+    void removeNowWorksWhileGitHubStillHoldsADeadRunnersRegistration() {
+        RunnerFleet fleet = started(fleet("f1", ephemeral(1)).drainTimeout(PATIENCE));
+        Runner victim = fleet.runners().get(0);
+        registry.markBusy(victim.name());
+        awaitState(fleet, "runner Active", rs -> allIn(rs, RunnerState.Active.class, 1));
+        backend.exit(victim.instanceId(), 137);
+        awaitState(fleet, "replaced", rs -> allIn(rs, RunnerState.Idle.class, 1) && !rs.get(0).name().equals(victim.name()));
+        CompletableFuture<Void> removal = CompletableFuture.runAsync(fleet::removeNow);
+        registry.markOffline(victim.name());
+        removal.join();
+        assertThat(registry.runners()).isEmpty();
+        assertThat(backend.instances("f1")).isEmpty();
+    }
+
+    @Test
+    void scalingDownRemovesTheRetiredRunnersVolumesAndRemoveLeavesNone() {
+        RunnerFleet fleet = started(fleet("f1", generic(4).volumes(new VolumeMount("work", "/home/runner/_work"))));
+        fleet.scale("generic", 2);
+        awaitState(fleet, "two runners left", rs -> allIn(rs, RunnerState.Idle.class, 2) && backend.instances("f1").size() == 2);
+        assertThat(backend.volumes()).containsExactlyInAnyOrder("f1-generic-1-work", "f1-generic-2-work");
+        fleet.remove();
+        assertThat(backend.volumes()).isEmpty();
+    }
+
+    @Test
+    void removeDeletesTheVolumesOfRunnersWhoseInstanceIsGone() {
+        RunnerFleet first = started(fleet("f1", generic(2).volumes(new VolumeMount("work", "/home/runner/_work"))));
+        first.shutdown();                       // keeps volumes, by design
+        assertThat(first.awaitTermination(PATIENCE)).isTrue();
+        assertThat(backend.volumes()).hasSize(2);
+        RunnerFleet adopter = fleet("f1", generic(1)).build();
+        fleets.add(adopter);
+        adopter.remove();
+        assertThat(backend.volumes()).isEmpty();
+    }
+
+    @Test
+    void anOutageOfGitHubBacksOffWithoutSpendingTheFailureBudget() {
+        registry.faults().failNext(InMemoryRegistry.Operation.JIT_CONFIG, 6,
+                () -> new RegistrationException("injected: GitHub answered 502 Bad Gateway"));
+        RunnerFleet fleet = fleet("f1", ephemeral(1)).build();
+        fleets.add(fleet);
+        fleet.startAsync();
+        Await.until(PATIENCE, "first JIT config asked", () -> registry.faults().calls(InMemoryRegistry.Operation.JIT_CONFIG) >= 1);
+        awaitState(fleet, "runner Idle once GitHub answers", rs -> {
+            clock.advance(Duration.ofSeconds(10));
+            return allIn(rs, RunnerState.Idle.class, 1);
+        });
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.JIT_CONFIG)).isEqualTo(7);
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.cause().contains("not counted as a failure")
+                && sc.cause().contains("502"));
+    }
+
+    @Test
+    void aFailedRunnerIsTriedAgainAfterALongerBackoff() {
+        backend.faults().failNext(InMemoryBackend.Operation.LAUNCH, 3,
+                () -> new RunnerFleetException("injected: the container's entrypoint is missing"));
+        RunnerFleet fleet = fleet("f1", generic(1)).build();
+        fleets.add(fleet);
+        fleet.startAsync();
+        Await.until(PATIENCE, "first launch tried", () -> backend.faults().calls(InMemoryBackend.Operation.LAUNCH) >= 1);
+        awaitState(fleet, "runner Failed", rs -> {
+            clock.advance(Duration.ofSeconds(5));
+            return rs.size() == 1 && rs.get(0).state() instanceof RunnerState.Failed;
+        });
+        clock.advance(Duration.ofSeconds(17));  // twice the longest backoff (8 s) has passed
+        awaitState(fleet, "runner Idle after the retry", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        assertThat(backend.faults().calls(InMemoryBackend.Operation.LAUNCH)).isEqualTo(4);
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.cause().contains("failed runner's slot again"));
+    }
+
+    @Test
+    void aRunnerLeftUnregisteredByACrashedFleetIsReplacedOnceWithoutWaitingForTheRegistrationTimeout() {
+        runnersRegister.set(false);              // the crashed JVM never handed the runner its registration
+        RunnerFleet crashed = fleet("f1", generic(1)).build();
+        fleets.add(crashed);
+        crashed.startAsync();
+        Await.until(PATIENCE, "instance launched", () -> backend.launched().size() == 1);
+        crashed.close();
+        runnersRegister.set(true);
+        RunnerFleet next = fleet("f1", generic(1)).registrationTimeout(Duration.ofMinutes(10)).build();
+        fleets.add(next);
+        next.startAsync();
+        Await.until(PATIENCE, "the runner adopted", () -> !next.runners().isEmpty());
+        awaitState(next, "adopted, still registering", rs -> allIn(rs, RunnerState.Registering.class, 1));
+        clock.advance(Duration.ofSeconds(31));
+        awaitState(next, "replaced and Idle", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        assertThat(backend.launched()).as("created once more, not twice").hasSize(2);
+        assertThat(backend.instances("f1")).hasSize(1);
+    }
+
+    @Test
+    void aQueuedJobIsSeenTakenWithoutWaitingForTheNextPeriodicCycle() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)).reconcileInterval(Duration.ofHours(1)));
+        fleet.demand(JobRequest.runsOn("self-hosted", "intel"));   // the pool is at its max: nothing to launch
+        registry.markBusy("f1-generic-1");
+        // No reconcile(): only the fleet's own, faster polling while a job is awaited can see it.
+        Await.until(PATIENCE, "runner Active", () -> fleet.runners().get(0).state() instanceof RunnerState.Active);
+    }
+
+    @Test
     void aRegistrationDeletedAtGitHubIsRegisteredAgain() {
         RunnerFleet fleet = started(fleet("f1", generic(1)));
         registry.delete(registry.runner("f1-generic-1").orElseThrow());
@@ -309,7 +447,7 @@ class RunnerFleetTest {
     @Test
     void repeatedLaunchFailuresBackOffThenFailWithTheReasonAndLeaveNothing() {
         backend.faults().failNext(InMemoryBackend.Operation.LAUNCH, 100,
-                () -> new BackendUnavailableException("injected: engine refused the container"));
+                () -> new RunnerFleetException("injected: engine refused the container"));
         RunnerFleet fleet = fleet("f1", ephemeral(1)).build();
         fleets.add(fleet);
         CompletableFuture<RunnerFleet> start = fleet.startAsync();

@@ -127,6 +127,35 @@ class RunnerPoolTest {
                 .hasMessageStartingWith("pool 'boards': ").hasMessageContaining(messagePart);
     }
 
+    private static String[] customLabels(int count) {
+        return java.util.stream.IntStream.rangeClosed(1, count).mapToObj(i -> "board-" + i).toArray(String[]::new);
+    }
+
+    @Test
+    void issue17_tooManyLabelsWithTheDefaultOnesAreRefusedWhenThePoolIsBuilt() {
+        RunnerPool.Builder builder = RunnerPool.builder("boards").labels(customLabels(98));
+        assertThatThrownBy(builder::build).isInstanceOf(InvalidSpecException.class)
+                .hasMessageStartingWith("pool 'boards': ")
+                .hasMessageContaining("carry 101 (98 custom + 3 default)")
+                .hasMessageContaining("at most 100 labels per runner, including the 3 default labels [self-hosted, Linux, X64]")
+                .hasMessageContaining("remove 1 custom label or set noDefaultLabels(true)");
+        assertThatThrownBy(() -> RunnerTemplate.builder().labels(customLabels(98)).build())
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("101");
+    }
+
+    @Test
+    void theLabelLimitCountsWhatTheRunnerReallyCarries() {
+        // 97 custom + 3 default is exactly GitHub's 100
+        assertThat(RunnerPool.builder("boards").labels(customLabels(97)).build().candidate().labels().size()).isEqualTo(100);
+        // a custom label that repeats a default one is not a second label
+        String[] withLinux = customLabels(98);
+        withLinux[0] = "linux";
+        assertThat(RunnerPool.builder("boards").labels(withLinux).build().template().effectiveLabels().size()).isEqualTo(100);
+        // without the default labels, 100 custom ones fit and 100 is also the cap
+        assertThat(RunnerPool.builder("boards").noDefaultLabels(true).labels(customLabels(100)).build()
+                .template().effectiveLabels().size()).isEqualTo(100);
+    }
+
     @Test
     void theRulesAllowTheirFixes() {
         RunnerPool.builder("p").noDefaultLabels(true).labels("bare").build();

@@ -46,6 +46,14 @@ public interface RunnerBackend extends AutoCloseable {
     /** Subscribes to events (exited, died, OOM-killed, destroyed) of the instances {@code fleet} owns. */
     Subscription events(String fleet, Consumer<InstanceEvent> listener);
 
+    /**
+     * Removes the volumes {@code fleet} owns (found by ownership label) that no instance uses: those of
+     * runners removed with their volumes kept, or whose instance vanished. Called when a fleet is removed.
+     * Idempotent; the default does nothing (a backend without volumes).
+     */
+    default void removeVolumes(String fleet) {
+    }
+
     /** One instance of {@code fleet} by id or name, if it exists. */
     default Optional<InstanceInfo> instance(String fleet, String idOrName) {
         return instances(fleet).stream()

@@ -70,7 +70,7 @@ public final class InMemoryBackend implements RunnerBackend {
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final List<LaunchSpec> launched = new ArrayList<>();
     private final Set<String> prepared = new LinkedHashSet<>();
-    private final Set<String> volumes = new LinkedHashSet<>();
+    private final Map<String, String> volumes = new LinkedHashMap<>();   // volume name -> owning fleet
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<LaunchSpec>> launchHooks = new CopyOnWriteArrayList<>();
     private long nextId = 1;
@@ -159,7 +159,7 @@ public final class InMemoryBackend implements RunnerBackend {
             instances.put(instance.id, instance);
             launched.add(spec);
             for (VolumeMount v : spec.volumes()) {
-                volumes.add(spec.runnerName() + "-" + v.name());
+                volumes.put(spec.runnerName() + "-" + v.name(), spec.fleet());
             }
             info = instance.info();
         }
@@ -219,6 +219,16 @@ public final class InMemoryBackend implements RunnerBackend {
             notifyAll();   // ends following log streams
         }
         publish(instance.spec.fleet(), event);
+    }
+
+    @Override
+    public synchronized void removeVolumes(String fleet) {
+        Objects.requireNonNull(fleet, "fleet");
+        Set<String> used = new LinkedHashSet<>();
+        for (Instance i : instances.values()) {
+            i.spec.volumes().forEach(v -> used.add(i.spec.runnerName() + "-" + v.name()));
+        }
+        volumes.entrySet().removeIf(e -> e.getValue().equals(fleet) && !used.contains(e.getKey()));
     }
 
     @Override
@@ -316,7 +326,7 @@ public final class InMemoryBackend implements RunnerBackend {
 
     /** The volumes that exist (named {@code <runner>-<volume>}). */
     public synchronized Set<String> volumes() {
-        return Set.copyOf(volumes);
+        return Set.copyOf(volumes.keySet());
     }
 
     private void terminate(String instanceId, int exitCode, boolean oom) {

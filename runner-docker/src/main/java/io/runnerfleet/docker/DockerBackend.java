@@ -701,6 +701,33 @@ public final class DockerBackend implements RunnerBackend {
         });
     }
 
+    @Override
+    public void removeVolumes(String fleet) {
+        Objects.requireNonNull(fleet, "fleet");
+        var listed = call("list volumes of fleet " + fleet, () -> client.listVolumesCmd()
+                .withFilter("label", List.of(FLEET_LABEL + "=" + fleet)).exec());
+        if (listed.getVolumes() == null) {
+            return;
+        }
+        for (InspectVolumeResponse v : listed.getVolumes()) {
+            Map<String, String> labels = v.getLabels() == null ? Map.of() : v.getLabels();
+            if (!isOwned(labels) || !fleet.equals(labels.get(FLEET_LABEL))) {
+                continue;
+            }
+            call("remove volume " + v.getName(), () -> {
+                try {
+                    client.removeVolumeCmd(v.getName()).exec();
+                } catch (NotFoundException alreadyGone) {
+                    // Idempotent.
+                } catch (ConflictException inUse) {
+                    // A container of the fleet still uses it (a runner left running a job): it stays with it.
+                    LOG.debug("volume {} is in use and stays", v.getName());
+                }
+                return null;
+            });
+        }
+    }
+
     private void removeVolumeQuietly(String volume) {
         try {
             client.removeVolumeCmd(volume).exec();

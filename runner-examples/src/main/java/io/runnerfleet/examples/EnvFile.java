@@ -3,6 +3,11 @@ package io.runnerfleet.examples;
 import io.runnerfleet.InvalidSpecException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +30,8 @@ import java.util.Optional;
  * {@code " #"} (an inline comment) and is trimmed; {@code "double"} quotes allow {@code \"},
  * {@code \\}, {@code \n}, {@code \t} and {@code \$} escapes and may span lines; {@code 'single'}
  * quotes are literal and may span lines. Nothing is expanded ({@code $HOME} stays as written) and
- * nothing is globbed. The last definition of a key wins. A malformed line raises
- * {@link InvalidSpecException} naming the file and line, never the value.
+ * nothing is globbed. The last definition of a key wins. A malformed line, or a byte that is not UTF-8,
+ * raises {@link InvalidSpecException} naming the file and line, never the value.
  */
 public final class EnvFile {
     private final Map<String, String> values;
@@ -40,11 +45,38 @@ public final class EnvFile {
         if (!Files.exists(file)) {
             return new EnvFile(new LinkedHashMap<>());
         }
+        byte[] bytes;
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read " + file + ": " + e, e);
         }
+        return parse(decode(bytes, file.toString()), file.toString());
+    }
+
+    /** The text of a UTF-8 file; a malformed byte is an error naming the file, line and byte offset. */
+    private static String decode(byte[] bytes, String source) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars than bytes
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int offset = in.position();
+            int line = 1;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            // Not the byte itself: the line may hold a secret.
+            throw new InvalidSpecException(source + ":" + line + ": the byte at offset " + offset + " is not valid UTF-8;"
+                    + " the file must be UTF-8 (re-save it as UTF-8, e.g. with iconv -f LATIN1 -t UTF-8)");
+        }
+        return out.flip().toString();
     }
 
     /** Parses text; {@code source} names it in error messages. */

@@ -23,7 +23,8 @@ import java.util.Optional;
  * <p>Differences from {@code runner.sh}, on purpose: a per-board variable {@code NAME_<i>} that is set
  * but empty overrides the shared value with empty (runner.sh could not express that);
  * {@code DISABLE_AUTO_UPDATE} accepts {@code 1}, {@code true} and {@code yes} everywhere; a malformed
- * number or list entry is an {@link InvalidSpecException} naming the variable. {@code toString()} never
+ * number or list entry, and a list of only empty entries ({@code RUNNER_LABELS=" , ,"}), is an
+ * {@link InvalidSpecException} naming the variable. {@code toString()} never
  * shows the PAT or the App key.
  *
  * @param organization {@code ORG}: the organization (or user) that owns the runners, or empty when not given
@@ -108,11 +109,11 @@ public record RunnerShSettings(String organization, String repository, Optional<
         List<Board> boards = new ArrayList<>();
         for (int i = 1; i <= boardCount; i++) {
             boards.add(new Board(i,
-                    labels(r.indexed("BOARD_RUNNER_LABELS", i, "board"), "BOARD_RUNNER_LABELS_" + i),
-                    list(r.indexed("BOARD_RUNNER_DEVICES", i, DEFAULT_BOARD_DEVICES), ","),
-                    list(r.indexed("BOARD_RUNNER_GROUP_ADD", i, "dialout"), ","),
-                    list(r.indexed("BOARD_RUNNER_VOLUMES", i, ""), ";"),
-                    pairs(r.indexed("BOARD_RUNNER_ENV", i, ""), "BOARD_RUNNER_ENV_" + i),
+                    labels(r.indexed("BOARD_RUNNER_LABELS", i, "board"), r.indexedName("BOARD_RUNNER_LABELS", i)),
+                    list(r.indexed("BOARD_RUNNER_DEVICES", i, DEFAULT_BOARD_DEVICES), ",", r.indexedName("BOARD_RUNNER_DEVICES", i)),
+                    list(r.indexed("BOARD_RUNNER_GROUP_ADD", i, "dialout"), ",", r.indexedName("BOARD_RUNNER_GROUP_ADD", i)),
+                    list(r.indexed("BOARD_RUNNER_VOLUMES", i, ""), ";", r.indexedName("BOARD_RUNNER_VOLUMES", i)),
+                    pairs(r.indexed("BOARD_RUNNER_ENV", i, ""), r.indexedName("BOARD_RUNNER_ENV", i)),
                     r.indexed("BOARD_RUNNER_COMMAND", i, "")));
         }
         Map<String, String> proxy = new LinkedHashMap<>();
@@ -160,26 +161,45 @@ public record RunnerShSettings(String organization, String repository, Optional<
     }
 
     private static LabelSet labels(String value, String variable) {
+        List<String> labels = list(value, ",", variable);
         try {
-            return LabelSet.parse(value);
+            return LabelSet.of(labels);
         } catch (InvalidSpecException e) {
             throw new InvalidSpecException(variable + ": " + e.getMessage());
         }
     }
 
-    private static List<String> list(String value, String separator) {
+    /**
+     * The entries of a list variable, stripped, empty entries dropped (as the runner's {@code --labels}
+     * does). An empty value is an empty list; a value of separators and spaces only ({@code " , ,"}) is
+     * refused: it was meant to list something and would silently leave the runners without it.
+     */
+    private static List<String> list(String value, String separator, String variable) {
         List<String> out = new ArrayList<>();
         for (String part : value.split(java.util.regex.Pattern.quote(separator))) {
             if (!part.isBlank()) {
                 out.add(part.strip());
             }
         }
+        if (out.isEmpty() && !value.isBlank()) {
+            // The value is not shown: BOARD_RUNNER_ENV may hold secrets.
+            throw new InvalidSpecException(variable + " has only empty entries after splitting at '" + separator + "';"
+                    + " list at least one, e.g. " + variable + "=" + example(variable)
+                    + ", or set " + variable + "= (nothing after '=') for none");
+        }
         return out;
+    }
+
+    private static String example(String variable) {
+        return variable.startsWith("BOARD_RUNNER_DEVICES") ? "/dev/ttyUSB0"
+                : variable.startsWith("BOARD_RUNNER_GROUP_ADD") ? "dialout"
+                : variable.startsWith("BOARD_RUNNER_VOLUMES") ? "/opt/images:/images:ro"
+                : variable.startsWith("BOARD_RUNNER_ENV") ? "BAUD=115200" : "intel,kvm";
     }
 
     private static Map<String, String> pairs(String value, String variable) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String pair : list(value, ";")) {
+        for (String pair : list(value, ";", variable)) {
             int eq = pair.indexOf('=');
             if (eq <= 0 || !pair.substring(0, eq).strip().matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new InvalidSpecException(variable + ": '" + (eq <= 0 ? pair : pair.substring(0, eq))
@@ -198,6 +218,11 @@ public record RunnerShSettings(String organization, String repository, Optional<
 
         Optional<String> nonBlank(String name) {
             return Optional.ofNullable(vars.get(name)).filter(v -> !v.isBlank());
+        }
+
+        /** The variable {@link #indexed} reads: {@code NAME_<i>} when set, else {@code NAME}. */
+        String indexedName(String name, int index) {
+            return vars.containsKey(name + "_" + index) ? name + "_" + index : name;
         }
 
         // NAME_<i> when set (even empty), else NAME when set, else the default.

@@ -100,4 +100,14 @@ class EnvFileTest {
         assertThat(env.get("GH_PAT")).contains("ghp_secret_value");
         assertThat(env.toString()).isEqualTo("EnvFile[GH_PAT]");
     }
+
+    @Test
+    void issue17_aFileThatIsNotUtf8IsNamedWithTheLineAndOffsetButNotTheValue(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve(".env");
+        byte[] latin1 = "ORG=acme\nGH_PAT=s\u00e9cret\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(file, latin1);
+        assertThatThrownBy(() -> EnvFile.load(file)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageStartingWith(file + ":2: the byte at offset 17 is not valid UTF-8")
+                .hasMessageContaining("must be UTF-8").hasMessageNotContaining("cret");
+    }
 }

@@ -197,6 +197,38 @@ class FleetEndToEndIT {
     }
 
     @Test
+    void scalingDownThenRemovingLeavesNoVolumeOfTheFleet() {
+        RunnerFleet fleet = start(fleet(generic(4).volumes(new io.runnerfleet.VolumeMount("work", "/home/runner/_work"))));
+        assertThat(DockerEngine.volumesLabelled(DockerBackend.FLEET_LABEL, fleet.name())).hasSize(4);
+        fleet.scale("intel", 2);
+        await("two runners left", () -> allIdle(fleet, 2)
+                && DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet.name()).size() == 2);
+        await("the retired runners' volumes removed", () ->
+                DockerEngine.volumesLabelled(DockerBackend.FLEET_LABEL, fleet.name()).size() == 2);
+        fleet.remove();
+        assertThat(DockerEngine.volumesLabelled(DockerBackend.FLEET_LABEL, fleet.name())).isEmpty();
+    }
+
+    @Test
+    void aContainerKilledDuringAJobIsReplacedAtOnceAndItsRegistrationGoesWhenGitHubLetsGo() {
+        RunnerFleet fleet = start(fleet(RunnerPool.builder("eph").image(image).labels("qemu").ephemeral(true)
+                .scaling(Scaling.fixed(3))));
+        FakeJob job = github.queueJob(acme.repository("widgets"), Duration.ofSeconds(60), "self-hosted", "qemu");
+        await("a runner Active", () -> fleet.runners().stream().anyMatch(r -> r.state() instanceof RunnerState.Active));
+        Runner victim = fleet.runners().stream().filter(r -> r.state() instanceof RunnerState.Active).findFirst().orElseThrow();
+        DockerEngine.client().killContainerCmd(victim.instanceId()).exec();   // as the OOM killer would
+        await("three runners Idle again, none of them the killed one", () -> allIdle(fleet, 3)
+                && fleet.runner(victim.name()).isEmpty());
+        assertThat(acme.runner(victim.name())).as("GitHub still holds the dead runner").isPresent();
+        // The fake's clock passes offlineAfter: GitHub notices the session is gone, fails the job and lets go.
+        clock.advance(Duration.ofSeconds(31));
+        await("the job failed and the dead registration deleted", () -> "failure".equals(job.conclusion())
+                && acme.runner(victim.name()).isEmpty());
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Failed);
+        fleet.removeNow();
+    }
+
+    @Test
     void theRunnersExitCodeDecidesItsFateDeprecatedFailsConflictRetriesRetryableRelaunches() {
         RunnerFleet fleet = start(fleet(generic(3).env("FAKE_RUNNER_RELAUNCH_SECONDS", "1")));
         String conflict = fleet.name() + "-intel-1";

@@ -87,4 +87,20 @@ class RunnerShSettingsTest {
         assertThatThrownBy(() -> RunnerShSettings.from(Map.of("GH_APP_ID", "42"), "h"))
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("GH_APP_PRIVATE_KEY");
     }
+
+    @Test
+    void issue17_aListVariableOfOnlyEmptyEntriesIsRefusedNamingTheVariable() {
+        for (Map.Entry<String, String> bad : Map.of("RUNNER_LABELS", " , ,", "BOARD_RUNNER_LABELS_1", ",",
+                "BOARD_RUNNER_DEVICES", " ,", "BOARD_RUNNER_GROUP_ADD_1", ",,", "BOARD_RUNNER_VOLUMES_1", " ; ",
+                "BOARD_RUNNER_ENV", ";;").entrySet()) {
+            assertThatThrownBy(() -> RunnerShSettings.from(Map.of("RUNNER_BOARD_COUNT", "1", bad.getKey(), bad.getValue()), "h"))
+                    .as(bad.getKey()).isInstanceOf(InvalidSpecException.class)
+                    .hasMessageStartingWith(bad.getKey() + " has only empty entries after splitting");
+        }
+        RunnerShSettings none = RunnerShSettings.from(Map.of("RUNNER_BOARD_COUNT", "1", "RUNNER_LABELS", "",
+                "BOARD_RUNNER_DEVICES_1", "", "BOARD_RUNNER_GROUP_ADD_1", ""), "h");
+        assertThat(none.labels().isEmpty()).as("an empty value still means none").isTrue();
+        assertThat(none.boards().get(0).devices()).isEmpty();
+        assertThat(none.boards().get(0).groups()).isEmpty();
+    }
 }

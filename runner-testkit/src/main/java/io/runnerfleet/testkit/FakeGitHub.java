@@ -60,7 +60,7 @@ public final class FakeGitHub implements AutoCloseable {
     }
 
     /**
-     * A builder. Defaults: system UTC clock, runners offline 30 s after their last heartbeat, a 1 s
+     * A builder. Defaults: system UTC clock, runners offline 5 s after their last heartbeat, a 1 s
      * long poll, 5000 requests per hour per token.
      */
     public static Builder builder() {
@@ -70,7 +70,7 @@ public final class FakeGitHub implements AutoCloseable {
     /** Configures a {@link FakeGitHub}. */
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
-        private Duration offlineAfter = Duration.ofSeconds(30);
+        private Duration offlineAfter = Duration.ofSeconds(5);
         private Duration pollWait = Duration.ofSeconds(1);
         private int rateLimit = 5000;
 
@@ -83,7 +83,14 @@ public final class FakeGitHub implements AutoCloseable {
             return this;
         }
 
-        /** How long after its last heartbeat a connected runner is shown offline. */
+        /**
+         * How long after its last heartbeat a connected runner is shown offline; default 5 s. Idle runners
+         * heartbeat with each long poll, busy ones by renewing their job every second. A runner that goes
+         * offline while running a job (its process died) loses it: the job completes with conclusion
+         * {@code failure} and the registration stays, offline and not busy, for its owner to delete. Real
+         * GitHub takes some tens of seconds to notice; the short default keeps tests fast, and a test that
+         * moves a {@link FakeClock} by more than this while runners work should set it longer.
+         */
         public Builder offlineAfter(Duration offlineAfter) {
             this.offlineAfter = positive(offlineAfter, "offlineAfter");
             return this;

@@ -267,6 +267,25 @@ class FakeGitHubTest {
     }
 
     @Test
+    void aBusyRunnerWhoseHeartbeatsStopGoesOfflineAndItsJobFails() throws Exception {
+        FakeRunnerSession s = jitSession("lost", "self-hosted");
+        s.connect();
+        FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted");
+        assertThat(s.poll()).contains("result=job");
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(s.renew(job.id())).contains("result=ok");   // the job's heartbeat keeps it online
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(acme.runner("lost").orElseThrow().busy()).isTrue();
+        assertThat(job.status()).isEqualTo("in_progress");
+        clock.advance(Duration.ofSeconds(2));                   // 6 s without a word: the process died
+        assertThat(acme.runner("lost").orElseThrow().online()).isFalse();
+        assertThat(acme.runner("lost").orElseThrow().busy()).isFalse();
+        assertThat(job.status()).isEqualTo("completed");
+        assertThat(job.conclusion()).isEqualTo("failure");
+        assertThat(s.renew(job.id())).contains("result=lost");
+    }
+
+    @Test
     void runnersGoOfflineWhenHeartbeatsStop() throws Exception {
         FakeRunnerSession s = jitSession("hb", "self-hosted");
         assertThat(acme.runner("hb").orElseThrow().status()).isEqualTo("offline");
@@ -274,7 +293,7 @@ class FakeGitHubTest {
         s.connect();
         assertThat(acme.runner("hb").orElseThrow().status()).isEqualTo("online");
         assertThat(acme.runner("hb").orElseThrow().os()).isEqualTo("linux");
-        clock.advance(Duration.ofSeconds(30));
+        clock.advance(Duration.ofSeconds(5));
         assertThat(acme.runner("hb").orElseThrow().online()).isTrue();
         clock.advance(Duration.ofSeconds(1));
         assertThat(acme.runner("hb").orElseThrow().online()).isFalse();

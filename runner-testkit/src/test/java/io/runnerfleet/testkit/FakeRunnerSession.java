@@ -27,6 +27,10 @@ final class FakeRunnerSession {
         return http.send("POST", "/_fake/runners/" + id + "/poll", credentials).body();
     }
 
+    String renew(long job) {
+        return http.send("POST", "/_fake/runners/" + id + "/renew?job=" + job, credentials).body();
+    }
+
     String finish(long job) {
         return http.send("POST", "/_fake/runners/" + id + "/finish?job=" + job, credentials).body();
     }

@@ -26,6 +26,15 @@ final class ManagedRunner {
     boolean busy;
     String instanceState = "-";
     int failures;
+    // Transient failures in a row (outages of GitHub or the engine): back off, never spend the budget.
+    int outages;
+    // Set when a runner failed the same way it always will: never retried.
+    boolean permanentFailure;
+    Instant failedAt;
+    // Why the previous runner of this slot failed, for start()'s message while this one is retried.
+    String lastError;
+    // Adopted from an earlier process while not yet registered: judged by age, not the registration timeout.
+    boolean adoptedUnregistered;
     Instant nextAttempt = Instant.MIN;
     boolean userStopped;
     private boolean claimed;

@@ -58,6 +58,8 @@ public final class Reconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.runnerfleet.fleet");
     private static final int LOG_LINES_ON_FAILURE = 20;
     private static final Duration KILL_GRACE = Duration.ofSeconds(10);
+    // How long after a queued job the fleet polls at the converging rate for a runner to take it.
+    private static final Duration JOB_AWAITED = Duration.ofMinutes(2);
 
     private final String fleet;
     private final RunnerRegistry registry;
@@ -70,6 +72,9 @@ public final class Reconciler implements AutoCloseable {
     // removal does not adopt the instance or registration it saw of that runner as a stray.
     private final Map<String, Long> removedAt = new ConcurrentHashMap<>();
     private final TokenCache tokens;
+    private final PendingDeregistrations deadRegistrations = new PendingDeregistrations();
+    // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
+    private volatile Instant jobAwaitedUntil = Instant.MIN;
     private final Random random = new Random();
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
@@ -189,6 +194,9 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private boolean converging() {
+        if (clock.instant().isBefore(jobAwaitedUntil)) {
+            return true;
+        }
         synchronized (slots) {
             return slots.values().stream().anyMatch(r -> r.claimed() || r.state() instanceof RunnerState.Requested
                     || r.state() instanceof RunnerState.Provisioning || r.state() instanceof RunnerState.Registering
@@ -219,7 +227,6 @@ public final class Reconciler implements AutoCloseable {
                     registered.put(key(r.name()), r);
                 }
             }
-            lastObservationError = null;
         } catch (RuntimeException e) {
             if (closed) {
                 // close() interrupts a cycle that is waiting on GitHub or Docker: expected, not a fault.
@@ -227,11 +234,26 @@ public final class Reconciler implements AutoCloseable {
                 finishCycle();
                 return;
             }
+            // One warning when GitHub or the engine goes away, not one per cycle; one line when it is back.
+            if (lastObservationError == null) {
+                LOG.warn("fleet {}: cannot observe runners ({}); retrying every cycle, quietly until it answers",
+                        fleet, e.getMessage());
+            } else {
+                LOG.debug("fleet {}: still cannot observe runners ({})", fleet, e.getMessage());
+            }
             lastObservationError = e.getMessage();
-            LOG.warn("fleet {}: cannot observe runners ({}); will retry", fleet, e.getMessage());
             finishCycle();
             return;
         }
+        if (lastObservationError != null) {
+            LOG.info("fleet {}: observing runners again (the last error was: {})", fleet, lastObservationError);
+            lastObservationError = null;
+        }
+        for (String name : deadRegistrations.settle(registered.values(), registry)) {
+            events.onEvent(new FleetEvent.RunnerRemoved(name, "registration of a runner whose instance died,"
+                    + " deleted once GitHub let go of it", clock.instant()));
+        }
+        registered = deadRegistrations.hide(registered);
         lastRegistered = new ConcurrentHashMap<>(registered);
         if (!stopping) {
             adopt(instances, registered, now, observedAt);
@@ -318,6 +340,9 @@ public final class Reconciler implements AutoCloseable {
                 return finish(r);
             } else if (!running) {
                 return failOnExit(r, inst, " before the runner registered");
+            } else if (r.adoptedUnregistered && now.isAfter(r.launchedAt.plus(settings.adoptionGrace()))) {
+                return renew(r, "adopted unregistered after " + settings.adoptionGrace() + ": the process that launched it"
+                        + " is gone, so its registration may never be handed over");
             } else if (r.launchedAt != null && now.isAfter(r.launchedAt.plus(settings.registrationTimeout()))) {
                 return fail(r, "the runner did not come online at GitHub within " + settings.registrationTimeout()
                         + " (orphan instance)");
@@ -376,6 +401,10 @@ public final class Reconciler implements AutoCloseable {
         if (state instanceof RunnerState.Completed) {
             return finish(r);
         }
+        if (state instanceof RunnerState.Failed && !stopping && !r.permanentFailure && r.failedAt != null
+                && now.isAfter(r.failedAt.plus(settings.failedRetry()))) {
+            return renew(r, "trying the failed runner's slot again after " + settings.failedRetry());
+        }
         if (state instanceof RunnerState.Draining && r.userStopped) {
             return false;
         }
@@ -384,12 +413,17 @@ public final class Reconciler implements AutoCloseable {
 
     private void becomeOnline(ManagedRunner r, RegisteredRunner reg, String cause) {
         RunnerState want = reg.busy() ? new RunnerState.Active() : new RunnerState.Idle();
+        if (reg.busy() && !(r.state() instanceof RunnerState.Active)) {
+            jobAwaitedUntil = Instant.MIN;   // the awaited job (or one like it) was taken: back to the steady rate
+        }
         if (!r.state().getClass().equals(want.getClass())) {
             r.lifecycle.transition(want, cause);
         }
         synchronized (r) {
             r.offlineSince = null;
             r.failures = 0;
+            r.outages = 0;
+            r.adoptedUnregistered = false;
             r.idleSince = reg.busy() ? null : (r.idleSince == null ? clock.instant() : r.idleSince);
             if (!r.registeredEventSent) {
                 r.registeredEventSent = true;
@@ -401,6 +435,9 @@ public final class Reconciler implements AutoCloseable {
     // ---- acting (on worker threads, holding the runner's claim) ---------------------------------------
 
     private boolean replace(ManagedRunner r, String why) {
+        if (r.pool.ephemeral()) {
+            return renew(r, why);   // one job per ephemeral runner: a new one, with a new name, takes the slot
+        }
         r.lifecycle.transition(new RunnerState.Provisioning(), "replacing: " + why);
         workers.execute(() -> provision(r, true));
         return true;
@@ -441,7 +478,7 @@ public final class Reconciler implements AutoCloseable {
             events.onEvent(new FleetEvent.InstanceLaunched(r.name, info.id(), image, clock.instant()));
             r.lifecycle.transition(new RunnerState.Registering(), "instance " + info.shortId() + " started");
         } catch (RuntimeException e) {
-            failInWorker(r, describe(e), e instanceof io.runnerfleet.InvalidSpecException);
+            failInWorker(r, describe(e), Failures.of(e));
             return;
         } finally {
             r.release();
@@ -506,18 +543,18 @@ public final class Reconciler implements AutoCloseable {
         int code = inst.exitCode() == null ? -1 : inst.exitCode();
         String reason = "its instance exited with " + RunnerExit.describe(code) + when
                 + (Boolean.TRUE.equals(inst.oomKilled()) ? " (killed for memory)" : "");
-        return fail(r, reason, RunnerExit.of(code) == RunnerExit.VERSION_DEPRECATED);
+        return fail(r, reason, RunnerExit.of(code) == RunnerExit.VERSION_DEPRECATED ? Failures.PERMANENT : Failures.COUNTED);
     }
 
     private boolean fail(ManagedRunner r, String reason) {
-        return fail(r, reason, false);
+        return fail(r, reason, Failures.COUNTED);
     }
 
     /** Fails a runner from the reconciler thread: the work runs on a worker. */
-    private boolean fail(ManagedRunner r, String reason, boolean permanent) {
+    private boolean fail(ManagedRunner r, String reason, Failures kind) {
         workers.execute(() -> {
             try {
-                failInWorker(r, reason, permanent);
+                failInWorker(r, reason, kind);
             } finally {
                 r.release();
                 wake();
@@ -526,11 +563,7 @@ public final class Reconciler implements AutoCloseable {
         return true;
     }
 
-    private void failInWorker(ManagedRunner r, String reason) {
-        failInWorker(r, reason, false);
-    }
-
-    private void failInWorker(ManagedRunner r, String reason, boolean permanent) {
+    private void failInWorker(ManagedRunner r, String reason, Failures kind) {
         List<String> lines = lastLogLines(r);
         try {
             cleanup(r, !r.pool.ephemeral(), false);
@@ -538,27 +571,77 @@ public final class Reconciler implements AutoCloseable {
             LOG.warn("fleet {}: cleaning up runner {} failed: {}", fleet, r.name, e.toString());
         }
         int failures;
+        int outages;
         synchronized (r) {
-            // An invalid spec (a missing device, a bad image reference) fails the same way every time: no retries.
-            failures = permanent ? Math.max(++r.failures, settings.maxFailures()) : ++r.failures;
+            failures = switch (kind) {
+                case TRANSIENT -> r.failures;
+                case COUNTED -> ++r.failures;
+                // An invalid spec (a missing device, a bad image reference) fails the same way every time: no retries.
+                case PERMANENT -> Math.max(++r.failures, settings.maxFailures());
+            };
+            outages = kind == Failures.TRANSIENT ? r.outages + 1 : 0;
         }
         if (failures >= settings.maxFailures()) {
+            synchronized (r) {
+                r.failedAt = clock.instant();
+                r.permanentFailure = kind == Failures.PERMANENT;
+            }
+            String retry = kind == Failures.PERMANENT ? "" : "; its slot is tried again in " + settings.failedRetry();
             r.lifecycle.transition(new RunnerState.Failed(reason + " (failure " + failures + " of " + settings.maxFailures()
-                    + ")", lines), reason);
+                    + ")", lines), reason + retry);
             return;
         }
+        Duration wait = kind == Failures.TRANSIENT ? settings.transientBackoff(outages) : settings.backoff(failures);
+        LOG.debug("fleet {}: runner {} failed ({}), retry in {}: {}", fleet, r.name, kind, wait, reason);
         if (!(r.state() instanceof RunnerState.Removing)) {
-            r.lifecycle.transition(new RunnerState.Removing(), "failure " + failures + ": " + reason);
+            r.lifecycle.transition(new RunnerState.Removing(), kind == Failures.TRANSIENT
+                    ? "GitHub or the engine is unavailable (not counted as a failure): " + reason
+                    : "failure " + failures + ": " + reason);
         }
-        r.lifecycle.transition(new RunnerState.Removed(), "will retry in " + settings.backoff(failures));
-        ManagedRunner next = newRunner(r.pool, r.index);
+        r.lifecycle.transition(new RunnerState.Removed(), "will retry in " + wait);
+        ManagedRunner next = succeed(r, clock.instant().plus(wait));
         synchronized (next) {
             next.failures = failures;
-            next.nextAttempt = clock.instant().plus(settings.backoff(failures));
+            next.outages = outages;
+            next.lastError = reason;
+        }
+    }
+
+    /** Puts a new runner in {@code r}'s slot, to be launched from {@code notBefore}. */
+    private ManagedRunner succeed(ManagedRunner r, Instant notBefore) {
+        ManagedRunner next = newRunner(r.pool, r.index);
+        synchronized (next) {
+            next.nextAttempt = notBefore;
         }
         synchronized (slots) {
             slots.put(slotKey(r.pool.name(), r.index), next);
         }
+        return next;
+    }
+
+    /**
+     * Removes a runner whose instance is dead, unregistered or failed, and puts a new one in its slot at
+     * once, under a new name where the runner kind needs one (ephemeral). Not a failure of the runner.
+     */
+    private boolean renew(ManagedRunner r, String why) {
+        workers.execute(() -> {
+            try {
+                r.lifecycle.transition(new RunnerState.Removing(), "replacing: " + why);
+                // A persistent runner keeps its volumes: its successor has the same name and reuses them.
+                cleanup(r, !r.pool.ephemeral(), false);
+                r.lifecycle.transition(new RunnerState.Removed(), "replaced by a new runner: " + why);
+                ManagedRunner next = succeed(r, clock.instant());
+                synchronized (next) {
+                    next.outages = r.outages;
+                }
+            } catch (RuntimeException e) {
+                failInWorker(r, "could not remove the runner it replaces: " + describe(e), Failures.of(e));
+            } finally {
+                r.release();
+                wake();
+            }
+        });
+        return true;
     }
 
     /** An ephemeral runner did its job (or a runner is done): remove it; a fixed pool gets a new one. */
@@ -576,7 +659,7 @@ public final class Reconciler implements AutoCloseable {
                 r.lifecycle.transition(new RunnerState.Removed(), "finished runner removed");
                 events.onEvent(new FleetEvent.RunnerRemoved(r.name, "ephemeral runner finished its job", clock.instant()));
             } catch (RuntimeException e) {
-                failInWorker(r, "could not remove the finished runner: " + describe(e));
+                failInWorker(r, "could not remove the finished runner: " + describe(e), Failures.of(e));
             } finally {
                 r.release();
                 wake();
@@ -606,14 +689,11 @@ public final class Reconciler implements AutoCloseable {
             instanceId = null;
         }
         RegisteredRunner reg = registered(r);
-        if (reg != null && reg.busy() && !kill) {
+        if (reg != null && reg.busy() && !kill && runs(instanceId)) {
             throw new RunnerBusyException(r.name, "runner " + r.name + " is running a job; it is left alone until the job ends");
         }
         if (reg != null) {
-            // Deregister before destroying. A job that started since the last look makes GitHub refuse (422):
-            // that surfaces as RunnerBusyException and the instance is left alone to finish it.
-            registry.delete(reg);
-            lastRegistered.remove(key(r.name));
+            deregister(r, reg, instanceId, kill);
         }
         if (instanceId != null) {
             backend.remove(instanceId, keepVolumes);
@@ -623,6 +703,29 @@ public final class Reconciler implements AutoCloseable {
             r.githubId = 0;
             r.registeredEventSent = false;
         }
+    }
+
+    /**
+     * Deregisters before the instance is destroyed. A job that started since the last look makes GitHub
+     * refuse (422): that surfaces as RunnerBusyException and a live instance is left alone to finish it.
+     * The registration of a dead (or just killed) instance is another matter: its job is lost anyway and
+     * GitHub lets go once it notices the session is gone, so it is deleted on a later cycle instead.
+     */
+    private void deregister(ManagedRunner r, RegisteredRunner reg, String instanceId, boolean kill) {
+        try {
+            registry.delete(reg);
+        } catch (RunnerBusyException busy) {
+            if (!kill && runs(instanceId)) {
+                throw busy;
+            }
+            deadRegistrations.add(reg);
+        }
+        lastRegistered.remove(key(r.name));
+    }
+
+    /** Whether the instance exists and runs (a fresh look: only asked when a job might be at stake). */
+    private boolean runs(String instanceId) {
+        return instanceId != null && backend.instance(fleet, instanceId).map(InstanceInfo::running).orElse(false);
     }
 
     // The last cycle's view, not a fresh list: GitHub itself refuses (422) to delete a runner that became
@@ -734,6 +837,7 @@ public final class Reconciler implements AutoCloseable {
                     r.instanceId = inst.id();
                     r.launchedAt = inst.startedAt() != null ? inst.startedAt() : now;
                     r.offlineSince = state instanceof RunnerState.Offline ? now : null;
+                    r.adoptedUnregistered = state instanceof RunnerState.Registering;
                     r.registeredEventSent = reg != null;
                 }
                 slots.put(key, r);
@@ -845,6 +949,12 @@ public final class Reconciler implements AutoCloseable {
             before[0] = v;
             return Math.max(plan.min(), Math.min(plan.max(), v + delta));
         });
+        if (delta > 0) {
+            // A job is queued: until a runner is seen taking it, watch at the converging rate (even when the
+            // pool is full and nothing is launched), so Active shows within a poll interval, not a cycle.
+            jobAwaitedUntil = clock.instant().plus(JOB_AWAITED);
+            wake();
+        }
         return scaled(plan, before[0], after, reason);
     }
 
@@ -875,7 +985,8 @@ public final class Reconciler implements AutoCloseable {
                     return;
                 }
                 try {
-                    retire(r, false, false, "pool " + plan.name() + " scaled down to " + count);
+                    // A retired runner's slot is gone: so are its volumes (nothing of the same name reuses them).
+                    retire(r, false, true, "pool " + plan.name() + " scaled down to " + count);
                 } catch (RuntimeException e) {
                     LOG.info("fleet {}: runner {} stays until its job ends: {}", fleet, r.name, e.getMessage());
                 } finally {
@@ -980,14 +1091,30 @@ public final class Reconciler implements AutoCloseable {
                 }
             }
             for (RegisteredRunner reg : registrations.values()) {
-                if (!reg.busy() && RunnerName.parse(fleet, pools.keySet(), reg.name()).isPresent()) {
+                if (!reg.busy() && !deadRegistrations.contains(reg)
+                        && RunnerName.parse(fleet, pools.keySet(), reg.name()).isPresent()) {
                     registry.delete(reg);
                 }
+            }
+            if (deleteVolumes) {
+                backend.removeVolumes(fleet);   // of runners retired or lost earlier, whose instance is gone
             }
         } catch (RuntimeException e) {
             left.add("final sweep: " + e.getMessage());
         }
+        awaitDeadRegistrations(left);
         return List.copyOf(left);
+    }
+
+    // Registrations of dead or killed runners go when GitHub lets go of them (it fails their jobs once it
+    // notices the sessions are gone): waited for within the drain timeout.
+    private void awaitDeadRegistrations(List<String> left) {
+        List<String> held = deadRegistrations.awaitSettled(registry, settings.drainTimeout(),
+                Duration.ofMillis(Math.min(1000, settings.pollInterval().toMillis())));
+        if (!held.isEmpty()) {
+            left.add("GitHub still shows " + String.join(", ", held) + " busy after " + settings.drainTimeout()
+                    + " although its instance is gone; remove the fleet again once GitHub has failed the job");
+        }
     }
 
     /** Makes drains in progress kill running jobs instead of waiting for them. */
@@ -1081,7 +1208,8 @@ public final class Reconciler implements AutoCloseable {
                         .filter(r -> !(r.state() instanceof RunnerState.Idle) && !(r.state() instanceof RunnerState.Active))
                         .map(r -> new RunnerStartException.Failure(r.name, r.state().getClass().getSimpleName(),
                                 r.state() instanceof RunnerState.Failed f ? f.reason()
-                                        : "not online after " + timeout + (lastObservationError == null ? ""
+                                        : "not online after " + timeout + (r.lastError == null ? "" : "; last error: "
+                                        + r.lastError) + (lastObservationError == null ? ""
                                         : "; last observation error: " + lastObservationError),
                                 r.state() instanceof RunnerState.Failed ? r.lastLogLines() : tail(r)))
                         .toList();

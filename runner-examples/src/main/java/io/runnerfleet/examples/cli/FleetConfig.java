@@ -1,5 +1,6 @@
 package io.runnerfleet.examples.cli;
 
+import io.runnerfleet.DeviceMapping;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerImage;
 import io.runnerfleet.RunnerName;
@@ -9,6 +10,9 @@ import io.runnerfleet.examples.RunnerShSettings;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -82,6 +86,43 @@ final class FleetConfig {
             pools.add(pool);
         }
         return pools;
+    }
+
+    /**
+     * Checks that every board's devices exist on this host (a device, or a link such as
+     * {@code /dev/serial/by-id/...} that resolves to one), so that a missing board fails the command before
+     * a token is minted or any runner is created, instead of after the other pools' runners were.
+     *
+     * @throws InvalidSpecException naming each missing device, its pool and the variable to fix
+     */
+    void requireDevices() {
+        List<String> problems = new ArrayList<>();
+        for (RunnerShSettings.Board board : settings.boards()) {
+            for (String spec : board.devices()) {
+                String host = DeviceMapping.parse(spec).hostPath();
+                Path path = Path.of(host);
+                if (Files.exists(path)) {
+                    continue;
+                }
+                String what = Files.isSymbolicLink(path) ? "links to " + target(path) + ", which does not exist" : "does not exist";
+                problems.add("device " + host + " of pool " + BOARD_POOL + board.index() + " " + what
+                        + " (BOARD_RUNNER_DEVICES_" + board.index() + ", else BOARD_RUNNER_DEVICES)");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidSpecException(String.join("; ", problems) + ". Nothing was created: plug the board in, or"
+                    + " correct the device list in .env (a /dev/serial/by-id/... path stays stable across replugging;"
+                    + " an empty BOARD_RUNNER_DEVICES_<i>= gives that board no devices), or set RUNNER_BOARD_COUNT to the"
+                    + " boards present");
+        }
+    }
+
+    private static String target(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "an unreadable target";
+        }
     }
 
     private RunnerPool.Builder common(RunnerPool.Builder pool) {

@@ -91,7 +91,18 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
     /** Runs the tool and exits with its code. */
     public static void main(String[] args) {
+        quietLibraries(System.getProperties());
         System.exit(run(args, Terminal.system(), System.getenv(), DockerBackend::fromEnvironment, Duration.ofMinutes(5)));
+    }
+
+    /**
+     * Sets slf4j-simple's levels for the tool, unless given with {@code -D}: other libraries' loggers at WARN
+     * (docker-java's HTTP client logs every retried request at INFO, which is noise on a user's terminal),
+     * Runner Fleet's own at INFO. Must run before the first logger is created: slf4j-simple reads them once.
+     */
+    static void quietLibraries(java.util.Properties properties) {
+        properties.putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        properties.putIfAbsent("org.slf4j.simpleLogger.log.io.runnerfleet", "info");
     }
 
     /** Runs the tool and returns its exit code. */
@@ -385,9 +396,17 @@ public final class RunnerFleetCli implements Callable<Integer> {
             return true;
         }
 
+        /** Whether the command may create runners, so the boards' devices must be present first. */
+        boolean createsRunners() {
+            return false;
+        }
+
         @Override
         public Integer call() {
             FleetConfig config = cli.config(needsCredentials());
+            if (createsRunners()) {
+                config.requireDevices();
+            }
             try (RunnerBackend backend = cli.backends.get()) {
                 return run(config, backend);
             }
@@ -404,6 +423,11 @@ public final class RunnerFleetCli implements Callable<Integer> {
     static final class Init extends FleetCommand {
         @Option(names = "-n", required = true, description = "how many generic runners (0 or more)")
         int count;
+
+        @Override
+        boolean createsRunners() {
+            return true;
+        }
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
@@ -432,6 +456,11 @@ public final class RunnerFleetCli implements Callable<Integer> {
     static final class Register extends FleetCommand {
         @Parameters(arity = "0..*", paramLabel = "NAME")
         List<String> names = new ArrayList<>();
+
+        @Override
+        boolean createsRunners() {
+            return true;
+        }
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
@@ -723,6 +752,10 @@ public final class RunnerFleetCli implements Callable<Integer> {
         @Option(names = "--repo", description = "the job's repository, owner/name")
         String repo;
 
+        @Option(names = "--public", description = "the job's repository is public: only runner groups that allow public"
+                + " repositories take it (Default does not)")
+        boolean publicRepository;
+
         @Option(names = "-n", defaultValue = "1", description = "generic runners to assume (default ${DEFAULT-VALUE})")
         int count;
 
@@ -738,9 +771,17 @@ public final class RunnerFleetCli implements Callable<Integer> {
             if (repo != null) {
                 job = job.repository(repo);
             }
+            job = job.publicRepository(publicRepository);
             List<RunnerPool> pools = config.pools(count).stream().map(RunnerPool.Builder::build).toList();
             MatchResult result = io.runnerfleet.Matcher.of(pools.stream().map(RunnerPool::candidate).toList()).match(job);
             cli.terminal.out().println(result.explain());
+            String group = config.settings().runnerGroup();
+            if (publicRepository && !io.runnerfleet.RunnerGroup.DEFAULT_NAME.equalsIgnoreCase(group)) {
+                // Offline, the group's access settings at GitHub are unknown: say which ones were assumed.
+                cli.terminal.out().println("note: runner group '" + group + "' (RUNNER_GROUP) was taken with GitHub's defaults"
+                        + " for a new group, which refuse public repositories; if it allows them at GitHub, its runners"
+                        + " can take the job");
+            }
             cli.terminal.out().println("pools of fleet " + config.fleetName() + ":");
             pools.forEach(p -> cli.terminal.out().println("  " + p.name() + ": labels " + p.template().labels().toCommaSeparated()));
             cli.terminal.out().flush();

@@ -106,6 +106,26 @@ class RunnerFleetCliIT {
     }
 
     @Test
+    @Order(0)
+    void issue17_initWithAMissingBoardDeviceExitsThreeAndCreatesNothing() {
+        String missing = "/dev/runnerfleet-test-missing-" + java.util.UUID.randomUUID();
+        Map<String, String> saved = Map.copyOf(env);
+        env.put("RUNNER_BOARD_COUNT", "2");
+        env.put("BOARD_RUNNER_DEVICES_2", missing + ":/dev/ttyUSB1");
+        try {
+            TestTerminal t = TestTerminal.none();
+            assertThat(run(t, "init", "-n", "2")).as(t.all()).isEqualTo(ExitCode.CONFIGURATION);
+            assertThat(t.err.toString()).contains(missing).contains("board-2").contains("BOARD_RUNNER_DEVICES_2");
+        } finally {
+            env.clear();
+            env.putAll(saved);
+        }
+        assertThat(acme.runners()).as("registrations at GitHub").isEmpty();
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, fleet)).as("containers").isEmpty();
+        assertThat(DockerEngine.volumesLabelled(DockerBackend.FLEET_LABEL, fleet)).as("volumes").isEmpty();
+    }
+
+    @Test
     @Order(1)
     void initStartsGenericAndBoardRunnersAndPsJoinsDockerAndGitHub() {
         TestTerminal init = ok("init", "-n", "2");

@@ -13,6 +13,10 @@ import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.InstanceState;
 import io.runnerfleet.spi.RegisteredRunner;
 import io.runnerfleet.spi.RunnerBackend;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -20,7 +24,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -206,6 +215,63 @@ class RunnerFleetCliTest {
         assertThatThrownBy(() -> new FleetConfig(s).pools(-1)).isInstanceOf(InvalidSpecException.class);
     }
 
+    private int runWith(Supplier<RunnerBackend> backends, TestTerminal t, Map<String, String> env, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--env-file";
+        all[1] = dir.resolve(".env").toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return RunnerFleetCli.run(all, t, env, backends, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void issue17_initAndRegisterWithAMissingBoardDeviceExitThreeBeforeTouchingDockerOrGitHub() {
+        String missing = "/dev/runnerfleet-test-missing-" + UUID.randomUUID();
+        AtomicInteger backendsAsked = new AtomicInteger();
+        Supplier<RunnerBackend> backends = () -> {
+            backendsAsked.incrementAndGet();
+            throw new BackendUnavailableException("the engine must not be reached");
+        };
+        // GitHub on a port nothing listens on: any token request would fail with the GitHub code (4), not 3
+        Map<String, String> env = Map.of("ORG", "acme", "GH_PAT", "ghp_x", "RUNNERFLEET_GITHUB_URL", "http://127.0.0.1:9",
+                "RUNNER_BOARD_COUNT", "2", "BOARD_RUNNER_DEVICES_1", "/dev/null:/dev/ttyUSB0",
+                "BOARD_RUNNER_DEVICES_2", missing + ":/dev/ttyUSB1");
+        for (List<String> command : List.of(List.of("init", "-n", "2"), List.of("register"))) {
+            TestTerminal t = TestTerminal.none();
+            assertThat(runWith(backends, t, env, command.toArray(String[]::new))).as(command + ": " + t.all())
+                    .isEqualTo(ExitCode.CONFIGURATION);
+            assertThat(t.err.toString()).contains("device " + missing + " of pool board-2 does not exist")
+                    .contains("BOARD_RUNNER_DEVICES_2").contains("Nothing was created").contains("plug the board in")
+                    .doesNotContain("/dev/null");
+        }
+        assertThat(backendsAsked).hasValue(0);
+    }
+
+    @Test
+    void aBoardDeviceLinkCountsWhenItResolvesToADevice() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "needs a writable /dev/shm for links under /dev");
+        Path byId = Files.createTempDirectory(shm, "runnerfleet-by-id-");
+        try {
+            Path good = Files.createSymbolicLink(byId.resolve("usb-good-if00-port0"), Path.of("/dev/null"));
+            Path dangling = Files.createSymbolicLink(byId.resolve("usb-gone-if00-port0"), byId.resolve("ttyUSB-gone"));
+            FleetConfig ok = new FleetConfig(RunnerShSettings.from(Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1",
+                    "BOARD_RUNNER_DEVICES", good + ":/dev/ttyUSB0"), "h"));
+            ok.requireDevices();
+            FleetConfig gone = new FleetConfig(RunnerShSettings.from(Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1",
+                    "BOARD_RUNNER_DEVICES", dangling + ":/dev/ttyUSB0"), "h"));
+            assertThatThrownBy(gone::requireDevices).isInstanceOf(InvalidSpecException.class)
+                    .hasMessageContaining("device " + dangling + " of pool board-1 links to " + byId.resolve("ttyUSB-gone")
+                            + ", which does not exist");
+        } finally {
+            try (Stream<Path> paths = Files.list(byId)) {
+                for (Path p : paths.toList()) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(byId);
+        }
+    }
+
     @Test
     void matchExplainsWhyNobodyCanTakeAJobAndExitsOne() {
         TestTerminal t = TestTerminal.none();
@@ -215,6 +281,79 @@ class RunnerFleetCliTest {
         TestTerminal ok = TestTerminal.none();
         assertThat(run(ok, env, "match", "--runs-on", "self-hosted,linux,phytiumpi")).isEqualTo(0);
         assertThat(ok.out.toString()).contains("board-1");
+    }
+
+    @Test
+    void issue17_matchCanSayTheRepositoryIsPublicAndTheDefaultGroupThenRefusesTheJob() {
+        Map<String, String> env = Map.of("ORG", "acme", "RUNNER_BOARD_COUNT", "1", "BOARD_RUNNER_LABELS", "phytiumpi");
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, env, "match", "--runs-on", "self-hosted,linux,phytiumpi", "--repo", "acme/fw", "--public"))
+                .as(t.all()).isEqualTo(ExitCode.FAILURE);
+        assertThat(t.out.toString()).contains("public").contains("board-1").doesNotContain("note: runner group");
+        TestTerminal named = TestTerminal.none();
+        assertThat(run(named, Map.of("ORG", "acme", "RUNNER_GROUP", "boards", "RUNNER_BOARD_COUNT", "0"),
+                "match", "--runs-on", "self-hosted,intel", "--public")).isEqualTo(ExitCode.FAILURE);
+        assertThat(named.out.toString()).contains("note: runner group 'boards' (RUNNER_GROUP)");
+        TestTerminal privateRepo = TestTerminal.none();
+        assertThat(run(privateRepo, env, "match", "--runs-on", "self-hosted,linux,phytiumpi", "--repo", "acme/fw"))
+                .isEqualTo(ExitCode.OK);
+    }
+
+    @Test
+    void issue17_aDotEnvThatIsNotUtf8AndAListOfEmptyEntriesExitThreeNamingTheProblem() throws Exception {
+        Files.write(dir.resolve(".env"), "ORG=acme\nRUNNER_LABELS=caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        TestTerminal latin1 = TestTerminal.none();
+        assertThat(run(latin1, Map.of(), "match", "--runs-on", "self-hosted")).isEqualTo(ExitCode.CONFIGURATION);
+        assertThat(latin1.err.toString()).contains(dir.resolve(".env") + ":2:").contains("must be UTF-8");
+        Files.writeString(dir.resolve(".env"), "ORG=acme\nRUNNER_LABELS=\" , ,\"\n");
+        TestTerminal empty = TestTerminal.none();
+        assertThat(run(empty, Map.of(), "match", "--runs-on", "self-hosted")).isEqualTo(ExitCode.CONFIGURATION);
+        assertThat(empty.err.toString()).contains("RUNNER_LABELS has only empty entries");
+    }
+
+    /**
+     * Runs {@code runnerfleet stop} in a child JVM (slf4j reads its levels once per JVM) against an "engine"
+     * that accepts connections and closes them unanswered, which makes docker-java's HTTP client log a retry
+     * at INFO; returns the child's error output.
+     */
+    private String stopAgainstAnEngineThatHangsUp(String... jvmOptions) throws Exception {
+        try (ServerSocket engine = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread hangUp = new Thread(() -> {
+                while (!engine.isClosed()) {
+                    try (Socket s = engine.accept()) {
+                        s.getInputStream().read(new byte[4096]);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "engine-that-hangs-up");
+            hangUp.setDaemon(true);
+            hangUp.start();
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(List.of(jvmOptions));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), RunnerFleetCli.class.getName(),
+                    "--env-file", dir.resolve(".env").toString(), "stop"));
+            Path err = dir.resolve("stderr-" + UUID.randomUUID() + ".txt");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("ORG", "acme");
+            pb.environment().put("RUNNER_NAME_PREFIX", "quiet-logs");
+            pb.environment().put("DOCKER_HOST", "tcp://127.0.0.1:" + engine.getLocalPort());
+            Process child = pb.start();
+            if (!child.waitFor(2, TimeUnit.MINUTES)) {
+                child.destroyForcibly();
+                throw new AssertionError("runnerfleet stop did not end within 2 minutes");
+            }
+            assertThat(child.exitValue()).as(Files.readString(err)).isEqualTo(ExitCode.DOCKER);
+            return Files.readString(err);
+        }
+    }
+
+    @Test
+    void issue17_thirdPartyInfoLinesStayOffTheErrorOutputUnlessAskedFor() throws Exception {
+        String quiet = stopAgainstAnEngineThatHangsUp();
+        assertThat(quiet).contains("runnerfleet: cannot ping").doesNotContain("INFO com.github.dockerjava");
+        String verbose = stopAgainstAnEngineThatHangsUp("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        assertThat(verbose).as("-D still wins").contains("INFO com.github.dockerjava");
     }
 
     @Test

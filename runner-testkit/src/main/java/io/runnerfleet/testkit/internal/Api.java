@@ -172,6 +172,7 @@ public final class Api extends Dispatcher {
             return runnerService.dispatch(request);
         }
         String body = request.getBody() == null ? "" : request.getBody().string(StandardCharsets.UTF_8);
+        e.failLostJobs();
         for (Route r : ROUTES) {
             Matcher m = r.pattern().matcher(path);
             if (m.matches() && r.method().equals(request.getMethod())) {

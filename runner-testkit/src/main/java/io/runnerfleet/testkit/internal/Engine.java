@@ -228,8 +228,28 @@ public final class Engine {
     // ---- runners --------------------------------------------------------------------------------
 
     boolean online(Runner r) {
-        // A busy runner reports through its job, so it stays online without polling.
-        return r.connected && r.lastSeen != null && (r.job != null || !r.lastSeen.plus(offlineAfter).isBefore(now()));
+        // Idle runners heartbeat by long-polling, busy ones by renewing their job: a runner whose process died
+        // does neither, so it goes offline like any other (GitHub: the session is gone).
+        return r.connected && r.lastSeen != null && !r.lastSeen.plus(offlineAfter).isBefore(now());
+    }
+
+    /**
+     * Fails the job of every runner that went offline while running it, as GitHub does once it notices
+     * the runner's session is gone ("The runner has received a shutdown signal" / lost communication).
+     * The registration stays, offline and no longer busy (an ephemeral one too: GitHub removes those
+     * only much later), so its owner may delete it. Called before every request is served.
+     */
+    synchronized void failLostJobs() {
+        for (Runner r : runners.values()) {
+            if (r.job != null && !online(r)) {
+                Job j = r.job;
+                j.status = "completed";
+                j.conclusion = "failure";
+                j.completedAt = now();
+                r.job = null;
+                deliver(j, "completed");
+            }
+        }
     }
 
     String status(Runner r) {
@@ -342,6 +362,7 @@ public final class Engine {
 
     /** Snapshots of a scope's runners, for the public front. */
     public synchronized List<io.runnerfleet.testkit.FakeRunnerView> runnerViews(Object scope) {
+        failLostJobs();
         List<io.runnerfleet.testkit.FakeRunnerView> out = new ArrayList<>();
         for (Runner r : runnersOf(scope)) {
             List<String> names = new ArrayList<>();
@@ -387,6 +408,7 @@ public final class Engine {
 
     /** Job status, conclusion and runner name, or null for an unknown id. */
     public synchronized String[] jobState(long id) {
+        failLostJobs();
         Job j = job(id);
         return j == null ? null : new String[] {j.status, j.conclusion, j.runnerName};
     }

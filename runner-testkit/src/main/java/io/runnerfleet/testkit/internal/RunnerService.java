@@ -28,17 +28,18 @@ import okhttp3.HttpUrl;
  * <ul>
  *   <li>{@code POST /_fake/configure} (form: url, token, name, labels, group, work, os, arch, ephemeral,
  *       replace, nodefault) registers a runner and returns the {@code .runner}/{@code .credentials} files;
- *   <li>{@code POST /_fake/runners/{id}/connect|poll|finish|disconnect} with the {@code .credentials}
- *       file as body: go online, long-poll for a job (a heartbeat), finish it, go offline;
+ *   <li>{@code POST /_fake/runners/{id}/connect|poll|renew|finish|disconnect} with the {@code .credentials}
+ *       file as body: go online, long-poll for a job (a heartbeat), renew the job in hand (the heartbeat
+ *       while running it; {@code result=lost} once GitHub failed it), finish it, go offline;
  *   <li>{@code POST /_fake/remove} (form: token, id) deletes a registration with a remove token.
  * </ul>
  */
 final class RunnerService {
     static final String VERSION = "2.329.0";
-    private static final Pattern RUNNER_CALL = Pattern.compile("/_fake/runners/([0-9]+)/(connect|poll|finish|disconnect)");
+    private static final Pattern RUNNER_CALL = Pattern.compile("/_fake/runners/([0-9]+)/(connect|poll|renew|finish|disconnect)");
     /** The runner side's operation names, for counters and {@code failNext}. */
     static final java.util.Set<String> OPERATIONS = java.util.Set.of("runner/configure", "runner/remove",
-            "runner/connect", "runner/poll", "runner/finish", "runner/disconnect");
+            "runner/connect", "runner/poll", "runner/renew", "runner/finish", "runner/disconnect");
 
     private final Engine e;
 
@@ -278,6 +279,16 @@ final class RunnerService {
                         e.finish(r, "cancelled");
                     }
                     r.connected = false;
+                    return ok();
+                }
+                case "renew" -> {
+                    String job = url.queryParameter("job");
+                    if (r.job == null || !String.valueOf(r.job.id).equals(job)) {
+                        Map<String, String> m = new LinkedHashMap<>();
+                        m.put("result", "lost");   // failed while the runner was out of touch: drop it
+                        return m;
+                    }
+                    r.lastSeen = e.now();
                     return ok();
                 }
                 case "finish" -> {

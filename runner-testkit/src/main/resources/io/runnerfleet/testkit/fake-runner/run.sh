@@ -149,8 +149,18 @@ while :; do
                 jobname=$(fr_field "$resp" name)
                 seconds=$(fr_field "$resp" seconds)
                 echo "$(fr_now): Running job: $jobname"
-                [ "${seconds:-0}" -gt 0 ] && bg sleep "$seconds"
-                if bg call finish "job=$job&conclusion=success"; then
+                # The job renews its lock every second: that heartbeat is how the service knows the runner lives.
+                left=${seconds:-0}; lost=''
+                while [ "$left" -gt 0 ] && [ -z "$lost" ]; do
+                    bg sleep 1
+                    left=$((left - 1))
+                    if bg call renew "job=$job" && [ "$(fr_field "$resp" result)" = lost ]; then
+                        lost=1
+                    fi
+                done
+                if [ -n "$lost" ]; then
+                    echo "$(fr_now): Job $jobname was failed by the service while this runner was out of touch"
+                elif bg call finish "job=$job&conclusion=success"; then
                     echo "$(fr_now): Job $jobname completed with result: Succeeded"
                     if [ "$(fr_field "$resp" exit)" = true ]; then
                         # An ephemeral runner is unregistered by the service; its local settings go too.
