@@ -241,8 +241,9 @@ class FaultMatrixIT {
     @Test
     @Order(8)
     void primaryRateLimitWithoutRetryAfterDuringScaleUp() throws Exception {
+        // GitHub asks a client refused without retry-after to wait at least a minute: the client holds back that long.
         gitHubOutageDuringScaleUp("GitHub answering 429 without retry-after for 10 s during a scale-up 2 → 5",
-                Fault.status(429));
+                "converges to 5 once GitHub's minute of holding back is over; no ghost, nothing twice", Fault.status(429));
     }
 
     @Test
@@ -260,7 +261,11 @@ class FaultMatrixIT {
     }
 
     private void gitHubOutageDuringScaleUp(String fault, Fault f) throws Exception {
-        row(fault, "converges to 5 within seconds of GitHub answering again; no ghost, nothing twice", 0, () -> {
+        gitHubOutageDuringScaleUp(fault, "converges to 5 within seconds of GitHub answering again; no ghost, nothing twice", f);
+    }
+
+    private void gitHubOutageDuringScaleUp(String fault, String promise, Fault f) throws Exception {
+        row(fault, promise, 0, () -> {
             RunnerFleet fleet = fleet(FaultFleet.pool(Scaling.onDemand(2, 8, Duration.ofHours(1))));
             Duration outage = Duration.ofSeconds(10);
             long ends = System.nanoTime() + outage.toNanos();
@@ -313,7 +318,8 @@ class FaultMatrixIT {
     void webhookFloodWithRedeliveries() throws Exception {
         row("1,000 webhook deliveries: 20 queued jobs, each delivered 50 times, from 100 senders",
                 "exactly 20 runners for 20 jobs; every job runs", 0, () -> {
-                    RunnerFleet fleet = fleet(FaultFleet.pool(Scaling.onDemand(0, 25, Duration.ofHours(1))).ephemeral(true));
+                    // Runners left idle once the jobs are done go after 3 s (the top one at once, when its job ends).
+                    RunnerFleet fleet = fleet(FaultFleet.pool(Scaling.onDemand(0, 25, Duration.ofSeconds(3))).ephemeral(true));
                     Secret secret = Secret.of("fault-matrix-webhook-secret");
                     try (WebhookReceiver hooks = WebhookReceiver.builder(secret).fleet(fleet).build().start()) {
                         github.webhook(hooks.uri(), secret);
