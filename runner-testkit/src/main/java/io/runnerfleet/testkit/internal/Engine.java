@@ -75,6 +75,7 @@ public final class Engine {
     final Map<String, Long> labelIds = new HashMap<>();
     final Deque<Instant> contentCreating = new ArrayDeque<>();
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
+    private final List<Outage> outages = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> notModified = new ConcurrentHashMap<>();
     private final List<Hook> hooks = new CopyOnWriteArrayList<>();
@@ -549,11 +550,7 @@ public final class Engine {
     // ---- faults and counters --------------------------------------------------------------------
 
     public void failNext(String operationId, int n, Fault fault) {
-        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
-            throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
-                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
-                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
-        }
+        requireOperation(operationId);
         if (n < 1) {
             throw new InvalidSpecException("fail at least one call, got " + n);
         }
@@ -565,7 +562,47 @@ public final class Engine {
         }
     }
 
+    private static void requireOperation(String operationId) {
+        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
+            throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
+                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
+                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
+        }
+    }
+
+    /**
+     * Every call of the operations fails with {@code fault} until {@code duration} has passed on the monotonic
+     * clock (an outage is real time, whatever the fake's own clock says); returns when the outage ends.
+     */
+    public Outage outage(java.util.Collection<String> operationIds, Duration duration, Fault fault) {
+        operationIds.forEach(Engine::requireOperation);
+        if (duration.isNegative() || duration.isZero()) {
+            throw new InvalidSpecException("an outage must last a positive time, got " + duration);
+        }
+        Outage o = new Outage(java.util.Set.copyOf(operationIds), System.nanoTime() + duration.toNanos(), fault);
+        outages.add(o);
+        return o;
+    }
+
+    /** Ends every outage and drops every fault not served yet. */
+    public void clearFaults() {
+        outages.clear();
+        faults.clear();
+    }
+
+    /** A running outage: its operations, when it ends (System.nanoTime) and its fault. */
+    public record Outage(java.util.Set<String> operationIds, long endsAtNanos, Fault fault) {
+    }
+
     Optional<Fault> takeFault(String operationId) {
+        long now = System.nanoTime();
+        for (Outage o : outages) {
+            if (now - o.endsAtNanos() >= 0) {
+                outages.remove(o);
+            } else if (o.operationIds().contains(operationId)) {
+                return Optional.of(o.fault());
+            }
+        }
         Deque<Fault> q = faults.get(operationId);
         if (q == null) {
             return Optional.empty();
