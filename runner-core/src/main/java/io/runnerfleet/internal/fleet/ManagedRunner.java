@@ -48,6 +48,12 @@ final class ManagedRunner {
         this.lifecycle = lifecycle;
     }
 
+    /** What the {@link StateDerivation} rules need to know of this runner beyond its state, at {@code now}. */
+    synchronized StateDerivation.Facts facts(Instant now, boolean stopping) {
+        return new StateDerivation.Facts(now, stopping, pool.name(), failures, nextAttempt, launchedAt, offlineSince,
+                adoptedUnregistered, failedAt, permanentFailure);
+    }
+
     RunnerState state() {
         return lifecycle.state();
     }

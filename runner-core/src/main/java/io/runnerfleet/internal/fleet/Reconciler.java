@@ -4,7 +4,6 @@ import io.runnerfleet.FleetEvent;
 import io.runnerfleet.FleetTimeoutException;
 import io.runnerfleet.RegistrationException;
 import io.runnerfleet.RunnerBusyException;
-import io.runnerfleet.RunnerExit;
 import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerStartException;
@@ -198,10 +197,7 @@ public final class Reconciler implements AutoCloseable {
             return true;
         }
         synchronized (slots) {
-            return slots.values().stream().anyMatch(r -> r.claimed() || r.state() instanceof RunnerState.Requested
-                    || r.state() instanceof RunnerState.Provisioning || r.state() instanceof RunnerState.Registering
-                    || r.state() instanceof RunnerState.Offline || r.state() instanceof RunnerState.Draining
-                    || r.state() instanceof RunnerState.Completed || r.state() instanceof RunnerState.Removing);
+            return slots.values().stream().anyMatch(r -> r.claimed() || StateDerivation.converging(r.state()));
         }
     }
 
@@ -300,7 +296,7 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** Decides for one claimed runner; returns true when a task took over the claim. */
+    /** Decides for one claimed runner by the {@link StateDerivation} rules; returns true when a task took over the claim. */
     private boolean step(ManagedRunner r, InstanceInfo inst, RegisteredRunner reg, Instant now) {
         synchronized (r) {
             r.instanceState = inst == null ? "-" : inst.state().name().toLowerCase(Locale.ROOT);
@@ -313,111 +309,38 @@ public final class Reconciler implements AutoCloseable {
                 r.githubId = reg.id();
             }
         }
-        RunnerState state = r.state();
-        boolean running = inst != null && inst.running();
-        if (state instanceof RunnerState.Requested) {
-            if (stopping) {
-                r.lifecycle.transition(new RunnerState.Removed(), "fleet is shutting down");
-                return false;
-            }
-            if (now.isBefore(r.nextAttempt)) {
-                return false;
-            }
-            r.lifecycle.transition(new RunnerState.Provisioning(), r.failures == 0 ? "wanted by pool " + r.pool.name()
-                    : "retry " + (r.failures + 1) + " after " + r.failures + " failure(s)");
-            workers.execute(() -> provision(r, false));
-            return true;
-        }
-        if (state instanceof RunnerState.Registering) {
-            if (reg != null && reg.online()) {
-                becomeOnline(r, reg, "online at GitHub");
-            } else if (inst == null) {
-                return fail(r, "its instance disappeared before the runner registered");
-            } else if (!running && r.pool.ephemeral() && Integer.valueOf(0).equals(inst.exitCode())) {
-                // A short job fits between two observations: the runner connected, ran it and exited 0.
-                r.lifecycle.transition(new RunnerState.Active(), "took a job before it was seen online");
-                r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
-                return finish(r);
-            } else if (!running) {
-                return failOnExit(r, inst, " before the runner registered");
-            } else if (r.adoptedUnregistered && now.isAfter(r.launchedAt.plus(settings.adoptionGrace()))) {
-                return renew(r, "adopted unregistered after " + settings.adoptionGrace() + ": the process that launched it"
-                        + " is gone, so its registration may never be handed over");
-            } else if (r.launchedAt != null && now.isAfter(r.launchedAt.plus(settings.registrationTimeout()))) {
-                return fail(r, "the runner did not come online at GitHub within " + settings.registrationTimeout()
-                        + " (orphan instance)");
-            }
-            return false;
-        }
-        if (state instanceof RunnerState.Idle || state instanceof RunnerState.Active) {
-            if (!running) {
-                if (r.pool.ephemeral() && inst != null && Integer.valueOf(0).equals(inst.exitCode())) {
-                    r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
-                    return finish(r);
-                }
-                r.lifecycle.transition(new RunnerState.Offline(), inst == null ? "its instance disappeared"
-                        : "its instance exited with code " + inst.exitCode());
+        RunnerState before = r.state();
+        StateDerivation.Decision d = StateDerivation.decide(before,
+                new StateDerivation.Observation(inst, reg, r.pool.ephemeral()), r.facts(now, stopping), settings);
+        for (StateDerivation.Step s : d.steps()) {
+            r.lifecycle.transition(s.to(), s.cause());
+            if (s.to() instanceof RunnerState.Offline) {
                 r.offlineSince = now;
-                return exitSaysFail(inst) ? failOnExit(r, inst, "") : replace(r, "instance not running");
             }
-            if (reg == null) {
-                r.lifecycle.transition(new RunnerState.Offline(), "its registration was deleted at GitHub");
-                r.offlineSince = now;
-                // GitHub deletes an ephemeral runner's registration when its job ends, a moment before the
-                // process exits 0: wait for that exit (Offline, bounded) instead of replacing it.
-                return !r.pool.ephemeral() && replace(r, "registration deleted at GitHub");
-            }
-            if (!reg.online()) {
-                r.lifecycle.transition(new RunnerState.Offline(), "offline at GitHub");
-                r.offlineSince = now;
-                return false;
-            }
-            becomeOnline(r, reg, reg.busy() ? "took a job" : "finished its job");
-            return false;
         }
-        if (state instanceof RunnerState.Offline) {
-            if (running && reg != null && reg.online()) {
-                becomeOnline(r, reg, "back online at GitHub");
-                return false;
+        return switch (d.action()) {
+            case NONE -> false;
+            case ONLINE -> {
+                becomeOnline(r, before, reg);
+                yield false;
             }
-            if (running && reg == null && r.pool.ephemeral() && r.offlineSince != null
-                    && !now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {
-                return false;   // see above: a finished ephemeral runner on its way out
+            case LAUNCH -> {
+                workers.execute(() -> provision(r, false));
+                yield true;
             }
-            if (!running || reg == null || r.offlineSince == null
-                    || now.isAfter(r.offlineSince.plus(settings.registrationTimeout()))) {
-                if (r.pool.ephemeral() && inst != null && Integer.valueOf(0).equals(inst.exitCode())) {
-                    r.lifecycle.transition(new RunnerState.Completed(), "ephemeral runner finished its job");
-                    return finish(r);
-                }
-                if (exitSaysFail(inst)) {
-                    return failOnExit(r, inst, "");
-                }
-                return replace(r, !running ? "instance not running" : reg == null ? "registration gone"
-                        : "offline for longer than " + settings.registrationTimeout());
+            case RELAUNCH -> {
+                workers.execute(() -> provision(r, true));
+                yield true;
             }
-            return false;
-        }
-        if (state instanceof RunnerState.Completed) {
-            return finish(r);
-        }
-        if (state instanceof RunnerState.Failed && !stopping && !r.permanentFailure && r.failedAt != null
-                && now.isAfter(r.failedAt.plus(settings.failedRetry()))) {
-            return renew(r, "trying the failed runner's slot again after " + settings.failedRetry());
-        }
-        if (state instanceof RunnerState.Draining && r.userStopped) {
-            return false;
-        }
-        return false;
+            case RENEW -> renew(r, d.reason());
+            case FAIL -> fail(r, d.reason(), d.failure());
+            case FINISH -> finish(r);
+        };
     }
 
-    private void becomeOnline(ManagedRunner r, RegisteredRunner reg, String cause) {
-        RunnerState want = reg.busy() ? new RunnerState.Active() : new RunnerState.Idle();
-        if (reg.busy() && !(r.state() instanceof RunnerState.Active)) {
+    private void becomeOnline(ManagedRunner r, RunnerState before, RegisteredRunner reg) {
+        if (reg.busy() && !(before instanceof RunnerState.Active)) {
             jobAwaitedUntil = Instant.MIN;   // the awaited job (or one like it) was taken: back to the steady rate
-        }
-        if (!r.state().getClass().equals(want.getClass())) {
-            r.lifecycle.transition(want, cause);
         }
         synchronized (r) {
             r.offlineSince = null;
@@ -433,15 +356,6 @@ public final class Reconciler implements AutoCloseable {
     }
 
     // ---- acting (on worker threads, holding the runner's claim) ---------------------------------------
-
-    private boolean replace(ManagedRunner r, String why) {
-        if (r.pool.ephemeral()) {
-            return renew(r, why);   // one job per ephemeral runner: a new one, with a new name, takes the slot
-        }
-        r.lifecycle.transition(new RunnerState.Provisioning(), "replacing: " + why);
-        workers.execute(() -> provision(r, true));
-        return true;
-    }
 
     private void provision(ManagedRunner r, boolean replacing) {
         JitConfig issued = null;
@@ -527,27 +441,6 @@ public final class Reconciler implements AutoCloseable {
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
-    }
-
-    /** Whether the instance exited with a code whose {@link RunnerExit#action()} is FAIL (not worth a plain restart). */
-    private static boolean exitSaysFail(InstanceInfo inst) {
-        return inst != null && !inst.running() && inst.exitCode() != null
-                && RunnerExit.of(inst.exitCode()).action() == RunnerExit.Action.FAIL;
-    }
-
-    /**
-     * Fails a runner whose instance exited: retried with backoff up to the failure budget, except a
-     * deprecated runner version, which fails the same way every time (the image needs a newer runner).
-     */
-    private boolean failOnExit(ManagedRunner r, InstanceInfo inst, String when) {
-        int code = inst.exitCode() == null ? -1 : inst.exitCode();
-        String reason = "its instance exited with " + RunnerExit.describe(code) + when
-                + (Boolean.TRUE.equals(inst.oomKilled()) ? " (killed for memory)" : "");
-        return fail(r, reason, RunnerExit.of(code) == RunnerExit.VERSION_DEPRECATED ? Failures.PERMANENT : Failures.COUNTED);
-    }
-
-    private boolean fail(ManagedRunner r, String reason) {
-        return fail(r, reason, Failures.COUNTED);
     }
 
     /** Fails a runner from the reconciler thread: the work runs on a worker. */
@@ -824,14 +717,7 @@ public final class Reconciler implements AutoCloseable {
                 if (!free || !wanted || inst == null) {
                     continue; // left for removeGhosts (registration without instance) or removeStrays below
                 }
-                RunnerState state;
-                if (inst.running() && reg != null && reg.online()) {
-                    state = reg.busy() ? new RunnerState.Active() : new RunnerState.Idle();
-                } else if (inst.running()) {
-                    state = new RunnerState.Registering();
-                } else {
-                    state = new RunnerState.Offline();
-                }
+                RunnerState state = StateDerivation.adopted(new StateDerivation.Observation(inst, reg, pool.ephemeral()));
                 ManagedRunner r = adopted(pool, parsed.index(), e.getValue(), state);
                 synchronized (r) {
                     r.instanceId = inst.id();
