@@ -4,6 +4,7 @@ import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.spi.RunnerRegistry;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every part of the reconciler works with: the fleet's name, its two sides, its one clock, its
@@ -18,7 +19,17 @@ import java.util.concurrent.ExecutorService;
  * @param events where fleet events go
  * @param workers threads for provisioning and removal
  * @param wake asks the loop for a cycle as soon as possible
+ * @param marks the counter behind {@link #mark()}
  */
 record FleetContext(String fleet, RunnerRegistry registry, RunnerBackend backend, Clock clock, FleetSettings settings,
-                    EventBus events, ExecutorService workers, Runnable wake) {
+                    EventBus events, ExecutorService workers, Runnable wake, AtomicLong marks) {
+
+    /**
+     * A number larger than every earlier one: orders what happened in this fleet (an observation, a
+     * runner's release, its removal) without asking any clock, so "this observation predates that
+     * change" holds however a test moves the clock.
+     */
+    long mark() {
+        return marks.incrementAndGet();
+    }
 }

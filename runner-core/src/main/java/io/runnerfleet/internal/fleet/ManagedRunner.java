@@ -4,6 +4,7 @@ import io.runnerfleet.RunnerState;
 import io.runnerfleet.internal.RunnerLifecycle;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * One runner the fleet manages: its slot (pool and index), its lifecycle and what was last observed of
@@ -37,15 +38,20 @@ final class ManagedRunner {
     boolean adoptedUnregistered;
     Instant nextAttempt = Instant.MIN;
     boolean userStopped;
+    // A drain in progress (Retiring): set and cleared by whoever holds the claim.
+    volatile Retiring.Drain drain;
     private boolean claimed;
-    // System.nanoTime() of the last release: observations taken before it are stale for this runner.
-    private long touched = System.nanoTime();
+    private final LongSupplier marks;
+    // The fleet's mark (FleetContext.mark) at the last release: observations marked before it are stale for this runner.
+    private long touched;
 
-    ManagedRunner(PoolPlan pool, int index, String name, RunnerLifecycle lifecycle) {
+    ManagedRunner(PoolPlan pool, int index, String name, RunnerLifecycle lifecycle, LongSupplier marks) {
         this.pool = pool;
         this.index = index;
         this.name = name;
         this.lifecycle = lifecycle;
+        this.marks = marks;
+        this.touched = marks.getAsLong();
     }
 
     /** What the {@link StateDerivation} rules need to know of this runner beyond its state, at {@code now}. */
@@ -76,14 +82,14 @@ final class ManagedRunner {
     }
 
     synchronized void release() {
-        touched = System.nanoTime();
+        touched = marks.getAsLong();
         claimed = false;
         notifyAll();
     }
 
-    /** Whether something acted on this runner after {@code nanoTime}. */
-    synchronized boolean touchedAfter(long nanoTime) {
-        return touched - nanoTime > 0;
+    /** Whether something acted on this runner after the observation marked {@code mark}. */
+    synchronized boolean touchedAfter(long mark) {
+        return touched > mark;
     }
 
     synchronized boolean claimed() {

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,7 @@ public final class Reconciler implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final ExecutorService workers;
     private final boolean ownWorkers;
+    private final FleetContext fx;
     private final PendingDeregistrations deadRegistrations = new PendingDeregistrations();
     private final Slots slots;
     private final Teardown teardown;
@@ -66,8 +68,7 @@ public final class Reconciler implements AutoCloseable {
     // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
     private volatile Instant jobAwaitedUntil = Instant.MIN;
     private final AtomicBoolean wakePending = new AtomicBoolean();
-    private final AtomicLong cycles = new AtomicLong();
-    private final Object cycleDone = new Object();
+    private final Cycles cycles;
     private volatile String lastObservationError;
     private volatile boolean started;
     private volatile boolean closed;
@@ -86,12 +87,13 @@ public final class Reconciler implements AutoCloseable {
         this.ownWorkers = executor == null;
         this.workers = executor != null ? executor
                 : Executors.newFixedThreadPool(settings.parallelism(), Threads.named("runnerfleet-" + fleet + "-worker"));
-        FleetContext fx = new FleetContext(fleet, registry, backend, clock, settings, events, workers, this::wake);
+        this.fx = new FleetContext(fleet, registry, backend, clock, settings, events, workers, this::wake, new AtomicLong());
+        this.cycles = new Cycles(clock);
         this.slots = new Slots(fx, pools);
         this.teardown = new Teardown(fx, slots, deadRegistrations);
         this.replacing = new Replacing(fx, slots, teardown);
         this.provisioning = new Provisioning(fx, teardown, replacing);
-        this.retiring = new Retiring(fx, slots, teardown, deadRegistrations);
+        this.retiring = new Retiring(fx, slots, teardown, deadRegistrations, cycles);
         this.adoption = new Adoption(fx, slots);
     }
 
@@ -185,7 +187,7 @@ public final class Reconciler implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        long observedAt = System.nanoTime();
+        long observedAt = fx.mark();
         Map<String, InstanceInfo> instances = new HashMap<>();
         Map<String, RegisteredRunner> registered = new HashMap<>();
         if (!observe(instances, registered)) {
@@ -268,10 +270,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void finishCycle() {
-        cycles.incrementAndGet();
-        synchronized (cycleDone) {
-            cycleDone.notifyAll();
-        }
+        cycles.done();
     }
 
     /** Decides for one claimed runner by the {@link StateDerivation} rules; returns true when a task took over the claim. */
@@ -286,6 +285,10 @@ public final class Reconciler implements AutoCloseable {
             if (reg != null) {
                 r.githubId = reg.id();
             }
+        }
+        if (Retiring.draining(r)) {
+            retiring.continueDrain(r);   // an operation holds this runner across cycles: it acts, not the rules
+            return true;
         }
         RunnerState before = r.state();
         StateDerivation.Decision d = StateDerivation.decide(before,
@@ -414,43 +417,38 @@ public final class Reconciler implements AutoCloseable {
         retiring.startRunner(name);
     }
 
-    /** Waits until every wanted runner is online (Idle or Active) or failed; throws naming those that are not. */
+    /**
+     * Waits until every wanted runner is online (Idle or Active) or failed, for at most {@code timeout} on
+     * the fleet's clock; throws naming those that are not online.
+     */
     public void awaitOnline(Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
+        AtomicBoolean allOnline = new AtomicBoolean();
+        AtomicReference<List<ManagedRunner>> seen = new AtomicReference<>(List.of());
+        cycles.await(clock.instant().plus(timeout), "fleet " + fleet + " to start", () -> {
             List<ManagedRunner> runners = slots.live();
-            boolean allOnline = runners.stream().allMatch(r -> r.state() instanceof RunnerState.Idle
-                    || r.state() instanceof RunnerState.Active);
+            seen.set(runners);
+            allOnline.set(runners.stream().allMatch(r -> online(r.state())) && runners.size() >= slots.wantedInAll());
             boolean anyFailed = runners.stream().anyMatch(r -> r.state() instanceof RunnerState.Failed);
-            if (allOnline && runners.size() >= slots.wantedInAll()) {
-                return;
-            }
-            boolean settled = runners.stream().allMatch(r -> r.state() instanceof RunnerState.Idle
-                    || r.state() instanceof RunnerState.Active || r.state() instanceof RunnerState.Failed);
-            if (anyFailed && settled || Instant.now().isAfter(deadline)) {
-                List<RunnerStartException.Failure> failures = runners.stream()
-                        .filter(r -> !(r.state() instanceof RunnerState.Idle) && !(r.state() instanceof RunnerState.Active))
-                        .map(r -> new RunnerStartException.Failure(r.name, r.state().getClass().getSimpleName(),
-                                r.state() instanceof RunnerState.Failed f ? f.reason()
-                                        : "not online after " + timeout + (r.lastError == null ? "" : "; last error: "
-                                        + r.lastError) + (lastObservationError == null ? ""
-                                        : "; last observation error: " + lastObservationError),
-                                r.state() instanceof RunnerState.Failed ? r.lastLogLines() : teardown.lastLogLines(r)))
-                        .toList();
-                throw new RunnerStartException(fleet, failures);
-            }
-            long seen = cycles.get();
-            synchronized (cycleDone) {
-                try {
-                    if (cycles.get() == seen) {
-                        cycleDone.wait(Math.max(1, Math.min(1000, Duration.between(Instant.now(), deadline).toMillis())));
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new RunnerFleetException("interrupted while starting fleet " + fleet, e);
-                }
-            }
+            boolean settled = runners.stream().allMatch(r -> online(r.state()) || r.state() instanceof RunnerState.Failed);
+            return allOnline.get() || anyFailed && settled;
+        });
+        if (allOnline.get()) {
+            return;
         }
+        List<RunnerStartException.Failure> failures = seen.get().stream()
+                .filter(r -> !online(r.state()))
+                .map(r -> new RunnerStartException.Failure(r.name, r.state().getClass().getSimpleName(),
+                        r.state() instanceof RunnerState.Failed f ? f.reason()
+                                : "not online after " + timeout + (r.lastError == null ? "" : "; last error: "
+                                + r.lastError) + (lastObservationError == null ? ""
+                                : "; last observation error: " + lastObservationError),
+                        r.state() instanceof RunnerState.Failed ? r.lastLogLines() : teardown.lastLogLines(r)))
+                .toList();
+        throw new RunnerStartException(fleet, failures);
+    }
+
+    private static boolean online(RunnerState state) {
+        return state instanceof RunnerState.Idle || state instanceof RunnerState.Active;
     }
 
     /** A snapshot of every live runner. */
@@ -490,7 +488,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     public long cycles() {
-        return cycles.get();
+        return cycles.count();
     }
 
     /** Stops the fleet's threads; runners keep running and a new fleet of this name adopts them. */
@@ -525,6 +523,8 @@ public final class Reconciler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        retiring.abandonDrains();   // no cycle will try them again
+        cycles.close();
     }
 
     public boolean closed() {

@@ -9,6 +9,7 @@ import io.runnerfleet.RunnerState;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.RegisteredRunner;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,14 +33,36 @@ final class Retiring {
     private final Slots slots;
     private final Teardown teardown;
     private final PendingDeregistrations deadRegistrations;
+    private final Cycles cycles;
     private volatile boolean stopping;
     private volatile boolean killAll;
 
-    Retiring(FleetContext fx, Slots slots, Teardown teardown, PendingDeregistrations deadRegistrations) {
+    Retiring(FleetContext fx, Slots slots, Teardown teardown, PendingDeregistrations deadRegistrations, Cycles cycles) {
         this.fx = fx;
         this.slots = slots;
         this.teardown = teardown;
         this.deadRegistrations = deadRegistrations;
+        this.cycles = cycles;
+    }
+
+    /**
+     * A drain in progress: its runner was busy when asked to go, so each reconcile cycle tries again
+     * (see {@link #continueDrain}) until the job ends or the fleet's clock passes the deadline. Between
+     * attempts no thread waits for it. Guarded by the runner's claim.
+     */
+    static final class Drain {
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+        private Instant deadline;
+        private boolean kill;
+        private boolean deleteVolumes;
+        private String reason;
+
+        private Drain(Instant deadline, boolean kill, boolean deleteVolumes, String reason) {
+            this.deadline = deadline;
+            this.kill = kill;
+            this.deleteVolumes = deleteVolumes;
+            this.reason = reason;
+        }
     }
 
     /** Whether the fleet is shutting down (no more launches, adoption or scaling). */
@@ -46,71 +70,122 @@ final class Retiring {
         return stopping;
     }
 
-    /** Makes drains in progress kill running jobs instead of waiting for them. */
+    /** Makes drains in progress kill running jobs instead of waiting for them (from the next cycle on). */
     void escalateToKill() {
         killAll = true;
+        fx.wake().run();
     }
 
     /** Drains the live runners of {@code plan} above slot {@code count}, each on a worker. */
     void retireAbove(PoolPlan plan, int count) {
         for (ManagedRunner r : slots.liveAbove(plan, count)) {
-            fx.workers().execute(() -> withClaim(r, () -> {
-                try {
+            fx.workers().execute(() -> withClaim(r, () ->
                     // A retired runner's slot is gone: so are its volumes (nothing of the same name reuses them).
-                    retire(r, false, true, "pool " + plan.name() + " scaled down to " + count);
-                } catch (RuntimeException e) {
-                    LOG.info("fleet {}: runner {} stays until its job ends: {}", fx.fleet(), r.name, e.getMessage());
-                }
-            }));
+                    retire(r, false, true, "pool " + plan.name() + " scaled down to " + count).exceptionally(e -> {
+                        LOG.info("fleet {}: runner {} stays until its job ends: {}", fx.fleet(), r.name, cause(e).getMessage());
+                        return null;
+                    })));
         }
     }
 
     /**
-     * Drains and removes one claimed runner: deregister first, re-check busy, then delete the instance.
-     * With {@code kill}, a running job is killed.
+     * Starts draining and removing one claimed runner: deregister first, re-check busy, then delete the
+     * instance. With {@code kill}, a running job is killed. A busy runner stays Draining and is tried
+     * again on each cycle, within the drain timeout.
+     *
+     * @return completes when the runner is removed; fails with {@link FleetTimeoutException} when it was
+     *     still busy after the drain timeout (it is left running), or with what else went wrong
      */
-    void retire(ManagedRunner r, boolean kill, boolean deleteVolumes, String reason) {
+    CompletableFuture<Void> retire(ManagedRunner r, boolean kill, boolean deleteVolumes, String reason) {
         RunnerState s = r.state();
         if (!r.live()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         if (s instanceof RunnerState.Requested) {
             r.lifecycle.transition(new RunnerState.Removed(), reason);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         if (s instanceof RunnerState.Idle || s instanceof RunnerState.Active) {
             r.lifecycle.transition(new RunnerState.Draining(), reason);
         }
-        long deadline = System.nanoTime() + fx.settings().drainTimeout().toNanos();
-        while (true) {
+        Instant deadline = fx.clock().instant().plus(fx.settings().drainTimeout());
+        Drain d = r.drain;
+        if (d == null) {
+            d = new Drain(deadline, kill, deleteVolumes, reason);
+            r.drain = d;
+        } else {
+            // Asked again while draining (a scale-down, then the fleet's removal): one drain, the stronger terms.
+            d.deadline = deadline.isAfter(d.deadline) ? deadline : d.deadline;
+            d.kill |= kill;
+            d.deleteVolumes |= deleteVolumes;
+            d.reason = reason;
+        }
+        attempt(r, d);
+        return d.done;
+    }
+
+    /** Whether {@code r} has a drain in progress (then a cycle calls {@link #continueDrain} instead of the rules). */
+    static boolean draining(ManagedRunner r) {
+        return r.drain != null;
+    }
+
+    /** Tries a drain in progress again, on a worker that takes over {@code r}'s claim. */
+    void continueDrain(ManagedRunner r) {
+        fx.workers().execute(() -> {
             try {
-                if (!(r.state() instanceof RunnerState.Draining) && !(r.state() instanceof RunnerState.Removing)) {
-                    r.lifecycle.transition(new RunnerState.Removing(), reason);
+                Drain d = r.drain;
+                if (d != null) {
+                    attempt(r, d);
                 }
-                // shutdownNow() during a drain turns the wait into a kill.
-                teardown.cleanup(r, !deleteVolumes, kill || killAll);
-                if (!(r.state() instanceof RunnerState.Removing)) {
-                    r.lifecycle.transition(new RunnerState.Removing(), reason);
-                }
-                r.lifecycle.transition(new RunnerState.Removed(), reason);
-                fx.events().onEvent(new FleetEvent.RunnerRemoved(r.name, reason, fx.clock().instant()));
-                return;
-            } catch (RunnerBusyException busy) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new FleetTimeoutException("runner " + r.name + " of fleet " + fx.fleet() + " was still running a job after the drain timeout "
-                            + fx.settings().drainTimeout() + "; it was left running (use the ...Now variant to kill it)");
-                }
-                pause(Duration.ofMillis(Math.min(1000, fx.settings().pollInterval().toMillis())));
+            } finally {
+                r.release();
+                fx.wake().run();
             }
+        });
+    }
+
+    private void attempt(ManagedRunner r, Drain d) {
+        try {
+            if (!(r.state() instanceof RunnerState.Draining) && !(r.state() instanceof RunnerState.Removing)) {
+                r.lifecycle.transition(new RunnerState.Removing(), d.reason);
+            }
+            // shutdownNow() during a drain turns the wait into a kill.
+            teardown.cleanup(r, !d.deleteVolumes, d.kill || killAll);
+            if (!(r.state() instanceof RunnerState.Removing)) {
+                r.lifecycle.transition(new RunnerState.Removing(), d.reason);
+            }
+            r.lifecycle.transition(new RunnerState.Removed(), d.reason);
+            fx.events().onEvent(new FleetEvent.RunnerRemoved(r.name, d.reason, fx.clock().instant()));
+            end(r, d, null);
+        } catch (RunnerBusyException busy) {
+            if (fx.clock().instant().isAfter(d.deadline)) {
+                end(r, d, new FleetTimeoutException("runner " + r.name + " of fleet " + fx.fleet() + " was still running a job"
+                        + " after the drain timeout " + fx.settings().drainTimeout() + "; it was left running (use the ...Now"
+                        + " variant to kill it)"));
+            }
+            // else: the next cycle tries again
+        } catch (RuntimeException e) {
+            end(r, d, e);
         }
     }
 
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RunnerFleetException("interrupted", e);
+    private static void end(ManagedRunner r, Drain d, RuntimeException failure) {
+        r.drain = null;
+        if (failure == null) {
+            d.done.complete(null);
+        } else {
+            d.done.completeExceptionally(failure);
+        }
+    }
+
+    /** Ends every drain in progress (the fleet is closing): whoever waits for one is told, nothing is left waiting. */
+    void abandonDrains() {
+        for (ManagedRunner r : slots.all()) {
+            Drain d = r.drain;
+            if (d != null) {
+                end(r, d, new RunnerFleetException("fleet " + fx.fleet() + " was closed while runner " + r.name
+                        + " was draining; it was left running"));
+            }
         }
     }
 
@@ -121,24 +196,39 @@ final class Retiring {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         List<String> left = Collections.synchronizedList(new ArrayList<>());
         for (ManagedRunner r : slots.all()) {
-            done.add(CompletableFuture.runAsync(() -> withClaim(r, () -> {
-                try {
-                    if (r.state() instanceof RunnerState.Failed) {
-                        r.lifecycle.transition(new RunnerState.Removing(), reason);
-                        teardown.cleanup(r, !deleteVolumes, kill);
-                        r.lifecycle.transition(new RunnerState.Removed(), reason);
-                    } else {
-                        retire(r, kill, deleteVolumes, reason);
+            CompletableFuture<CompletableFuture<Void>> claimed = new CompletableFuture<>();
+            fx.workers().execute(() -> {
+                boolean got = withClaim(r, () -> {
+                    try {
+                        if (r.state() instanceof RunnerState.Failed) {
+                            r.lifecycle.transition(new RunnerState.Removing(), reason);
+                            teardown.cleanup(r, !deleteVolumes, kill);
+                            r.lifecycle.transition(new RunnerState.Removed(), reason);
+                            claimed.complete(CompletableFuture.completedFuture(null));
+                        } else {
+                            claimed.complete(retire(r, kill, deleteVolumes, reason));
+                        }
+                    } catch (RuntimeException e) {
+                        claimed.complete(CompletableFuture.failedFuture(e));
                     }
-                } catch (RuntimeException e) {
-                    left.add(r.name + ": " + e.getMessage());
+                });
+                if (!got) {
+                    claimed.complete(CompletableFuture.completedFuture(null));
                 }
-            }), fx.workers()));
+            });
+            done.add(claimed.thenCompose(f -> f).exceptionally(e -> {
+                left.add(r.name + ": " + cause(e).getMessage());
+                return null;
+            }));
         }
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
         sweep(kill, deleteVolumes, left);
         awaitDeadRegistrations(left);
         return List.copyOf(left);
+    }
+
+    private static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     // Whatever an earlier fleet left that no slot adopted, and ghosts of our prefix.
@@ -169,7 +259,7 @@ final class Retiring {
     // Registrations of dead or killed runners go when GitHub lets go of them (it fails their jobs once it
     // notices the sessions are gone): waited for within the drain timeout.
     private void awaitDeadRegistrations(List<String> left) {
-        List<String> held = deadRegistrations.awaitSettled(fx.registry(), fx.settings().drainTimeout(),
+        List<String> held = deadRegistrations.awaitSettled(fx.registry(), fx.clock(), fx.settings().drainTimeout(),
                 Duration.ofMillis(Math.min(1000, fx.settings().pollInterval().toMillis())));
         if (!held.isEmpty()) {
             left.add("GitHub still shows " + String.join(", ", held) + " busy after " + fx.settings().drainTimeout()
@@ -187,12 +277,11 @@ final class Retiring {
             }
             if (s instanceof RunnerState.Active) {
                 r.lifecycle.transition(new RunnerState.Draining(), "stop requested while running a job");
-                long deadline = System.nanoTime() + fx.settings().drainTimeout().toNanos();
-                while (Optional.ofNullable(slots.registration(r.name)).map(RegisteredRunner::busy).orElse(false)) {
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new FleetTimeoutException("runner " + name + " still runs a job after " + fx.settings().drainTimeout());
-                    }
-                    pause(Duration.ofMillis(500));
+                // Each cycle refreshes what GitHub says; this (the caller's) thread waits for it to say the job ended.
+                boolean idle = cycles.await(fx.clock().instant().plus(fx.settings().drainTimeout()), "runner " + name
+                        + " to finish its job", () -> !Optional.ofNullable(slots.registration(r.name)).map(RegisteredRunner::busy).orElse(false));
+                if (!idle) {
+                    throw new FleetTimeoutException("runner " + name + " still runs a job after " + fx.settings().drainTimeout());
                 }
             }
             if (!(r.state() instanceof RunnerState.Idle) && !(r.state() instanceof RunnerState.Draining)

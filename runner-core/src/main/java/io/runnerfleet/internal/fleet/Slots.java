@@ -32,7 +32,7 @@ final class Slots {
     private final Map<String, Integer> desired = new ConcurrentHashMap<>();
     // slot key "pool#index" -> the runner in that slot
     private final Map<String, ManagedRunner> slots = new LinkedHashMap<>();
-    // When each runner reached Removed (System.nanoTime), so that a cycle whose observation predates the
+    // When each runner reached Removed (FleetContext.mark), so that a cycle whose observation predates the
     // removal does not adopt the instance or registration it saw of that runner as a stray.
     private final Map<String, Long> removedAt = new ConcurrentHashMap<>();
     private volatile Map<String, RegisteredRunner> lastRegistered = new ConcurrentHashMap<>();
@@ -90,12 +90,13 @@ final class Slots {
     private ManagedRunner newRunner(PoolPlan pool, int index) {
         RunnerName name = pool.ephemeral() ? RunnerName.ephemeral(fx.fleet(), pool.name(), index, random)
                 : RunnerName.of(fx.fleet(), pool.name(), index);
-        return new ManagedRunner(pool, index, name.toString(), new RunnerLifecycle(name.toString(), fx.clock(), this::lifecycleEvent));
+        return new ManagedRunner(pool, index, name.toString(), new RunnerLifecycle(name.toString(), fx.clock(), this::lifecycleEvent),
+                fx::mark);
     }
 
     private void lifecycleEvent(FleetEvent event) {
         if (event instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Removed) {
-            removedAt.put(key(sc.runner()), System.nanoTime());
+            removedAt.put(key(sc.runner()), fx.mark());
         }
         fx.events().onEvent(event);
     }
@@ -143,7 +144,8 @@ final class Slots {
             if (!free || index > desired.get(pool.name())) {
                 return null;
             }
-            ManagedRunner r = new ManagedRunner(pool, index, name, new RunnerLifecycle(name, state, fx.clock(), this::lifecycleEvent));
+            ManagedRunner r = new ManagedRunner(pool, index, name, new RunnerLifecycle(name, state, fx.clock(), this::lifecycleEvent),
+                    fx::mark);
             synchronized (r) {
                 setup.accept(r);
             }
@@ -192,7 +194,8 @@ final class Slots {
 
     boolean anyConverging() {
         synchronized (slots) {
-            return slots.values().stream().anyMatch(r -> r.claimed() || StateDerivation.converging(r.state()));
+            return slots.values().stream().anyMatch(r -> r.claimed() || Retiring.draining(r)
+                    || StateDerivation.converging(r.state()));
         }
     }
 
@@ -236,9 +239,9 @@ final class Slots {
         return removedAt.containsKey(key(name));
     }
 
-    /** Forgets removals older than the observation stamped {@code observedAt}: what it saw of them is real. */
+    /** Forgets removals older than the observation marked {@code observedAt}: what it saw of them is real. */
     void settleRemovals(long observedAt) {
-        removedAt.values().removeIf(t -> t - observedAt < 0);
+        removedAt.values().removeIf(t -> t < observedAt);
     }
 
     static String key(String name) {
