@@ -55,7 +55,7 @@ final class Adoption {
                 continue; // left for removeGhosts (registration without instance)
             }
             RunnerState state = StateDerivation.adopted(new StateDerivation.Observation(inst, reg, pool.ephemeral()));
-            ManagedRunner r = slots.adopt(pool, parsed.index(), e.getValue(), state, found -> {
+            ManagedRunner r = slots.adopt(pool, parsed, state, found -> {
                 found.instanceId = inst.id();
                 found.launchedAt = inst.startedAt() != null ? inst.startedAt() : now;
                 found.offlineSince = state instanceof RunnerState.Offline ? now : null;

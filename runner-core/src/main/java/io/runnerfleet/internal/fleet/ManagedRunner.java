@@ -1,5 +1,6 @@
 package io.runnerfleet.internal.fleet;
 
+import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.internal.RunnerLifecycle;
 import java.time.Instant;
@@ -14,6 +15,8 @@ import java.util.function.LongSupplier;
 final class ManagedRunner {
     final PoolPlan pool;
     final int index;
+    final RunnerName runnerName;
+    // The name as GitHub and the backend know it (runnerName printed), for maps, events and messages.
     final String name;
     final RunnerLifecycle lifecycle;
 
@@ -45,10 +48,11 @@ final class ManagedRunner {
     // The fleet's mark (FleetContext.mark) at the last release: observations marked before it are stale for this runner.
     private long touched;
 
-    ManagedRunner(PoolPlan pool, int index, String name, RunnerLifecycle lifecycle, LongSupplier marks) {
+    ManagedRunner(PoolPlan pool, RunnerName runnerName, RunnerLifecycle lifecycle, LongSupplier marks) {
         this.pool = pool;
-        this.index = index;
-        this.name = name;
+        this.index = runnerName.index();
+        this.runnerName = runnerName;
+        this.name = runnerName.toString();
         this.lifecycle = lifecycle;
         this.marks = marks;
         this.touched = marks.getAsLong();

@@ -1,8 +1,8 @@
 package io.runnerfleet.internal.fleet;
 
 import io.runnerfleet.FleetEvent;
-import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerState;
+import io.runnerfleet.internal.RunnerLaunch;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.JitRequest;
@@ -12,7 +12,6 @@ import io.runnerfleet.spi.RegistrationGrant;
 import io.runnerfleet.spi.RunnerNameConflictException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +61,7 @@ final class Provisioning {
             } else {
                 grant = tokens.get();
             }
-            LaunchSpec spec = r.pool.launchSpec(runnerName(r), image, fx.registry().registrationUrl(), grant);
+            LaunchSpec spec = RunnerLaunch.spec(r.pool.template(), r.runnerName, image, fx.registry().registrationUrl(), grant);
             InstanceInfo info;
             try {
                 info = fx.backend().launch(spec);
@@ -90,13 +89,9 @@ final class Provisioning {
         }
     }
 
-    private RunnerName runnerName(ManagedRunner r) {
-        return RunnerName.parse(fx.fleet(), List.of(r.pool.name()), r.name).orElseThrow(() ->
-                new IllegalStateException("runner name " + r.name + " does not parse for pool " + r.pool.name()));
-    }
-
     private JitConfig jit(ManagedRunner r) {
-        JitRequest request = r.pool.jitRequest(runnerName(r), fx.registry().runnerGroupId(r.pool.runnerGroup()));
+        JitRequest request = RunnerLaunch.jitRequest(r.pool.template(), r.runnerName,
+                fx.registry().runnerGroupId(r.pool.runnerGroup()));
         try {
             return fx.registry().jitConfig(request);
         } catch (RunnerNameConflictException e) {

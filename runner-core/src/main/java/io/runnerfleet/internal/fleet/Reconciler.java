@@ -4,6 +4,7 @@ import io.runnerfleet.FleetEvent;
 import io.runnerfleet.FleetTimeoutException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RegistrationException;
+import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.RunnerStartException;
 import io.runnerfleet.RunnerState;
@@ -451,23 +452,18 @@ public final class Reconciler implements AutoCloseable {
         return state instanceof RunnerState.Idle || state instanceof RunnerState.Active;
     }
 
-    /** A snapshot of every live runner. */
-    public List<RunnerView> runners() {
-        List<RunnerView> out = new ArrayList<>();
+    /** What the fleet last saw of every live runner, sorted by name. */
+    public List<Runner> runners() {
+        List<Runner> out = new ArrayList<>();
         for (ManagedRunner r : slots.live()) {
             synchronized (r) {
                 RegisteredRunner reg = slots.registration(r.name);
-                out.add(new RunnerView(r.name, r.pool.name(), r.state(), r.instanceId, r.instanceState,
+                out.add(new Runner(r.name, r.pool.name(), r.state(), r.instanceId, r.instanceState,
                         reg == null ? 0 : reg.id(), reg == null ? "-" : reg.displayStatus(), reg != null && reg.busy(),
                         reg != null ? reg.labels() : r.pool.labels()));
             }
         }
         return out;
-    }
-
-    /** What the fleet last saw of one runner. */
-    public record RunnerView(String name, String pool, RunnerState state, String instanceId, String instanceState,
-                             long githubId, String githubStatus, boolean busy, io.runnerfleet.LabelSet labels) {
     }
 
     public Optional<String> instanceOf(String name) {

@@ -90,8 +90,7 @@ final class Slots {
     private ManagedRunner newRunner(PoolPlan pool, int index) {
         RunnerName name = pool.ephemeral() ? RunnerName.ephemeral(fx.fleet(), pool.name(), index, random)
                 : RunnerName.of(fx.fleet(), pool.name(), index);
-        return new ManagedRunner(pool, index, name.toString(), new RunnerLifecycle(name.toString(), fx.clock(), this::lifecycleEvent),
-                fx::mark);
+        return new ManagedRunner(pool, name, new RunnerLifecycle(name.toString(), fx.clock(), this::lifecycleEvent), fx::mark);
     }
 
     private void lifecycleEvent(FleetEvent event) {
@@ -135,7 +134,8 @@ final class Slots {
      *
      * @return the adopted runner, or null when the slot is not free
      */
-    ManagedRunner adopt(PoolPlan pool, int index, String name, RunnerState state, Consumer<ManagedRunner> setup) {
+    ManagedRunner adopt(PoolPlan pool, RunnerName name, RunnerState state, Consumer<ManagedRunner> setup) {
+        int index = name.index();
         String key = slotKey(pool.name(), index);
         synchronized (slots) {
             ManagedRunner current = slots.get(key);
@@ -144,8 +144,8 @@ final class Slots {
             if (!free || index > desired.get(pool.name())) {
                 return null;
             }
-            ManagedRunner r = new ManagedRunner(pool, index, name, new RunnerLifecycle(name, state, fx.clock(), this::lifecycleEvent),
-                    fx::mark);
+            ManagedRunner r = new ManagedRunner(pool, name, new RunnerLifecycle(name.toString(), state, fx.clock(),
+                    this::lifecycleEvent), fx::mark);
             synchronized (r) {
                 setup.accept(r);
             }
