@@ -42,7 +42,7 @@ final class ManagedRunner {
     Instant nextAttempt = Instant.MIN;
     boolean userStopped;
     // A drain in progress (Retiring): set and cleared by whoever holds the claim.
-    volatile Retiring.Drain drain;
+    volatile Drain drain;
     private boolean claimed;
     private final LongSupplier marks;
     // The fleet's mark (FleetContext.mark) at the last release: observations marked before it are stale for this runner.
@@ -98,6 +98,11 @@ final class ManagedRunner {
 
     synchronized boolean claimed() {
         return claimed;
+    }
+
+    /** Whether a drain is in progress (then a cycle lets {@link Retiring#continueDrain} act instead of the rules). */
+    boolean draining() {
+        return drain != null;
     }
 
     boolean live() {

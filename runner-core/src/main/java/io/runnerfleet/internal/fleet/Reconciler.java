@@ -287,7 +287,7 @@ public final class Reconciler implements AutoCloseable {
                 r.githubId = reg.id();
             }
         }
-        if (Retiring.draining(r)) {
+        if (r.draining()) {
             retiring.continueDrain(r);   // an operation holds this runner across cycles: it acts, not the rules
             return true;
         }

@@ -45,26 +45,6 @@ final class Retiring {
         this.cycles = cycles;
     }
 
-    /**
-     * A drain in progress: its runner was busy when asked to go, so each reconcile cycle tries again
-     * (see {@link #continueDrain}) until the job ends or the fleet's clock passes the deadline. Between
-     * attempts no thread waits for it. Guarded by the runner's claim.
-     */
-    static final class Drain {
-        private final CompletableFuture<Void> done = new CompletableFuture<>();
-        private Instant deadline;
-        private boolean kill;
-        private boolean deleteVolumes;
-        private String reason;
-
-        private Drain(Instant deadline, boolean kill, boolean deleteVolumes, String reason) {
-            this.deadline = deadline;
-            this.kill = kill;
-            this.deleteVolumes = deleteVolumes;
-            this.reason = reason;
-        }
-    }
-
     /** Whether the fleet is shutting down (no more launches, adoption or scaling). */
     boolean stopping() {
         return stopping;
@@ -122,11 +102,6 @@ final class Retiring {
         }
         attempt(r, d);
         return d.done;
-    }
-
-    /** Whether {@code r} has a drain in progress (then a cycle calls {@link #continueDrain} instead of the rules). */
-    static boolean draining(ManagedRunner r) {
-        return r.drain != null;
     }
 
     /** Tries a drain in progress again, on a worker that takes over {@code r}'s claim. */

@@ -194,7 +194,7 @@ final class Slots {
 
     boolean anyConverging() {
         synchronized (slots) {
-            return slots.values().stream().anyMatch(r -> r.claimed() || Retiring.draining(r)
+            return slots.values().stream().anyMatch(r -> r.claimed() || r.draining()
                     || StateDerivation.converging(r.state()));
         }
     }
