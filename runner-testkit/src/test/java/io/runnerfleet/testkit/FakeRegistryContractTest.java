@@ -3,11 +3,10 @@ package io.runnerfleet.testkit;
 import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.JitRequest;
 import io.runnerfleet.spi.RegisteredRunner;
-import io.runnerfleet.spi.RegistrationToken;
 import io.runnerfleet.spi.RunnerRegistry;
+import io.runnerfleet.spi.tck.ForwardingRegistry;
 import io.runnerfleet.spi.tck.RunnerRegistryContract;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -56,55 +55,19 @@ class FakeRegistryContractTest extends RunnerRegistryContract {
         fake.close();
     }
 
-    /** Passes every call to the registry under test and keeps the JIT configurations it issued, by runner name. */
-    private static final class Recording implements RunnerRegistry {
-        private final RunnerRegistry delegate;
+    /** The registry under test, keeping the JIT configurations it issued, by runner name. */
+    private static final class Recording extends ForwardingRegistry<RunnerRegistry> {
         private final Map<String, String> jitConfigs = new ConcurrentHashMap<>();
 
         Recording(RunnerRegistry delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String scope() {
-            return delegate.scope();
-        }
-
-        @Override
-        public String registrationUrl() {
-            return delegate.registrationUrl();
-        }
-
-        @Override
-        public RegistrationToken registrationToken() {
-            return delegate.registrationToken();
+            super(delegate);
         }
 
         @Override
         public JitConfig jitConfig(JitRequest request) {
-            JitConfig jit = delegate.jitConfig(request);
+            JitConfig jit = super.jitConfig(request);
             jitConfigs.put(jit.name(), jit.encodedConfig().reveal());
             return jit;
-        }
-
-        @Override
-        public long runnerGroupId(String groupName) {
-            return delegate.runnerGroupId(groupName);
-        }
-
-        @Override
-        public List<RegisteredRunner> runners() {
-            return delegate.runners();
-        }
-
-        @Override
-        public void delete(RegisteredRunner runner) {
-            delegate.delete(runner);
-        }
-
-        @Override
-        public String toString() {
-            return delegate.toString();
         }
     }
 }
