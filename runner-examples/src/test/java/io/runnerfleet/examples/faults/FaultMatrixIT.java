@@ -23,6 +23,7 @@ import io.runnerfleet.testkit.FakeRunnerView;
 import io.runnerfleet.testkit.FakeScope;
 import io.runnerfleet.testkit.Fault;
 import io.runnerfleet.testkit.WebhookDelivery;
+import io.runnerfleet.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -699,22 +700,8 @@ class FaultMatrixIT {
         return (System.nanoTime() - sinceNanos) / 1e9;
     }
 
+    // Asking the engine or GitHub may fail while a fault is on (the engine restarting, say): that is "not yet".
     private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (true) {
-            boolean holds;
-            try {
-                holds = condition.getAsBoolean();
-            } catch (RuntimeException e) {
-                holds = false;   // the engine restarting, say: ask again
-            }
-            if (holds) {
-                return;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("waited " + PATIENCE + " for: " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
+        Await.untilQuietly(PATIENCE, what, condition::getAsBoolean);
     }
 }
