@@ -86,6 +86,7 @@ public final class Engine {
     });
     private final Map<Long, Long> jobSeconds = new HashMap<>();
     private long nextId = 1000;
+    private final ScaleSets scaleSets = new ScaleSets(this);
 
     record Hook(long id, URI url, Secret secret) {
     }
@@ -105,6 +106,11 @@ public final class Engine {
 
     public synchronized String base() {
         return base;
+    }
+
+    /** The Actions-service side: runner scale sets, sessions and their job flow. */
+    public ScaleSets scaleSets() {
+        return scaleSets;
     }
 
     synchronized long nextId() {
@@ -414,6 +420,9 @@ public final class Engine {
 
     /** Whether a runner may take a job: GitHub's rule (all runs-on labels, case-insensitive) plus groups. */
     boolean matches(Runner r, Job j) {
+        if (!scaleSets.admits(r, j)) {
+            return false;
+        }
         if (r.scope instanceof Repo repo) {
             if (repo != j.repo) {
                 return false;
@@ -549,10 +558,12 @@ public final class Engine {
     // ---- faults and counters --------------------------------------------------------------------
 
     public void failNext(String operationId, int n, Fault fault) {
-        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
+        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)
+                && !ActionsService.OPERATIONS.contains(operationId)) {
             throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
-                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
-                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
+                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, a runner-side one: "
+                    + new java.util.TreeSet<>(RunnerService.OPERATIONS) + ", or an Actions-service one: "
+                    + ActionsService.OPERATIONS);
         }
         if (n < 1) {
             throw new InvalidSpecException("fail at least one call, got " + n);
@@ -608,6 +619,7 @@ public final class Engine {
             Thread.currentThread().interrupt();
         }
         webhookSender.shutdownNow();
+        scaleSets.close();
         notifyAll();
     }
 }
