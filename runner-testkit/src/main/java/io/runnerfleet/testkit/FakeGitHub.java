@@ -42,6 +42,9 @@ import mockwebserver3.MockWebServer;
  * scale set, a session, and long-polls its {@code messageQueueUrl}. A job queued with
  * {@link #queueJob} whose runs-on labels are all among a scale set's labels reaches it as
  * {@code JobAvailable}; once acquired only a runner started with that set's JIT config takes it.
+ * A scale set has one session: a second create answers 409 until the first is deleted, evicted, or
+ * left without a poll or refresh for 2 minutes (by the fake's clock). Unacknowledged messages are
+ * delivered again (also to the next session) until acknowledged.
  *
  * <pre>{@code
  * FakeGitHub fake = FakeGitHub.builder().pollTimeout(Duration.ofMillis(200)).build().start();
