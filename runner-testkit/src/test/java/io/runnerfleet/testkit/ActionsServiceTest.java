@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.runnerfleet.testing.Await;
 import io.runnerfleet.InvalidSpecException;
 import java.time.Duration;
 import java.time.Instant;

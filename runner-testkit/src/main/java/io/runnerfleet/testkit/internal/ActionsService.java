@@ -202,7 +202,7 @@ final class ActionsService {
             r.put("value", new ArrayList<>(got));
             return Reply.json(200, r);
         }
-        Object scope = sets.admin(m.group("tenant"), bearer);
+        Scope scope = sets.admin(m.group("tenant"), bearer);
         String name = route.operationId().substring("actions-service/".length());
         return switch (name) {
             case "get-runner-groups" -> Reply.json(200, sets.groups(scope, request.getUrl().queryParameter("groupName")));

@@ -54,8 +54,8 @@ public final class ScaleSets {
     private Duration pollTimeout = Duration.ofSeconds(50);
     private boolean closed;
     private int adminGeneration;
-    private final Map<Object, String> tenantKeys = new HashMap<>();
-    private final Map<String, Object> tenants = new HashMap<>();
+    private final Map<Scope, String> tenantKeys = new HashMap<>();
+    private final Map<String, Scope> tenants = new HashMap<>();
     private final Map<Long, ScaleSet> sets = new LinkedHashMap<>();
     private final Map<Long, ScaleSet> runnerSets = new HashMap<>();
     private final Map<Long, Acquisition> acquisitions = new HashMap<>();
@@ -65,7 +65,7 @@ public final class ScaleSets {
     /** A runner scale set of an organization or repository (its tenant). */
     static final class ScaleSet {
         final long id;
-        final Object scope;
+        final Scope scope;
         final Instant createdOn;
         String name;
         long groupId;
@@ -80,7 +80,7 @@ public final class ScaleSets {
         /** Messages delivered (or made) and not acknowledged, by id: the long poll delivers them again. */
         final TreeMap<Long, Message> unacked = new TreeMap<>();
 
-        ScaleSet(long id, Object scope, Instant createdOn) {
+        ScaleSet(long id, Scope scope, Instant createdOn) {
             this.id = id;
             this.scope = scope;
             this.createdOn = createdOn;
@@ -216,7 +216,7 @@ public final class ScaleSets {
      *
      * @throws InvalidSpecException when the scope has no such scale set
      */
-    public void delete(Object scope, String name) {
+    public void delete(Scope scope, String name) {
         synchronized (e) {
             List<ScaleSet> doomed = new ArrayList<>();
             for (ScaleSet s : sets.values()) {
@@ -225,7 +225,7 @@ public final class ScaleSets {
                 }
             }
             if (doomed.isEmpty()) {
-                throw new InvalidSpecException(Engine.scopeName(scope) + " has no runner scale set called '" + name
+                throw new InvalidSpecException(scope.fullName() + " has no runner scale set called '" + name
                         + "'; its scale sets: " + views(scope).stream().map(FakeScaleSetView::name).toList());
             }
             doomed.forEach(s -> remove(s, true));
@@ -233,7 +233,7 @@ public final class ScaleSets {
     }
 
     /** Snapshots of a scope's scale sets. */
-    public List<FakeScaleSetView> views(Object scope) {
+    public List<FakeScaleSetView> views(Scope scope) {
         synchronized (e) {
             e.failLostJobs();
             sync();
@@ -274,7 +274,7 @@ public final class ScaleSets {
 
     // ---- tenants and admin tokens ------------------------------------------------------------------
 
-    private String tenantKey(Object scope) {
+    private String tenantKey(Scope scope) {
         return tenantKeys.computeIfAbsent(scope, s -> {
             String key = Engine.randomToken(20).toLowerCase(Locale.ROOT);
             tenants.put(key, s);
@@ -283,14 +283,14 @@ public final class ScaleSets {
     }
 
     /** {@code {svc}}: the Actions-service base of a scope, with the trailing slash clients expect. */
-    String serviceUrl(Object scope) {
+    String serviceUrl(Scope scope) {
         return e.base() + "/_services/actions/" + tenantKey(scope) + "/";
     }
 
     /** {@code POST /actions/runner-registration}: the service URL and an admin token for a config URL. */
     Map<String, Object> register(String registrationToken, String configUrl) {
         okhttp3.HttpUrl url = configUrl == null ? null : okhttp3.HttpUrl.parse(configUrl);
-        Object scope = url == null ? null : e.findScope(url.encodedPath());
+        Scope scope = url == null ? null : e.findScope(url.encodedPath());
         ScopedToken t = registrationToken == null ? null : e.scopedTokens.get(registrationToken);
         if (scope == null || t == null || t.remove() || t.scope() != scope || !e.now().isBefore(t.expiresAt())) {
             // GitHub answers NotFound both for an unknown URL and for a token that is wrong, expired or of another scope.
@@ -309,7 +309,7 @@ public final class ScaleSets {
     }
 
     /** The scope of tenant {@code key} if {@code bearer} is a valid admin token for it; else 401 (404 for no tenant). */
-    Object admin(String tenant, String bearer) {
+    Scope admin(String tenant, String bearer) {
         Map<String, Object> claims;
         try {
             claims = tokens.verify(bearer, ServiceTokens.ADMIN, e.now());
@@ -322,7 +322,7 @@ public final class ScaleSets {
         if (!tenant.equals(claims.get("tenant"))) {
             throw unauthorized("the admin token was issued for another organization or repository");
         }
-        Object scope = tenants.get(tenant);
+        Scope scope = tenants.get(tenant);
         if (scope == null) {
             throw new ServiceError(404, null, "no Actions service tenant " + tenant);
         }
@@ -331,8 +331,8 @@ public final class ScaleSets {
 
     // ---- runner groups -----------------------------------------------------------------------------
 
-    Map<String, Object> groups(Object scope, String groupName) {
-        Org org = (Org) Engine.parentOrg(scope);
+    Map<String, Object> groups(Scope scope, String groupName) {
+        Org org = Engine.parentOrg(scope);
         List<Object> value = new ArrayList<>();
         for (Group g : org.groups.values()) {
             boolean visible = !(scope instanceof Repo) || g.isDefault;
@@ -348,18 +348,18 @@ public final class ScaleSets {
         return list(value);
     }
 
-    private Group group(Object scope, long id) {
-        Group g = ((Org) Engine.parentOrg(scope)).groups.get(id);
+    private Group group(Scope scope, long id) {
+        Group g = (Engine.parentOrg(scope)).groups.get(id);
         if (g == null || scope instanceof Repo && !g.isDefault) {
             throw new ServiceError(404, runtimeType("RunnerGroupNotFoundException"), "No runner group with id " + id
-                    + " exists in " + Engine.scopeName(scope) + (scope instanceof Repo ? " (a repository has only Default, id 1)" : ""));
+                    + " exists in " + scope.fullName() + (scope instanceof Repo ? " (a repository has only Default, id 1)" : ""));
         }
         return g;
     }
 
     // ---- scale sets --------------------------------------------------------------------------------
 
-    ScaleSet set(Object scope, long id) {
+    ScaleSet set(Scope scope, long id) {
         ScaleSet s = sets.get(id);
         if (s == null || s.scope != scope) {
             throw setNotFound(id);
@@ -367,7 +367,7 @@ public final class ScaleSets {
         return s;
     }
 
-    Map<String, Object> listSets(Object scope, Long groupId, String name) {
+    Map<String, Object> listSets(Scope scope, Long groupId, String name) {
         List<Object> value = new ArrayList<>();
         for (ScaleSet s : sets.values()) {
             if (s.scope == scope && (groupId == null || s.groupId == groupId)
@@ -378,7 +378,7 @@ public final class ScaleSets {
         return list(value);
     }
 
-    Map<String, Object> create(Object scope, Map<String, Object> body) {
+    Map<String, Object> create(Scope scope, Map<String, Object> body) {
         Object name = body.get("name");
         if (!(name instanceof String n) || n.isBlank() || n.length() > 100) {
             throw badRequest("\"name\" must be a non-blank string of at most 100 characters, got " + Json.write(name));
@@ -402,7 +402,7 @@ public final class ScaleSets {
     }
 
     /** A partial update: absent, zero and empty values leave a field unchanged. */
-    Map<String, Object> update(Object scope, long id, Map<String, Object> body) {
+    Map<String, Object> update(Scope scope, long id, Map<String, Object> body) {
         ScaleSet s = set(scope, id);
         String name = body.get("name") instanceof String n && !n.isBlank() ? n.trim() : s.name;
         long groupId = body.get("runnerGroupId") instanceof Long g && g > 0 ? g : s.groupId;
@@ -419,7 +419,7 @@ public final class ScaleSets {
         return setJson(s);
     }
 
-    void delete(Object scope, long id) {
+    void delete(Scope scope, long id) {
         remove(set(scope, id), false);
     }
 
@@ -446,7 +446,7 @@ public final class ScaleSets {
         e.notifyAll();
     }
 
-    private void requireUniqueName(Object scope, long groupId, String name, ScaleSet self) {
+    private void requireUniqueName(Scope scope, long groupId, String name, ScaleSet self) {
         for (ScaleSet o : sets.values()) {
             if (o != self && o.scope == scope && o.groupId == groupId && o.name.equalsIgnoreCase(name)) {
                 throw new ServiceError(400, runtimeType("RunnerScaleSetExistsException"), "A runner scale set named "
@@ -495,7 +495,7 @@ public final class ScaleSets {
 
     Map<String, Object> setJson(ScaleSet s) {
         String base = serviceUrl(s.scope) + "_apis/runtime/runnerscalesets/" + s.id;
-        Group g = ((Org) Engine.parentOrg(s.scope)).groups.get(s.groupId);
+        Group g = (Engine.parentOrg(s.scope)).groups.get(s.groupId);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id);
         m.put("name", s.name);
@@ -524,7 +524,7 @@ public final class ScaleSets {
 
     // ---- runners (agents) --------------------------------------------------------------------------
 
-    Map<String, Object> generateJitConfig(Object scope, long id, Map<String, Object> body) {
+    Map<String, Object> generateJitConfig(Scope scope, long id, Map<String, Object> body) {
         ScaleSet s = set(scope, id);
         Object name = body.get("name");
         if (!(name instanceof String n) || !n.trim().matches("[A-Za-z0-9._-]{1,64}")) {
@@ -537,7 +537,7 @@ public final class ScaleSets {
         String runnerName = ((String) name).trim();
         if (e.runnerByName(scope, runnerName) != null) {
             throw new ServiceError(409, taskType("AgentExistsException"), "A runner named " + runnerName
-                    + " already exists in " + Engine.scopeName(scope) + ": delete it or pick another name.");
+                    + " already exists in " + scope.fullName() + ": delete it or pick another name.");
         }
         Runner r = e.createRunner(scope, runnerName, s.labels, s.groupId, true);
         r.workFolder = work == null || ((String) work).isBlank() ? "_work" : (String) work;
@@ -554,7 +554,7 @@ public final class ScaleSets {
      * first two are the fake runner's own files, the key pair a stand-in (the fake runner signs nothing).
      */
     private String encodeJitConfig(Runner r) {
-        String scopeUrl = e.base() + Engine.scopePath(r.scope);
+        String scopeUrl = e.base() + r.scope.path();
         Map<String, Object> files = new LinkedHashMap<>();
         files.put(".runner", b64(RunnerService.runnerFile(r, scopeUrl)));
         files.put(".credentials", b64(RunnerService.credentialsFile(r)));
@@ -574,7 +574,7 @@ public final class ScaleSets {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    Map<String, Object> agents(Object scope, String agentName) {
+    Map<String, Object> agents(Scope scope, String agentName) {
         List<Object> value = new ArrayList<>();
         for (Runner r : e.runnersOf(scope)) {
             if (agentName == null || r.name.equalsIgnoreCase(agentName)) {
@@ -584,17 +584,17 @@ public final class ScaleSets {
         return list(value);
     }
 
-    Map<String, Object> agent(Object scope, long id) {
+    Map<String, Object> agent(Scope scope, long id) {
         Runner r = e.runners.get(id);
         if (r == null || r.scope != scope) {
             throw new ServiceError(404, taskType("AgentNotFoundException"), "No runner with id " + id + " exists in "
-                    + Engine.scopeName(scope) + ".");
+                    + scope.fullName() + ".");
         }
         return agentJson(r);
     }
 
     /** DELETE agents/{id}: 204 also when the runner does not exist; a busy runner stays. */
-    void removeAgent(Object scope, long id) {
+    void removeAgent(Scope scope, long id) {
         Runner r = e.runners.get(id);
         if (r == null || r.scope != scope) {
             return;
@@ -647,7 +647,7 @@ public final class ScaleSets {
 
     // ---- sessions ----------------------------------------------------------------------------------
 
-    Map<String, Object> createSession(Object scope, long id, Map<String, Object> body) {
+    Map<String, Object> createSession(Scope scope, long id, Map<String, Object> body) {
         ScaleSet s = set(scope, id);
         Object owner = body.get("ownerName");
         if (!(owner instanceof String o) || o.isBlank()) {
@@ -663,13 +663,13 @@ public final class ScaleSets {
         return sessionJson(s.session);
     }
 
-    Map<String, Object> refreshSession(Object scope, long id, String sessionId) {
+    Map<String, Object> refreshSession(Scope scope, long id, String sessionId) {
         Session ses = session(set(scope, id), sessionId);
         ses.lastSeen = e.now();
         return sessionJson(ses);
     }
 
-    void deleteSession(Object scope, long id, String sessionId) {
+    void deleteSession(Scope scope, long id, String sessionId) {
         ScaleSet s = set(scope, id);
         session(s, sessionId);
         s.session = null;
