@@ -99,6 +99,32 @@ public final class FakeScope {
         }
     }
 
+    /** The runner scale sets of this scope, as its Actions service holds them. */
+    public List<FakeScaleSetView> scaleSets() {
+        return engine.scaleSets().views(state);
+    }
+
+    /** The scale set called {@code name} (case-insensitive), if this scope has one. */
+    public Optional<FakeScaleSetView> scaleSet(String name) {
+        return scaleSets().stream().filter(s -> s.name().equalsIgnoreCase(name)).findFirst();
+    }
+
+    /**
+     * Deletes the scale set called {@code name} on GitHub's side, as GitHub does with one that has not
+     * connected for days: its session ends (the listener's next call answers 404), jobs it acquired but
+     * no runner started go back to the queue, and its idle runners are unregistered. A listener must
+     * create it again (a new id) with the same name, labels and group.
+     *
+     * <pre>{@code
+     * acme.deleteScaleSet("linux");
+     * }</pre>
+     *
+     * @throws InvalidSpecException when this scope has no scale set called {@code name}
+     */
+    public void deleteScaleSet(String name) {
+        engine.scaleSets().delete(state, name);
+    }
+
     Scope state() {
         return state;
     }

@@ -120,11 +120,13 @@ public final class Api extends Dispatcher {
 
     private final Engine e;
     private final RunnerService runnerService;
+    private final ActionsService actionsService;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public Api(Engine engine) {
         this.e = engine;
         this.runnerService = new RunnerService(engine);
+        this.actionsService = new ActionsService(engine);
     }
 
     /** A parsed request. */
@@ -170,6 +172,9 @@ public final class Api extends Dispatcher {
         String path = request.getUrl().encodedPath();
         if (path.startsWith("/_fake/")) {
             return runnerService.dispatch(request);
+        }
+        if (ActionsService.handles(path)) {
+            return actionsService.dispatch(request);
         }
         String body = request.getBody() == null ? "" : request.getBody().string(StandardCharsets.UTF_8);
         e.failLostJobs();

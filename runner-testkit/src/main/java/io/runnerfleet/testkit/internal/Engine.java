@@ -87,6 +87,7 @@ public final class Engine {
     });
     private final Map<Long, Long> jobSeconds = new HashMap<>();
     private long nextId = 1000;
+    private final ScaleSets scaleSets = new ScaleSets(this);
 
     record Hook(long id, URI url, Secret secret) {
     }
@@ -106,6 +107,11 @@ public final class Engine {
 
     public synchronized String base() {
         return base;
+    }
+
+    /** The Actions-service side: runner scale sets, sessions and their job flow. */
+    public ScaleSets scaleSets() {
+        return scaleSets;
     }
 
     synchronized long nextId() {
@@ -417,6 +423,9 @@ public final class Engine {
 
     /** Whether a runner may take a job: GitHub's rule (all runs-on labels, case-insensitive) plus groups. */
     boolean matches(Runner r, Job j) {
+        if (!scaleSets.admits(r, j)) {
+            return false;
+        }
         if (r.scope instanceof Repo repo) {
             if (repo != j.repo) {
                 return false;
@@ -565,10 +574,12 @@ public final class Engine {
     }
 
     private static void requireOperation(String operationId) {
-        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
+        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)
+                && !ActionsService.OPERATIONS.contains(operationId)) {
             throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
-                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
-                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
+                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, a runner-side one: "
+                    + new java.util.TreeSet<>(RunnerService.OPERATIONS) + ", or an Actions-service one: "
+                    + ActionsService.OPERATIONS);
         }
     }
 
@@ -647,6 +658,7 @@ public final class Engine {
             Thread.currentThread().interrupt();
         }
         webhookSender.shutdownNow();
+        scaleSets.close();
         notifyAll();
     }
 }
