@@ -10,10 +10,10 @@ import java.util.Optional;
  * started on a runner, or completed.
  *
  * <pre>{@code
- * switch (job) {
- *     case JobMessage.JobStarted s -> markBusy(s.runnerName());
- *     case JobMessage.JobCompleted c -> remove(c.runnerName());
- *     default -> { }
+ * if (job instanceof JobMessage.JobStarted s) {
+ *     markBusy(s.runnerName());
+ * } else if (job instanceof JobMessage.JobCompleted c) {
+ *     remove(c.runnerName());
  * }
  * }</pre>
  *
