@@ -211,7 +211,10 @@ public final class ScaleSetClient implements AutoCloseable {
     private static Map<String, Object> scaleSetBody(ScaleSetSpec spec, long groupId) {
         List<Object> labels = new ArrayList<>();
         for (String l : spec.effectiveLabels()) {
-            labels.add(Map.of("type", "System", "name", l));
+            Map<String, Object> label = new LinkedHashMap<>();
+            label.put("type", "System");
+            label.put("name", l);
+            labels.add(label);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", spec.name());
