@@ -549,6 +549,29 @@ class ScaleSetClientTest {
     }
 
     @Test
+    void aGitHubAppInstallationTokenBuysTheRegistrationToken() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        String pem = "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                g.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        String installationToken = "ghs_INSTALLATION_doNotLeak";
+        try (ScaleSetClient app = ScaleSetTestSupport.client(server, clock, sleeper)
+                .credentials(io.runnerfleet.github.GitHubCredentials.app("Iv23liTest", Secret.of(pem), 7L)).build()) {
+            server.enqueue(json(201, "{\"token\":\"" + installationToken + "\",\"expires_at\":\"2026-05-05T11:00:00Z\"}"));
+            admin();
+            server.enqueue(json(200, SCALE_SET));
+            app.scaleSet(42);
+            RecordedRequest access = take();
+            assertThat(access.getUrl().encodedPath()).isEqualTo("/api/v3/app/installations/7/access_tokens");
+            assertThat(access.getHeaders().get("Authorization")).startsWith("Bearer ey");
+            RecordedRequest token = take();
+            assertThat(token.getUrl().encodedPath()).endsWith("/orgs/acme/actions/runners/registration-token");
+            assertThat(token.getHeaders().get("Authorization")).isEqualTo("Bearer " + installationToken);
+            assertThat(take().getHeaders().get("Authorization")).isEqualTo("RemoteAuth " + REGISTRATION);
+        }
+    }
+
+    @Test
     void errorsAndToStringNeverContainTokens() {
         java.util.concurrent.BlockingQueue<Integer> codes = new java.util.concurrent.LinkedBlockingQueue<>();
         server.setDispatcher(new mockwebserver3.Dispatcher() {
