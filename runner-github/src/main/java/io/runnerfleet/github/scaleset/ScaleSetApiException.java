@@ -144,7 +144,7 @@ public class ScaleSetApiException extends RegistrationException {
         }
     }
 
-    /** 409 for another reason, or a 400 the service explained (e.g. a duplicate scale-set name). */
+    /** 409 for a reason other than a session conflict. */
     public static final class Conflict extends ScaleSetApiException {
         private static final long serialVersionUID = 1L;
 
