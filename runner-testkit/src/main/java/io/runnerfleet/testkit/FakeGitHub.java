@@ -249,6 +249,28 @@ public final class FakeGitHub implements AutoCloseable {
     }
 
     /**
+     * An outage: every call of the given operations fails with {@code fault} for {@code duration} of real time
+     * (measured on the monotonic clock, not the fake's {@link Builder#clock clock}), then they answer again.
+     * Returns at once; the outage runs out by itself, or ends early with {@link #clearFaults()}.
+     *
+     * <pre>{@code
+     * fake.outage(Duration.ofSeconds(60), Fault.status(503),
+     *         "actions/create-registration-token-for-org", "actions/generate-runner-jitconfig-for-org");
+     * }</pre>
+     *
+     * @throws InvalidSpecException for an unknown operation id or a duration that is not positive
+     */
+    public void outage(Duration duration, Fault fault, String... operationIds) {
+        Objects.requireNonNull(duration, "duration");
+        engine.outage(List.of(operationIds), duration, Objects.requireNonNull(fault, "fault"));
+    }
+
+    /** Ends every {@link #outage} now and drops every {@link #failNext} fault not served yet. */
+    public void clearFaults() {
+        engine.clearFaults();
+    }
+
+    /**
      * How many requests an operation received. Runner-side calls count as {@code runner/configure},
      * {@code runner/connect}, {@code runner/poll}, {@code runner/finish}, {@code runner/disconnect} and
      * {@code runner/remove}; {@link #failNext} takes those names too.

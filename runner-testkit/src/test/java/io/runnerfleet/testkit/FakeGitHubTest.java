@@ -9,6 +9,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
+import io.runnerfleet.testing.Await;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -241,6 +242,29 @@ class FakeGitHubTest {
         assertThatThrownBy(() -> fake.failNext("actions/nope", 1, Fault.status(500)))
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("unknown operation 'actions/nope'");
         assertThatThrownBy(() -> Fault.status(99)).isInstanceOf(InvalidSpecException.class);
+    }
+
+    @Test
+    void anOutageFailsEveryCallOfItsOperationsUntilItEndsOrIsCleared() {
+        String list = "actions/list-self-hosted-runners-for-org";
+        String token = "actions/create-registration-token-for-org";
+        fake.outage(Duration.ofHours(1), Fault.status(503), list, token);
+        for (int i = 0; i < 5; i++) {
+            assertThat(admin.get("/orgs/acme/actions/runners").status()).isEqualTo(503);
+        }
+        assertThat(admin.send("POST", "/orgs/acme/actions/runners/registration-token", null).status()).isEqualTo(503);
+        assertThat(admin.get("/orgs/acme/actions/runner-groups").status()).as("other operations").isEqualTo(200);
+        fake.clearFaults();
+        assertThat(admin.get("/orgs/acme/actions/runners").status()).isEqualTo(200);
+
+        fake.outage(Duration.ofMillis(200), Fault.status(500), list);
+        assertThat(admin.get("/orgs/acme/actions/runners").status()).isEqualTo(500);
+        Await.until(Duration.ofSeconds(10), "the outage over", () -> admin.get("/orgs/acme/actions/runners").status() == 200);
+
+        assertThatThrownBy(() -> fake.outage(Duration.ZERO, Fault.status(500), list)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() -> fake.outage(Duration.ofSeconds(1), Fault.status(500), "actions/nope"))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("unknown operation 'actions/nope'");
     }
 
     @Test
