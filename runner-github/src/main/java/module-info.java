@@ -10,4 +10,5 @@ module io.runnerfleet.github {
     requires jdk.httpserver;
 
     exports io.runnerfleet.github;
+    exports io.runnerfleet.github.scaleset;
 }
