@@ -250,7 +250,7 @@ public final class ApiBaseline {
                 || parameters.length == 1 && parameters[0] == Object.class && name.equals("equals");
     }
 
-        private static boolean accessible(Member member) {
+    private static boolean accessible(Member member) {
         int mods = member.getModifiers();
         return (Modifier.isPublic(mods) || Modifier.isProtected(mods)) && !member.isSynthetic();
     }
