@@ -16,4 +16,7 @@
  *       for JUnit 5 tests that never sleep.
  * </ul>
  */
+@NullMarked
 package io.runnerfleet.testkit;
+
+import org.jspecify.annotations.NullMarked;
