@@ -1,5 +1,7 @@
 /** Runner Fleet's Docker backend: docker-java stays inside this module. */
 module io.runnerfleet.docker {
+    // The exported package is @NullMarked; why static transitive: see runner-core's module-info.
+    requires static transitive org.jspecify;
     requires transitive io.runnerfleet.core;
     requires com.github.dockerjava.api;
     requires com.github.dockerjava.core;

@@ -1,5 +1,7 @@
 /** Runner Fleet's test kit: FakeGitHub, the fake runner and JUnit 5 helpers. */
 module io.runnerfleet.testkit {
+    // The exported package is @NullMarked; why static transitive: see runner-core's module-info.
+    requires static transitive org.jspecify;
     requires transitive io.runnerfleet.core;
     requires mockwebserver3;
     requires okhttp3;

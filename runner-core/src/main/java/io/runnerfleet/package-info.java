@@ -21,4 +21,7 @@
  * {@link io.runnerfleet.RunnerFleetException} and its subtypes. Backends and registries plug in
  * through {@code io.runnerfleet.spi}.
  */
+@NullMarked
 package io.runnerfleet;
+
+import org.jspecify.annotations.NullMarked;

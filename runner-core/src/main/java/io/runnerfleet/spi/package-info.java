@@ -4,4 +4,7 @@
  * {@link io.runnerfleet.spi.RunnerBackend} (the compute side: images, runner instances, logs, events).
  * Implementations pass the abstract contract tests (the TCK) in runner-core's test-jar.
  */
+@NullMarked
 package io.runnerfleet.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -19,6 +19,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  *
  * <p>Thread-safe. The zone is always UTC.
+ *
+ * <p>The one settable clock of the tests that use core's test-jar (core's, runner-github's). The
+ * testkit's public {@code FakeClock} is its counterpart for users of {@code FakeGitHub}; it cannot be
+ * used here because the testkit depends on core, and it cannot delegate to this class because test
+ * code is not part of the testkit's published jar.
  */
 public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;

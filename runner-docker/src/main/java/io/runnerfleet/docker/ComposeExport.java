@@ -1,9 +1,7 @@
 package io.runnerfleet.docker;
 
-import io.runnerfleet.BindMount;
 import io.runnerfleet.DeviceMapping;
 import io.runnerfleet.InvalidSpecException;
-import io.runnerfleet.VolumeMount;
 import io.runnerfleet.docker.internal.HostGroups;
 import io.runnerfleet.docker.internal.Yaml;
 import io.runnerfleet.spi.LaunchSpec;
@@ -14,12 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes a {@code docker-compose.yml} equivalent to a set of launch specs (a fleet's pools), for
@@ -130,54 +128,37 @@ public final class ComposeExport {
     }
 
     private void service(StringBuilder y, LaunchSpec spec, Map<String, Map<String, String>> volumes) {
-        String name = spec.runnerName();
-        y.append("  ").append(Yaml.quote(name)).append(":\n");
+        // Devices stay as given: the file runs later, maybe after a replug, and by-id paths are stable.
+        ContainerPlan c = ContainerPlan.of(spec, groups, UnaryOperator.identity());
+        y.append("  ").append(Yaml.quote(c.name())).append(":\n");
         String in = "    ";
-        scalar(y, in, "image", spec.image());
-        scalar(y, in, "container_name", name);
-        y.append(in).append("entrypoint: ").append(Yaml.flow(List.of("/bin/sh", "-c", script(spec.command())))).append('\n');
-        map(y, in, "environment", new TreeMap<>(spec.env()));
+        scalar(y, in, "image", c.image());
+        scalar(y, in, "container_name", c.name());
+        y.append(in).append("entrypoint: ").append(Yaml.flow(ContainerPlan.entrypoint(script(c.command())))).append('\n');
+        map(y, in, "environment", new TreeMap<>(c.env()));
         if (!spec.secrets().isEmpty()) {
             y.append(in).append("env_file:\n").append(in).append("  - ").append(Yaml.quote(envFile)).append('\n');
         }
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(DockerBackend.FLEET_LABEL, spec.fleet());
-        labels.put(DockerBackend.POOL_LABEL, spec.pool());
-        labels.put(DockerBackend.RUNNER_LABEL, name);
-        labels.put(DockerBackend.SPEC_HASH_LABEL, spec.specHash());
-        map(y, in, "labels", labels);
-        List<String> mounts = new ArrayList<>();
-        for (VolumeMount v : spec.volumes()) {
-            String volume = name + "-" + v.name();
-            Map<String, String> volumeLabels = new LinkedHashMap<>(labels);
-            volumeLabels.remove(DockerBackend.SPEC_HASH_LABEL);
-            volumes.put(volume, volumeLabels);
-            mounts.add(volume + ":" + v.path());
-        }
-        for (BindMount m : spec.bindMounts()) {
-            mounts.add(m.hostPath() + ":" + m.path() + (m.readOnly() ? ":ro" : ""));
-        }
-        if (spec.dockerSocket()) {
-            mounts.add(DockerBackend.DOCKER_SOCKET + ":" + DockerBackend.DOCKER_SOCKET);
-        }
-        list(y, in, "volumes", mounts);
+        map(y, in, "labels", c.labels());
+        c.volumes().forEach(volume -> volumes.put(volume, c.volumeLabels()));
+        list(y, in, "volumes", c.mounts().stream().map(ContainerPlan.Mount::shortForm).toList());
         List<String> devices = new ArrayList<>();
-        for (DeviceMapping d : spec.devices()) {
+        for (DeviceMapping d : c.devices()) {
             devices.add(d.hostPath() + ":" + d.path() + ":" + d.permissions());
         }
         list(y, in, "devices", devices);
-        list(y, in, "group_add", groups.resolve(spec.groups(), name));
-        scalar(y, in, "network_mode", spec.networkMode());
-        if (spec.privileged()) {
+        list(y, in, "group_add", c.groups());
+        scalar(y, in, "network_mode", c.networkMode());
+        if (c.privileged()) {
             y.append(in).append("privileged: true\n");
         }
-        y.append(in).append("init: ").append(spec.init()).append('\n');
-        if (spec.user() != null && !spec.user().isBlank()) {
-            scalar(y, in, "user", spec.user());
+        y.append(in).append("init: ").append(c.init()).append('\n');
+        if (c.user() != null) {
+            scalar(y, in, "user", c.user());
         }
-        scalar(y, in, "stop_signal", spec.stopSignal());
-        scalar(y, in, "stop_grace_period", spec.stopGrace().toMillis() + "ms");
-        var res = spec.resources();
+        scalar(y, in, "stop_signal", c.stopSignal());
+        scalar(y, in, "stop_grace_period", c.stopGrace().toMillis() + "ms");
+        var res = c.resources();
         if (res.cpus() != null) {
             y.append(in).append("cpus: ").append(res.cpus()).append('\n');
         }
@@ -187,13 +168,11 @@ public final class ComposeExport {
         if (res.pids() != null) {
             y.append(in).append("pids_limit: ").append(res.pids()).append('\n');
         }
-        List<String> hosts = new ArrayList<>();
-        new TreeMap<>(spec.extraHosts()).forEach((h, ip) -> hosts.add(h + ":" + ip));
-        list(y, in, "extra_hosts", hosts);
-        y.append(in).append("logging:\n").append(in).append("  driver: \"json-file\"\n")
-                .append(in).append("  options:\n")
-                .append(in).append("    max-size: \"10m\"\n")
-                .append(in).append("    max-file: \"3\"\n");
+        list(y, in, "extra_hosts", ContainerPlan.entries(new TreeMap<>(c.extraHosts()), ":"));
+        y.append(in).append("logging:\n").append(in).append("  driver: ").append(Yaml.quote(c.logDriver())).append('\n')
+                .append(in).append("  options:\n");
+        // Option names are ours and plain; written bare as they always were.
+        c.logOptions().forEach((k, v) -> y.append(in).append("    ").append(k).append(": ").append(Yaml.quote(v)).append('\n'));
         scalar(y, in, "restart", "unless-stopped");
     }
 

@@ -17,6 +17,7 @@ import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RunnerCommand;
 import io.runnerfleet.spi.Subscription;
+import io.runnerfleet.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -98,7 +99,7 @@ class DockerBackendIT {
         assertThat(info.state()).isEqualTo(InstanceState.RUNNING);
         assertThat(info.fleet()).isEqualTo(fleet);
         assertThat(info.runnerName()).isEqualTo(fleet + "-r1");
-        String out = Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+        String out = Await.untilContains(WAIT, "listening", () -> logs(info.id()));
         assertThat(out).contains("token-sha256: " + StandInRunner.sha256(TOKEN))
                 .contains("config args: --url https://github.com/acme")
                 .doesNotContain("env-name: ACTIONS_RUNNER_INPUT_TOKEN")
@@ -129,10 +130,10 @@ class DockerBackendIT {
         Thread reader = new Thread(() -> stream.lines().forEach(seen::add));
         reader.setDaemon(true);
         reader.start();
-        Waits.until(WAIT, "the followed stream to show 'listening'", () -> seen.contains("listening"));
+        Await.until(WAIT, "the followed stream to show 'listening'", () -> seen.contains("listening"));
 
         backend.stop(info.id(), Duration.ofSeconds(5));
-        Waits.until(WAIT, "the followed stream to show the stop", () -> seen.contains("stopping"));
+        Await.until(WAIT, "the followed stream to show the stop", () -> seen.contains("stopping"));
         reader.join(WAIT.toMillis());
         assertThat(reader.isAlive()).as("stream ends when the instance stops").isFalse();
 
@@ -142,7 +143,7 @@ class DockerBackendIT {
         Thread reader2 = new Thread(() -> second.lines().forEach(more::add));
         reader2.setDaemon(true);
         reader2.start();
-        Waits.until(WAIT, "second stream to show lines", () -> more.contains("starts: 2"));
+        Await.until(WAIT, "second stream to show lines", () -> more.contains("starts: 2"));
         second.close();
         reader2.join(WAIT.toMillis());
         assertThat(reader2.isAlive()).as("close() ends a following stream of a running instance").isFalse();
@@ -152,7 +153,7 @@ class DockerBackendIT {
     @Test
     void tailAndSinceSelectLines() {
         InstanceInfo info = backend.launch(spec("tail").build());
-        Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+        Await.untilContains(WAIT, "listening", () -> logs(info.id()));
         try (LogStream s = backend.logs(info.id(), LogQuery.tail(1))) {
             assertThat(s.lines().toList()).containsExactly("listening");
         }
@@ -168,7 +169,7 @@ class DockerBackendIT {
     @Test
     void stopRestartKeepsTheVolumeAndSkipsConfiguration() {
         InstanceInfo info = backend.launch(spec("restart").volumes(List.of(new VolumeMount("work", "/home/runner/_work"))).build());
-        Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+        Await.untilContains(WAIT, "listening", () -> logs(info.id()));
 
         backend.stop(info.id(), Duration.ofSeconds(5));
         backend.stop(info.id(), Duration.ofSeconds(5)); // idempotent
@@ -179,7 +180,7 @@ class DockerBackendIT {
 
         backend.start(info.id());
         backend.start(info.id()); // idempotent
-        String out = Waits.untilContains(WAIT, "starts: 2", () -> logs(info.id()));
+        String out = Await.untilContains(WAIT, "starts: 2", () -> logs(info.id()));
         assertThat(out).doesNotContain("no token");
         assertThat(out.split("token-sha256").length - 1).as("config.sh ran once").isEqualTo(1);
         assertThat(backend.instance(fleet, info.name()).orElseThrow().running()).isTrue();
@@ -189,7 +190,7 @@ class DockerBackendIT {
     void removeKeepsVolumesOnlyWhenAskedAndIsIdempotent() {
         List<VolumeMount> volumes = List.of(new VolumeMount("work", "/home/runner/_work"));
         InstanceInfo first = backend.launch(spec("vol").volumes(volumes).build());
-        Waits.untilContains(WAIT, "listening", () -> logs(first.id()));
+        Await.untilContains(WAIT, "listening", () -> logs(first.id()));
         assertThat(DockerEngine.volumesLabelled(DockerBackend.RUNNER_LABEL, fleet + "-vol"))
                 .extracting(v -> v.getName()).containsExactly(fleet + "-vol-work");
 
@@ -198,7 +199,7 @@ class DockerBackendIT {
         assertThat(DockerEngine.volumesLabelled(DockerBackend.RUNNER_LABEL, fleet + "-vol")).hasSize(1);
 
         InstanceInfo second = backend.launch(spec("vol").volumes(volumes).build());
-        Waits.untilContains(WAIT, "starts: 2", () -> logs(second.id()));
+        Await.untilContains(WAIT, "starts: 2", () -> logs(second.id()));
 
         backend.remove(second.id(), false);
         backend.remove(second.id(), false);
@@ -216,17 +217,17 @@ class DockerBackendIT {
             InstanceInfo exits = backend.launch(spec("exit3").env("EXIT_WITH", "3").build());
             InstanceInfo other = backend.launch(LaunchSpec.builder(otherFleet, "pool", otherFleet + "-o", image)
                     .env("EXIT_WITH", "0").build());
-            Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+            Await.untilContains(WAIT, "listening", () -> logs(info.id()));
 
             DockerEngine.client().killContainerCmd(info.id()).exec();
-            Waits.until(WAIT, "a die event with exit code 137", () -> events.stream().anyMatch(e ->
+            Await.until(WAIT, "a die event with exit code 137", () -> events.stream().anyMatch(e ->
                     e.kind() == InstanceEvent.Kind.EXITED && e.instanceId().equals(info.id()) && Integer.valueOf(137).equals(e.exitCode())));
-            Waits.until(WAIT, "an exit-3 event", () -> events.stream().anyMatch(e ->
+            Await.until(WAIT, "an exit-3 event", () -> events.stream().anyMatch(e ->
                     e.kind() == InstanceEvent.Kind.EXITED && e.instanceId().equals(exits.id()) && Integer.valueOf(3).equals(e.exitCode())));
             assertThat(backend.instance(fleet, exits.id()).orElseThrow().exitCode()).isEqualTo(3);
 
             backend.remove(info.id(), false);
-            Waits.until(WAIT, "a destroy event", () -> events.stream().anyMatch(e ->
+            Await.until(WAIT, "a destroy event", () -> events.stream().anyMatch(e ->
                     e.kind() == InstanceEvent.Kind.DESTROYED && e.instanceId().equals(info.id())));
             assertThat(events).filteredOn(e -> e.instanceId().equals(info.id()))
                     .extracting(InstanceEvent::runnerName).containsOnly(fleet + "-ev");
@@ -240,7 +241,7 @@ class DockerBackendIT {
     @Test
     void exitedRunnerReportsItsExitCode() {
         InstanceInfo info = backend.launch(spec("code").env("EXIT_WITH", "2").build());
-        Waits.until(WAIT, "the runner to exit", () -> backend.instance(fleet, info.id()).orElseThrow().state() == InstanceState.EXITED);
+        Await.until(WAIT, "the runner to exit", () -> backend.instance(fleet, info.id()).orElseThrow().state() == InstanceState.EXITED);
         InstanceInfo exited = backend.instance(fleet, info.id()).orElseThrow();
         assertThat(exited.exitCode()).isEqualTo(2);
         assertThat(exited.oomKilled()).isFalse();
@@ -255,7 +256,7 @@ class DockerBackendIT {
                 .command(new RunnerCommand(List.of(), List.of()))
                 .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", Secret.of(jit))
                 .build());
-        String out = Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+        String out = Await.untilContains(WAIT, "listening", () -> logs(info.id()));
         assertThat(out).contains(".runner-sha256: " + StandInRunner.sha256(runnerFile))
                 .contains(".credentials-sha256: " + StandInRunner.sha256(credentials))
                 .doesNotContain("env-name: ACTIONS_RUNNER_INPUT_JITCONFIG")
@@ -291,7 +292,7 @@ class DockerBackendIT {
             host.group("dialout");
             String dialout = HostStandIns.gid("dialout");
             InstanceInfo info = backend.launch(spec("dev").devices(devices).groups(List.of("dialout", "4242")).build());
-            String out = Waits.untilContains(WAIT, "listening", () -> logs(info.id()));
+            String out = Await.untilContains(WAIT, "listening", () -> logs(info.id()));
             assertThat(out).containsPattern("groups: .*\\b" + dialout + "\\b").containsPattern("groups: .*\\b4242\\b");
             var hostConfig = DockerEngine.client().inspectContainerCmd(info.id()).exec().getHostConfig();
             assertThat(hostConfig.getGroupAdd()).containsExactly(dialout, "4242");

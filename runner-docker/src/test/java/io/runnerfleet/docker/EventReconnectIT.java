@@ -7,6 +7,7 @@ import io.runnerfleet.spi.InstanceEvent;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.Subscription;
+import io.runnerfleet.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,13 +47,13 @@ class EventReconnectIT {
             List<InstanceEvent> events = new CopyOnWriteArrayList<>();
             try (Subscription sub = watcher.events(fleet, events::add)) {
                 InstanceInfo first = direct.launch(LaunchSpec.builder(fleet, "p", fleet + "-1", image).env("EXIT_WITH", "4").build());
-                Waits.until(Duration.ofSeconds(30), "the first exit event", () -> events.stream()
+                Await.until(Duration.ofSeconds(30), "the first exit event", () -> events.stream()
                         .anyMatch(e -> e.instanceId().equals(first.id()) && e.kind() == InstanceEvent.Kind.EXITED));
 
                 proxy.dropAll();
 
                 InstanceInfo second = direct.launch(LaunchSpec.builder(fleet, "p", fleet + "-2", image).env("EXIT_WITH", "5").build());
-                Waits.until(Duration.ofSeconds(30), "the exit event after the drop", () -> events.stream()
+                Await.until(Duration.ofSeconds(30), "the exit event after the drop", () -> events.stream()
                         .anyMatch(e -> e.instanceId().equals(second.id()) && e.kind() == InstanceEvent.Kind.EXITED
                                 && Integer.valueOf(5).equals(e.exitCode())));
                 assertThat(events).filteredOn(e -> e.instanceId().equals(first.id()) && e.kind() == InstanceEvent.Kind.EXITED)

@@ -14,6 +14,7 @@ import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunnerImage;
 import io.runnerfleet.testkit.FakeScope;
+import io.runnerfleet.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,14 +24,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -106,11 +105,11 @@ class FakeRunnerContainerIT {
     @Test
     void anEphemeralRunnerContainerGoesOnlineTakesAJobAndExits() {
         String id = startRunner("container-1", "--ephemeral");
-        awaitTrue("container-1 online in GET /orgs/acme/actions/runners; logs:\n" + logs(id),
+        Await.until(WAIT, () -> "container-1 online in GET /orgs/acme/actions/runners; logs:\n" + logs(id),
                 () -> "online".equals(listedStatus("container-1")));
         // The session (online) opens before run.sh prints its banner, as with the real runner: wait for the line.
         Pattern listening = Pattern.compile("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ: Listening for Jobs");
-        awaitTrue("'Listening for Jobs' in the logs of container-1", () -> listening.matcher(logs(id)).find());
+        Await.until(WAIT, "'Listening for Jobs' in the logs of container-1", () -> listening.matcher(logs(id)).find());
         assertThat(acme.runner("container-1").orElseThrow().labels()).contains("self-hosted", "Linux", "in-docker");
 
         FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted", "in-docker");
@@ -124,7 +123,7 @@ class FakeRunnerContainerIT {
     @Test
     void dockerStopTakesAPersistentRunnerOffline() {
         String id = startRunner("container-2");
-        awaitTrue("container-2 online; logs:\n" + logs(id), () -> "online".equals(listedStatus("container-2")));
+        Await.until(WAIT, () -> "container-2 online; logs:\n" + logs(id), () -> "online".equals(listedStatus("container-2")));
         DockerEngine.client().stopContainerCmd(id).withTimeout(20).exec();
         Long exit = DockerEngine.client().inspectContainerCmd(id).exec().getState().getExitCodeLong();
         assertThat(exit).as(logs(id)).isZero();
@@ -141,7 +140,7 @@ class FakeRunnerContainerIT {
                         "--unattended", "--replace"), List.of()))
                 .secret("ACTIONS_RUNNER_INPUT_TOKEN", Secret.of(token))
                 .build());
-        awaitTrue(name + " online; logs:\n" + logs(info.id()), () -> "online".equals(listedStatus(name)));
+        Await.until(WAIT, () -> name + " online; logs:\n" + logs(info.id()), () -> "online".equals(listedStatus(name)));
 
         String processes = processes(info.id());
         assertThat(processes).doesNotContain(token);
@@ -160,7 +159,7 @@ class FakeRunnerContainerIT {
                 .command(new RunnerCommand(List.of(), List.of()))
                 .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", Secret.of(jit))
                 .build());
-        awaitTrue(name + " online; logs:\n" + logs(info.id()), () -> "online".equals(listedStatus(name)));
+        Await.until(WAIT, () -> name + " online; logs:\n" + logs(info.id()), () -> "online".equals(listedStatus(name)));
 
         String processes = processes(info.id());
         assertThat(processes).doesNotContain(jit).doesNotContain(jit.substring(jit.length() / 2, jit.length() / 2 + 40));
@@ -286,16 +285,6 @@ class FakeRunnerContainerIT {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void awaitTrue(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(WAIT);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // poll interval
         }
     }
 }

@@ -21,6 +21,7 @@ import io.runnerfleet.docker.testing.DockerEngine;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
+import io.runnerfleet.testing.Await;
 import io.runnerfleet.testkit.FakeClock;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.Fault;
@@ -125,7 +126,7 @@ class FleetEndToEndIT {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        Waits.until(PATIENCE, what, condition);
+        Await.until(PATIENCE, what, condition);
     }
 
     private static boolean allIdle(RunnerFleet fleet, int count) {
@@ -239,14 +240,11 @@ class FleetEndToEndIT {
         acme.exitListener(conflict, 5);
         acme.exitListener(deprecated, 7);
         acme.exitListener(retry, 2);
-        try {
-            await("the deprecated runner Failed, the conflicting one retried", () -> failure(deprecated) != null
-                    && events.stream().anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(conflict)
-                            && sc.to() instanceof RunnerState.Removing && sc.cause().contains("session conflict")));
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; their events: " + events.stream()
-                    .filter(ev -> ev.toString().contains(conflict) || ev.toString().contains(deprecated)).toList(), e);
-        }
+        Await.until(PATIENCE, () -> "the deprecated runner Failed, the conflicting one retried; their events: " + events.stream()
+                        .filter(ev -> ev.toString().contains(conflict) || ev.toString().contains(deprecated)).toList(),
+                () -> failure(deprecated) != null
+                        && events.stream().anyMatch(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(conflict)
+                                && sc.to() instanceof RunnerState.Removing && sc.cause().contains("session conflict")));
         // The image's runner version is deprecated: relaunching it cannot help, so the runner stays Failed.
         assertThat(failure(deprecated).reason()).contains("exit code 7").contains("deprecated");
         assertThat(failure(deprecated).lastLogLines()).anyMatch(l -> l.contains("is deprecated"));

@@ -17,6 +17,7 @@ import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
 import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.testing.Await;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunner;
@@ -132,7 +133,7 @@ class ProcessFleetTest {
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        Waits.until(PATIENCE, what, condition);
+        Await.until(PATIENCE, what, condition);
     }
 
     private List<String> runnerDirectories() throws IOException {

@@ -25,4 +25,7 @@
  * subtype), which is a {@link io.runnerfleet.RegistrationException}. No okhttp, Moshi or resilience4j
  * type appears in this package's API, and no token is ever printed.
  */
+@NullMarked
 package io.runnerfleet.github;
+
+import org.jspecify.annotations.NullMarked;

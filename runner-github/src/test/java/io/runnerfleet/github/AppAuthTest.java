@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
+import io.runnerfleet.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -41,7 +42,7 @@ class AppAuthTest {
     private static KeyPair keys;
 
     private MockWebServer server;
-    private TestSupport.MutableClock clock;
+    private MutableClock clock;
     private final List<String> jwts = new CopyOnWriteArrayList<>();
     private final List<String> runnerAuth = new CopyOnWriteArrayList<>();
     private final AtomicInteger minted = new AtomicInteger();
@@ -97,7 +98,7 @@ class AppAuthTest {
 
     @BeforeEach
     void start() {
-        clock = new TestSupport.MutableClock(NOW);
+        clock = MutableClock.at(NOW);
         server = TestSupport.server();
         server.setDispatcher(new Dispatcher() {
             @Override

@@ -10,6 +10,8 @@ import io.runnerfleet.Secret;
 import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.JitRequest;
 import io.runnerfleet.spi.RegistrationToken;
+import io.runnerfleet.testing.Await;
+import io.runnerfleet.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,14 +42,14 @@ class ClientBehaviourTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
     private MockWebServer server;
-    private TestSupport.MutableClock clock;
+    private MutableClock clock;
     private GitHubClient client;
     private RunnerApi runners;
 
     @BeforeEach
     void start() {
         server = TestSupport.server();
-        clock = new TestSupport.MutableClock(NOW);
+        clock = MutableClock.at(NOW);
         client = TestSupport.client(server, clock, new TestSupport.RecordingSleeper(clock)).build();
         runners = client.runners(RunnerScope.organization("acme"));
     }
@@ -198,10 +200,7 @@ class ClientBehaviourTest {
                 long id = i;
                 futures.add(pool.submit(() -> api.get(id)));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (inFlight.get() < 2 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.until(Duration.ofSeconds(5), "two requests in flight", () -> inFlight.get() >= 2);
             assertThat(inFlight.get()).isEqualTo(2);
             release.countDown();
             for (Future<GitHubRunner> f : futures) {

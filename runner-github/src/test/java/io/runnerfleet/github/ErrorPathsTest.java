@@ -10,6 +10,7 @@ import io.runnerfleet.LabelSet;
 import io.runnerfleet.RunnerBusyException;
 import io.runnerfleet.spi.JitRequest;
 import io.runnerfleet.spi.RunnerNameConflictException;
+import io.runnerfleet.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +28,7 @@ class ErrorPathsTest {
     private static final String RUNNERS = Spec.example("runner-paginated");
 
     private MockWebServer server;
-    private TestSupport.MutableClock clock;
+    private MutableClock clock;
     private TestSupport.RecordingSleeper sleeper;
     private GitHubClient client;
     private RunnerApi runners;
@@ -36,7 +37,7 @@ class ErrorPathsTest {
     @BeforeEach
     void start() {
         server = TestSupport.server();
-        clock = new TestSupport.MutableClock(NOW);
+        clock = MutableClock.at(NOW);
         sleeper = new TestSupport.RecordingSleeper(clock);
         client = TestSupport.client(server, clock, sleeper).readTimeout(Duration.ofMillis(300)).build();
         runners = client.runners(RunnerScope.organization("acme"));

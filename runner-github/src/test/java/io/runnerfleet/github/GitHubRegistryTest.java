@@ -9,6 +9,7 @@ import io.runnerfleet.RunnerBusyException;
 import io.runnerfleet.Secret;
 import io.runnerfleet.spi.RegisteredRunner;
 import io.runnerfleet.spi.RegistrationToken;
+import io.runnerfleet.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import mockwebserver3.MockResponse;
@@ -21,13 +22,13 @@ import org.junit.jupiter.api.Test;
 class GitHubRegistryTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
     private MockWebServer server;
-    private TestSupport.MutableClock clock;
+    private MutableClock clock;
     private GitHubRegistry registry;
 
     @BeforeEach
     void start() {
         server = TestSupport.server();
-        clock = new TestSupport.MutableClock(NOW);
+        clock = MutableClock.at(NOW);
         registry = GitHubRegistry.builder(RunnerScope.organization("acme"))
                 .baseUrl(server.url("/").toString())
                 .credentials(GitHubCredentials.token(Secret.of(TestSupport.TOKEN)))

@@ -9,6 +9,7 @@ import io.runnerfleet.Secret;
 import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.JitRequest;
 import io.runnerfleet.spi.RegistrationToken;
+import io.runnerfleet.testing.MutableClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ class NoTokenInLogsTest {
         System.setErr(capture);
         System.setOut(capture);
         try (MockWebServer server = TestSupport.server()) {
-            TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+            MutableClock clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
             try (GitHubClient client = TestSupport.client(server, clock, new TestSupport.RecordingSleeper(clock)).build()) {
                 org.slf4j.LoggerFactory.getLogger(GitHubHttp.class).debug("debug logging is on");
                 TokenApi tokens = client.tokens(RunnerScope.organization("acme"));

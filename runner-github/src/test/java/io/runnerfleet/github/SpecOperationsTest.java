@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnerfleet.LabelSet;
 import io.runnerfleet.spi.JitRequest;
+import io.runnerfleet.testing.MutableClock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,7 +123,7 @@ class SpecOperationsTest {
     @BeforeEach
     void start() {
         server = TestSupport.server();
-        TestSupport.MutableClock clock = new TestSupport.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        MutableClock clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
         client = TestSupport.client(server, clock, new TestSupport.RecordingSleeper(clock)).build();
         RunnerScope org = RunnerScope.organization(ORG);
         RunnerScope repo = RunnerScope.repository(ORG, REPO);

@@ -2,20 +2,17 @@ package io.runnerfleet.github;
 
 import io.runnerfleet.Secret;
 import io.runnerfleet.github.internal.Sleeper;
+import io.runnerfleet.testing.MutableClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 
-/** Shared helpers: a local server, a clock that only moves when told, a sleeper that advances it. */
+/** Shared helpers: a local server, canned answers, a sleeper that advances the test clock (core's {@link MutableClock}). */
 final class TestSupport {
     static final String TOKEN = "ghp_TESTTOKEN_0123456789_doNotLeak";
 
@@ -51,34 +48,6 @@ final class TestSupport {
                 .readTimeout(Duration.ofSeconds(5))
                 .callTimeout(Duration.ofSeconds(10))
                 .retry(RetrySettings.defaults().backoff(Duration.ofMillis(100), Duration.ofSeconds(2)));
-    }
-
-    /** A clock that stands still until advanced. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 
     /** Records each wait and advances the clock by it instead of sleeping. */

@@ -12,6 +12,7 @@ import io.runnerfleet.Secret;
 import io.runnerfleet.testing.Await;
 import io.runnerfleet.testing.InMemoryBackend;
 import io.runnerfleet.testing.InMemoryRegistry;
+import io.runnerfleet.testing.MutableClock;
 import java.time.Duration;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -396,7 +397,7 @@ class WebhookReceiverTest {
 
     @Test
     void redeliveryMemoryIsBoundedInCountAndAge() throws Exception {
-        io.runnerfleet.testing.MutableClock clock = io.runnerfleet.testing.MutableClock.at(
+        MutableClock clock = MutableClock.at(
                 java.time.Instant.parse("2026-01-01T00:00:00Z"));
         BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
         try (WebhookReceiver hooks = WebhookReceiver.builder(SECRET).onQueued(e -> seen.add(e.job().id()))

@@ -36,10 +36,32 @@ import mockwebserver3.MockWebServer;
  * }
  * }</pre>
  *
+ * <p>It also serves the Actions service of runner scale sets, as strict as the reference clients
+ * need: {@code POST /actions/runner-registration} (also under {@code /api/v3}) takes a registration
+ * token and returns the service URL (on this server) and an admin JWT; a listener then creates a
+ * scale set, a session, and long-polls its {@code messageQueueUrl}. A job queued with
+ * {@link #queueJob} whose runs-on labels are all among a scale set's labels reaches it as
+ * {@code JobAvailable}; once acquired only a runner started with that set's JIT config takes it.
+ * A scale set has one session: a second create answers 409 until the first is deleted, evicted, or
+ * left without a poll or refresh for 2 minutes (by the fake's clock). Unacknowledged messages are
+ * delivered again (also to the next session) until acknowledged.
+ *
+ * <pre>{@code
+ * FakeGitHub fake = FakeGitHub.builder().pollTimeout(Duration.ofMillis(200)).build().start();
+ * // ... a listener under test holds a session on scale set "linux" of acme ...
+ * fake.expireQueueTokens();                              // its next poll gets 401
+ * fake.evictSessions();                                  // ... or 404: it must open a new session
+ * fake.organization("acme").deleteScaleSet("linux");     // ... or the set is gone: create it again
+ * fake.failNext("actions-service/get-message", 3, Fault.status(503));
+ * fake.failNext("actions-service/get-message", 1, Fault.delay(Duration.ofMinutes(5)));  // a hanging broker
+ * }</pre>
+ *
  * <p>Sharp edges: state lives only in memory and is per instance. Tokens expire by the injected
  * {@link Clock} ({@link FakeClock} in tests); the runner side's long poll waits real time
- * ({@link Builder#pollWait}). Operation ids for {@link #failNext} and the counters are the
- * {@code operationId}s of the spec, e.g. {@code actions/list-self-hosted-runners-for-org}. Thread-safe.
+ * ({@link Builder#pollWait}), and so does the Actions-service long poll ({@link Builder#pollTimeout}).
+ * Operation ids for {@link #failNext} and the counters are the {@code operationId}s of the spec, e.g.
+ * {@code actions/list-self-hosted-runners-for-org}, or an Actions-service one (see {@link #requests}).
+ * Thread-safe.
  */
 public final class FakeGitHub implements AutoCloseable {
     private final Engine engine;
@@ -50,6 +72,7 @@ public final class FakeGitHub implements AutoCloseable {
 
     private FakeGitHub(Builder b) {
         this.engine = new Engine(b.clock, b.offlineAfter, b.pollWait, b.rateLimit);
+        engine.scaleSets().pollTimeout(b.pollTimeout);
         server.setDispatcher(new Api(engine));
         server.setServerSocketFactory(new io.runnerfleet.testkit.internal.NoDelayServerSockets());
     }
@@ -61,7 +84,7 @@ public final class FakeGitHub implements AutoCloseable {
 
     /**
      * A builder. Defaults: system UTC clock, runners offline 5 s after their last heartbeat, a 1 s
-     * long poll, 5000 requests per hour per token.
+     * runner-side long poll, a 50 s Actions-service long poll, 5000 requests per hour per token.
      */
     public static Builder builder() {
         return new Builder();
@@ -72,6 +95,7 @@ public final class FakeGitHub implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration offlineAfter = Duration.ofSeconds(5);
         private Duration pollWait = Duration.ofSeconds(1);
+        private Duration pollTimeout = Duration.ofSeconds(50);
         private int rateLimit = 5000;
 
         private Builder() {
@@ -99,6 +123,15 @@ public final class FakeGitHub implements AutoCloseable {
         /** How long the runner side's job poll waits (real time) before answering "no job". */
         public Builder pollWait(Duration pollWait) {
             this.pollWait = positive(pollWait, "pollWait");
+            return this;
+        }
+
+        /**
+         * How long the Actions service's long poll ({@code GET messageQueueUrl}) waits (real time) for a
+         * message before answering 202; default 50 s, as GitHub's broker. Tests set it short.
+         */
+        public Builder pollTimeout(Duration pollTimeout) {
+            this.pollTimeout = positive(pollTimeout, "pollTimeout");
             return this;
         }
 
@@ -273,7 +306,16 @@ public final class FakeGitHub implements AutoCloseable {
     /**
      * How many requests an operation received. Runner-side calls count as {@code runner/configure},
      * {@code runner/connect}, {@code runner/poll}, {@code runner/finish}, {@code runner/disconnect} and
-     * {@code runner/remove}; {@link #failNext} takes those names too.
+     * {@code runner/remove}. Actions-service calls count as {@code actions-service/} plus
+     * {@code runner-registration}, {@code get-runner-groups}, {@code list-runner-scale-sets},
+     * {@code get-runner-scale-set}, {@code create-runner-scale-set}, {@code update-runner-scale-set},
+     * {@code delete-runner-scale-set}, {@code generate-jit-config}, {@code list-runners},
+     * {@code get-runner}, {@code remove-runner}, {@code create-session}, {@code refresh-session},
+     * {@code delete-session}, {@code get-message} (the long poll), {@code delete-message} (the ack) and
+     * {@code acquire-jobs}. {@link #failNext} takes those names too; on Actions-service calls a status
+     * fault answers with the exception that call would raise (409 on {@code create-session} is a
+     * session conflict, 404 a missing scale set or session), a 5xx with a {@code text/plain} body, and
+     * a {@link Fault.Delay} holds the call (a hanging broker) until it passes or the fake closes.
      */
     public long requests(String operationId) {
         return engine.requests(operationId);
@@ -282,6 +324,32 @@ public final class FakeGitHub implements AutoCloseable {
     /** How many of an operation's requests were answered 304 Not Modified. */
     public long notModified(String operationId) {
         return engine.notModified(operationId);
+    }
+
+    /**
+     * Makes every message-queue token of the Actions service issued so far answer 401, as when it
+     * expires: the listener must refresh its session ({@code PATCH} the session) and poll again.
+     */
+    public void expireQueueTokens() {
+        engine.scaleSets().expireQueueTokens();
+    }
+
+    /**
+     * Makes every admin token of the Actions service issued so far answer 401: the client must call
+     * {@code runner-registration} again. (Tokens also expire by the clock, one hour after issue.)
+     */
+    public void expireAdminTokens() {
+        engine.scaleSets().expireAdminTokens();
+    }
+
+    /**
+     * Drops every open scale-set message session, as GitHub's broker does when it evicts them: polls,
+     * acks, acquires and refreshes of those sessions answer 404, and a new session may be created.
+     * Unacknowledged messages stay with their scale set and reach the next session. Returns how many
+     * sessions were dropped.
+     */
+    public int evictSessions() {
+        return engine.scaleSets().evictSessions();
     }
 
     /** Every operation's request count, by operation id. */

@@ -1,6 +1,7 @@
 package io.runnerfleet.testkit;
 
 import io.runnerfleet.testkit.internal.Engine;
+import io.runnerfleet.testkit.internal.Engine.JobState;
 
 /**
  * A live view of one job queued with {@link FakeGitHub#queueJob}.
@@ -27,21 +28,22 @@ public final class FakeJob {
 
     /** {@code queued}, {@code in_progress} or {@code completed}. */
     public String status() {
-        return engine.jobState(id)[0];
+        return engine.jobState(id).status();
     }
 
     /** {@code success} (or {@code cancelled}) once completed, else null. */
     public String conclusion() {
-        return engine.jobState(id)[1];
+        return engine.jobState(id).conclusion();
     }
 
     /** The runner that took the job, or null while queued. */
     public String runnerName() {
-        return engine.jobState(id)[2];
+        return engine.jobState(id).runnerName();
     }
 
     @Override
     public String toString() {
-        return "FakeJob[" + id + ", " + status() + (runnerName() == null ? "" : ", " + runnerName()) + "]";
+        JobState state = engine.jobState(id);   // one snapshot, so status and runner agree
+        return "FakeJob[" + id + ", " + state.status() + (state.runnerName() == null ? "" : ", " + state.runnerName()) + "]";
     }
 }

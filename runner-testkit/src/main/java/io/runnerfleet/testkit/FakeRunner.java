@@ -19,7 +19,7 @@ import java.util.Set;
  * Path dir = FakeRunner.installTo(Files.createTempDirectory("runner"));
  * // ./config.sh --url <fake.organization("acme").url()> --token <registration token> --name r1 \
  * //     --labels linux --unattended --ephemeral && ./run.sh
- * // or: ./run.sh --jitconfig <encoded_jit_config from generate-jitconfig>
+ * // or: ./run.sh --jitconfig <encoded_jit_config from generate-jitconfig, or a scale set's encodedJITConfig>
  * }</pre>
  *
  * <p>What it imitates: every {@code configure}/{@code remove}/{@code run} option (case-insensitive,
@@ -31,7 +31,8 @@ import java.util.Set;
  * connected, takes one job at a time, exits 0 after the job of an ephemeral runner, goes offline
  * and exits 0 on SIGINT/SIGTERM, and exits 0 (run-helper's rule for the listener's exit code 1) when
  * the runner is not configured or its registration was deleted. {@code .runner} and
- * {@code .credentials} are written with mode 600. Needs {@code sh}, {@code wget}, {@code sed},
+ * {@code .credentials} (and {@code .credentials_rsaparams}, which a scale set's JIT config carries)
+ * are written with mode 600. Needs {@code sh}, {@code wget}, {@code sed},
  * {@code tr}, {@code od}, {@code base64}, {@code mktemp}: {@link #installTo} links them from the host's
  * {@code /bin/busybox} into the runner's {@code bin/} (first on the scripts' {@code PATH}) when it exists,
  * so the scripts also run from {@code #!/bin/sh} (dash) on a host without busybox applets on its PATH.

@@ -2,6 +2,7 @@ package io.runnerfleet.testkit;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.testkit.internal.Engine;
+import io.runnerfleet.testkit.internal.Scope;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,9 +22,9 @@ import java.util.Optional;
 public final class FakeScope {
     private final FakeGitHub fake;
     private final Engine engine;
-    private final Object state;
+    private final Scope state;
 
-    FakeScope(FakeGitHub fake, Engine engine, Object state) {
+    FakeScope(FakeGitHub fake, Engine engine, Scope state) {
         this.fake = fake;
         this.engine = engine;
         this.state = state;
@@ -31,17 +32,17 @@ public final class FakeScope {
 
     /** {@code acme} or {@code acme/widgets}. */
     public String name() {
-        return Engine.scopeName(state);
+        return state.fullName();
     }
 
     /** Whether this is an organization (else a repository). */
     public boolean isOrganization() {
-        return Engine.parentOrg(state) == state;
+        return state.isOrganization();
     }
 
     /** The scope's web URL, what {@code config.sh --url} takes: {@code http://127.0.0.1:<port>/acme}. */
     public String url() {
-        return fake.base() + Engine.scopePath(state);
+        return fake.base() + state.path();
     }
 
     /** A private repository of this organization, created when new. */
@@ -98,7 +99,33 @@ public final class FakeScope {
         }
     }
 
-    Object state() {
+    /** The runner scale sets of this scope, as its Actions service holds them. */
+    public List<FakeScaleSetView> scaleSets() {
+        return engine.scaleSets().views(state);
+    }
+
+    /** The scale set called {@code name} (case-insensitive), if this scope has one. */
+    public Optional<FakeScaleSetView> scaleSet(String name) {
+        return scaleSets().stream().filter(s -> s.name().equalsIgnoreCase(name)).findFirst();
+    }
+
+    /**
+     * Deletes the scale set called {@code name} on GitHub's side, as GitHub does with one that has not
+     * connected for days: its session ends (the listener's next call answers 404), jobs it acquired but
+     * no runner started go back to the queue, and its idle runners are unregistered. A listener must
+     * create it again (a new id) with the same name, labels and group.
+     *
+     * <pre>{@code
+     * acme.deleteScaleSet("linux");
+     * }</pre>
+     *
+     * @throws InvalidSpecException when this scope has no scale set called {@code name}
+     */
+    public void deleteScaleSet(String name) {
+        engine.scaleSets().delete(state, name);
+    }
+
+    Scope state() {
         return state;
     }
 

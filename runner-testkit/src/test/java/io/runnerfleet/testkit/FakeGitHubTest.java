@@ -9,6 +9,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Secret;
+import io.runnerfleet.testing.Await;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -14,7 +14,6 @@ import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RegisteredRunner;
-import io.runnerfleet.spi.RegistrationToken;
 import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.spi.RunnerRegistry;
 import io.runnerfleet.spi.Subscription;
@@ -88,44 +87,16 @@ class ContractSelfTest {
     // ---- registries with one bug each ----
 
     /** Forwards every call to an in-memory registry; subclasses plant one bug. */
-    abstract static class ForwardingRegistry implements RunnerRegistry {
-        final InMemoryRegistry delegate = InMemoryRegistry.builder().clock(MutableClock.standard()).build();
-
-        @Override
-        public String scope() {
-            return delegate.scope();
-        }
-
-        @Override
-        public String registrationUrl() {
-            return delegate.registrationUrl();
-        }
-
-        @Override
-        public RegistrationToken registrationToken() {
-            return delegate.registrationToken();
-        }
-
-        @Override
-        public JitConfig jitConfig(JitRequest request) {
-            return delegate.jitConfig(request);
-        }
-
-        @Override
-        public List<RegisteredRunner> runners() {
-            return delegate.runners();
-        }
-
-        @Override
-        public void delete(RegisteredRunner runner) {
-            delegate.delete(runner);
+    static class InMemoryForwarding extends ForwardingRegistry<InMemoryRegistry> {
+        InMemoryForwarding() {
+            super(InMemoryRegistry.builder().clock(MutableClock.standard()).build());
         }
     }
 
     abstract static class BrokenRegistryContract extends RunnerRegistryContract {
-        ForwardingRegistry broken;
+        InMemoryForwarding broken;
 
-        abstract ForwardingRegistry broken();
+        abstract InMemoryForwarding broken();
 
         @Override
         protected RunnerRegistry createRegistry() {
@@ -146,8 +117,8 @@ class ContractSelfTest {
 
     static class DeleteOfUnknownThrows extends BrokenRegistryContract {
         @Override
-        ForwardingRegistry broken() {
-            return new ForwardingRegistry() {
+        InMemoryForwarding broken() {
+            return new InMemoryForwarding() {
                 @Override
                 public void delete(RegisteredRunner runner) {
                     if (delegate.runners().stream().noneMatch(r -> r.id() == runner.id())) {
@@ -161,8 +132,8 @@ class ContractSelfTest {
 
     static class ConflictsIgnored extends BrokenRegistryContract {
         @Override
-        ForwardingRegistry broken() {
-            return new ForwardingRegistry() {
+        InMemoryForwarding broken() {
+            return new InMemoryForwarding() {
                 @Override
                 public JitConfig jitConfig(JitRequest request) {
                     delegate.runner(request.name()).ifPresent(delegate::delete);
@@ -174,8 +145,8 @@ class ContractSelfTest {
 
     static class BusyDeleted extends BrokenRegistryContract {
         @Override
-        ForwardingRegistry broken() {
-            return new ForwardingRegistry() {
+        InMemoryForwarding broken() {
+            return new InMemoryForwarding() {
                 @Override
                 public void delete(RegisteredRunner runner) {
                     delegate.runner(runner.name()).filter(RegisteredRunner::busy).ifPresent(r -> delegate.markOnline(r.name()));
@@ -187,8 +158,8 @@ class ContractSelfTest {
 
     static class InMemoryRegistryContractRun extends BrokenRegistryContract {
         @Override
-        ForwardingRegistry broken() {
-            return new ForwardingRegistry() { };
+        InMemoryForwarding broken() {
+            return new InMemoryForwarding() { };
         }
     }
 

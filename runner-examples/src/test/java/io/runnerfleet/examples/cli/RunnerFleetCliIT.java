@@ -9,14 +9,13 @@ import io.runnerfleet.docker.testing.HostStandIns;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeRunnerImage;
 import io.runnerfleet.testkit.FakeScope;
+import io.runnerfleet.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -91,16 +90,6 @@ class RunnerFleetCliIT {
         return t;
     }
 
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("waited 60 s for: " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-        }
-    }
-
     private static String runner(int i) {
         return fleet + "-runner-" + i;
     }
@@ -145,7 +134,7 @@ class RunnerFleetCliIT {
         assertThat(ok("ls").out.toString().lines().filter(l -> l.startsWith(runner(1) + " ")).findFirst().orElseThrow())
                 .contains("exited");
         ok("start", runner(1));
-        await("runner 1 online again", () -> ok("ps").out.toString().lines()
+        Await.until(Duration.ofSeconds(60), "runner 1 online again", () -> ok("ps").out.toString().lines()
                 .anyMatch(l -> l.startsWith(runner(1) + " ") && l.contains("running") && l.contains("Idle")));
         ok("restart", "runner-2");
         assertThat(ok("log", runner(2)).out.toString()).isNotBlank();

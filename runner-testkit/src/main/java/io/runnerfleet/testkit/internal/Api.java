@@ -120,11 +120,13 @@ public final class Api extends Dispatcher {
 
     private final Engine e;
     private final RunnerService runnerService;
+    private final ActionsService actionsService;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public Api(Engine engine) {
         this.e = engine;
         this.runnerService = new RunnerService(engine);
+        this.actionsService = new ActionsService(engine);
     }
 
     /** A parsed request. */
@@ -170,6 +172,9 @@ public final class Api extends Dispatcher {
         String path = request.getUrl().encodedPath();
         if (path.startsWith("/_fake/")) {
             return runnerService.dispatch(request);
+        }
+        if (ActionsService.handles(path)) {
+            return actionsService.dispatch(request);
         }
         String body = request.getBody() == null ? "" : request.getBody().string(StandardCharsets.UTF_8);
         e.failLostJobs();
@@ -394,7 +399,7 @@ public final class Api extends Dispatcher {
         if (op.startsWith("apps/")) {
             return app(op, q);
         }
-        Object scope = scope(q);
+        Scope scope = scope(q);
         String name = op.substring(op.indexOf('/') + 1).replaceAll("-(for|from|in|to)-(org|repo)$", "");
         return switch (name) {
             case "list-self-hosted-runners" -> listRunners(q, scope);
@@ -509,7 +514,7 @@ public final class Api extends Dispatcher {
         };
     }
 
-    private Object scope(Req q) {
+    private Scope scope(Req q) {
         if (q.path().pattern().pattern().contains("(?<org>")) {
             Org o = e.findOrg(q.param("org"));
             if (o == null) {
@@ -524,11 +529,11 @@ public final class Api extends Dispatcher {
         return r;
     }
 
-    private Runner runner(Req q, Object scope) {
+    private Runner runner(Req q, Scope scope) {
         return runnerById(scope, Long.parseLong(q.param("runner")));
     }
 
-    private Runner runnerById(Object scope, long id) {
+    private Runner runnerById(Scope scope, long id) {
         Runner r = e.runners.get(id);
         if (r == null || r.scope != scope) {
             throw new Failure(404, "Not Found");
@@ -649,7 +654,7 @@ public final class Api extends Dispatcher {
         }
     }
 
-    private Reply listRunners(Req q, Object scope) {
+    private Reply listRunners(Req q, Scope scope) {
         String filter = q.query("name");
         List<Object> out = new ArrayList<>();
         for (Runner r : e.runnersOf(scope)) {
@@ -662,7 +667,7 @@ public final class Api extends Dispatcher {
 
     static final DateTimeFormatter EXPIRES = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
 
-    private Reply scopedToken(Object scope, boolean remove) {
+    private Reply scopedToken(Scope scope, boolean remove) {
         String token = Engine.randomToken(29);
         Instant expires = e.now().plus(Duration.ofHours(1));
         e.scopedTokens.put(token, new ScopedToken(scope, expires, remove));
@@ -672,7 +677,7 @@ public final class Api extends Dispatcher {
         return Reply.of(201, m);
     }
 
-    private Reply jitConfig(Req q, Object scope) {
+    private Reply jitConfig(Req q, Scope scope) {
         Map<String, Object> body = body(q);
         List<String> errors = new ArrayList<>();
         Object name = body.get("name");
@@ -707,10 +712,10 @@ public final class Api extends Dispatcher {
         if (problem != null) {
             throw Failure.validation("Validation Failed", problem);
         }
-        Org org = (Org) Engine.parentOrg(scope);
+        Org org = Engine.parentOrg(scope);
         long groupId = (Long) group;
         if (!org.groups.containsKey(groupId) || scope instanceof Repo && groupId != 1) {
-            throw new Failure(404, "Not Found: no runner group " + groupId + " in " + Engine.scopeName(scope));
+            throw new Failure(404, "Not Found: no runner group " + groupId + " in " + scope.fullName());
         }
         String runnerName = ((String) name).trim();
         if (e.runnerByName(scope, runnerName) != null) {
@@ -724,7 +729,7 @@ public final class Api extends Dispatcher {
         return Reply.of(201, m);
     }
 
-    private Reply deleteRunner(Req q, Object scope) {
+    private Reply deleteRunner(Req q, Scope scope) {
         Runner r = runner(q, scope);
         if (r.job != null) {
             throw Failure.validation("Bad request - Runner \"" + r.name + "\" is still running a job\"");

@@ -87,6 +87,7 @@ public final class Engine {
     });
     private final Map<Long, Long> jobSeconds = new HashMap<>();
     private long nextId = 1000;
+    private final ScaleSets scaleSets = new ScaleSets(this);
 
     record Hook(long id, URI url, Secret secret) {
     }
@@ -106,6 +107,11 @@ public final class Engine {
 
     public synchronized String base() {
         return base;
+    }
+
+    /** The Actions-service side: runner scale sets, sessions and their job flow. */
+    public ScaleSets scaleSets() {
+        return scaleSets;
     }
 
     synchronized long nextId() {
@@ -128,7 +134,7 @@ public final class Engine {
     // ---- scopes -------------------------------------------------------------------------------
 
     /** The organization {@code login}, created with its {@code Default} runner group when new. */
-    public synchronized Object organization(String login) {
+    public synchronized Scope organization(String login) {
         requireName("organization", login);
         return orgs.computeIfAbsent(login.toLowerCase(Locale.ROOT), k -> {
             Org o = new Org(nextId(), login);
@@ -139,7 +145,7 @@ public final class Engine {
     }
 
     /** The repository {@code name} of an organization, created when new. */
-    public synchronized Object repository(Object org, String name, boolean isPrivate) {
+    public synchronized Scope repository(Scope org, String name, boolean isPrivate) {
         requireName("repository", name);
         Org o = (Org) org;
         return o.repos.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new Repo(nextId(), o, name, isPrivate));
@@ -161,20 +167,12 @@ public final class Engine {
         return o == null ? null : o.repos.get(name.toLowerCase(Locale.ROOT));
     }
 
-    /** The path of a scope below the base URL: {@code /acme} or {@code /acme/widgets}. */
-    public static String scopePath(Object scope) {
-        return scope instanceof Org o ? "/" + o.login : "/" + ((Repo) scope).fullName();
+    /** The organization a scope is or belongs to. */
+    static Org parentOrg(Scope scope) {
+        return scope instanceof Org o ? o : ((Repo) scope).owner;
     }
 
-    public static String scopeName(Object scope) {
-        return scope instanceof Org o ? o.login : ((Repo) scope).fullName();
-    }
-
-    public static Object parentOrg(Object scope) {
-        return scope instanceof Org ? scope : ((Repo) scope).owner;
-    }
-
-    Object findScope(String path) {
+    Scope findScope(String path) {
         String[] parts = path.replaceAll("^/+|/+$", "").split("/");
         if (parts.length == 1 && !parts[0].isEmpty()) {
             return findOrg(parts[0]);
@@ -205,7 +203,7 @@ public final class Engine {
     }
 
     /** Installs an app on an organization; returns the installation id. */
-    public synchronized long install(long appId, Object org, Map<String, String> permissions) {
+    public synchronized long install(long appId, Scope org, Map<String, String> permissions) {
         App app = apps.get(appId);
         if (app == null) {
             throw new InvalidSpecException("no GitHub App " + appId + " is registered: call registerApp first");
@@ -256,7 +254,7 @@ public final class Engine {
         return online(r) ? "online" : "offline";
     }
 
-    List<Runner> runnersOf(Object scope) {
+    List<Runner> runnersOf(Scope scope) {
         List<Runner> out = new ArrayList<>();
         for (Runner r : runners.values()) {
             if (r.scope == scope) {
@@ -266,7 +264,7 @@ public final class Engine {
         return out;
     }
 
-    Runner runnerByName(Object scope, String name) {
+    Runner runnerByName(Scope scope, String name) {
         for (Runner r : runnersOf(scope)) {
             if (r.name.equalsIgnoreCase(name)) {
                 return r;
@@ -276,7 +274,7 @@ public final class Engine {
     }
 
     /** Creates a runner record; labels that name a system label become read-only. */
-    Runner createRunner(Object scope, String name, List<String> labels, long groupId, boolean ephemeral) {
+    Runner createRunner(Scope scope, String name, List<String> labels, long groupId, boolean ephemeral) {
         Runner r = new Runner(nextId(), scope, name);
         r.groupId = groupId;
         r.ephemeral = ephemeral;
@@ -350,7 +348,7 @@ public final class Engine {
      *
      * @return false when the scope has no runner of that name
      */
-    public synchronized boolean exitListener(Object scope, String name, int code) {
+    public synchronized boolean exitListener(Scope scope, String name, int code) {
         Runner r = runnerByName(scope, name);
         if (r == null) {
             return false;
@@ -361,7 +359,7 @@ public final class Engine {
     }
 
     /** Snapshots of a scope's runners, for the public front. */
-    public synchronized List<io.runnerfleet.testkit.FakeRunnerView> runnerViews(Object scope) {
+    public synchronized List<io.runnerfleet.testkit.FakeRunnerView> runnerViews(Scope scope) {
         failLostJobs();
         List<io.runnerfleet.testkit.FakeRunnerView> out = new ArrayList<>();
         for (Runner r : runnersOf(scope)) {
@@ -376,9 +374,9 @@ public final class Engine {
     // ---- jobs -----------------------------------------------------------------------------------
 
     /** Queues a job on a repository; it goes to a matching runner when one polls. */
-    public synchronized long queueJob(Object repo, List<String> labels, String name, Duration runFor) {
+    public synchronized long queueJob(Scope repo, List<String> labels, String name, Duration runFor) {
         if (!(repo instanceof Repo r)) {
-            throw new InvalidSpecException("jobs run in a repository, not in organization " + scopeName(repo)
+            throw new InvalidSpecException("jobs run in a repository, not in organization " + repo.fullName()
                     + ": use organization(...).repository(name)");
         }
         if (labels.isEmpty()) {
@@ -406,15 +404,28 @@ public final class Engine {
         return null;
     }
 
-    /** Job status, conclusion and runner name, or null for an unknown id. */
-    public synchronized String[] jobState(long id) {
+    /**
+     * A snapshot of a job for the public front.
+     *
+     * @param status {@code queued}, {@code in_progress} or {@code completed}
+     * @param conclusion {@code success}, {@code failure} or {@code cancelled} once completed, else null
+     * @param runnerName the runner that took the job, null while queued
+     */
+    public record JobState(String status, String conclusion, String runnerName) {
+    }
+
+    /** The job's state now, or null for an unknown id. */
+    public synchronized JobState jobState(long id) {
         failLostJobs();
         Job j = job(id);
-        return j == null ? null : new String[] {j.status, j.conclusion, j.runnerName};
+        return j == null ? null : new JobState(j.status, j.conclusion, j.runnerName);
     }
 
     /** Whether a runner may take a job: GitHub's rule (all runs-on labels, case-insensitive) plus groups. */
     boolean matches(Runner r, Job j) {
+        if (!scaleSets.admits(r, j)) {
+            return false;
+        }
         if (r.scope instanceof Repo repo) {
             if (repo != j.repo) {
                 return false;
@@ -563,10 +574,12 @@ public final class Engine {
     }
 
     private static void requireOperation(String operationId) {
-        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)) {
+        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)
+                && !ActionsService.OPERATIONS.contains(operationId)) {
             throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
-                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, or a runner-side one: "
-                    + new java.util.TreeSet<>(RunnerService.OPERATIONS));
+                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, a runner-side one: "
+                    + new java.util.TreeSet<>(RunnerService.OPERATIONS) + ", or an Actions-service one: "
+                    + ActionsService.OPERATIONS);
         }
     }
 
@@ -645,6 +658,7 @@ public final class Engine {
             Thread.currentThread().interrupt();
         }
         webhookSender.shutdownNow();
+        scaleSets.close();
         notifyAll();
     }
 }

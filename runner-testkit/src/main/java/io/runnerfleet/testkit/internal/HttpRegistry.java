@@ -41,12 +41,12 @@ public final class HttpRegistry implements RunnerRegistry {
      * A registry for {@code scope} of the fake at {@code apiBase}, authenticating with {@code token}.
      * The client must not retry on connection failure, so an injected drop is seen once.
      */
-    public HttpRegistry(OkHttpClient client, String apiBase, Object scope, Secret token) {
+    public HttpRegistry(OkHttpClient client, String apiBase, Scope scope, Secret token) {
         this.client = client;
         this.apiBase = apiBase;
-        this.scopePath = (Engine.parentOrg(scope) == scope ? "/orgs" : "/repos") + Engine.scopePath(scope) + "/actions/runners";
-        this.scopeName = (Engine.parentOrg(scope) == scope ? "organization " : "repository ") + Engine.scopeName(scope);
-        this.registrationUrl = apiBase + Engine.scopePath(scope);
+        this.scopePath = (scope.isOrganization() ? "/orgs" : "/repos") + scope.path() + "/actions/runners";
+        this.scopeName = (scope.isOrganization() ? "organization " : "repository ") + scope.fullName();
+        this.registrationUrl = apiBase + scope.path();
         this.token = token;
     }
 

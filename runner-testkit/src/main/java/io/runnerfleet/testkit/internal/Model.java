@@ -15,7 +15,7 @@ final class Model {
     }
 
     /** An organization, the scope of org runners and runner groups. */
-    static final class Org {
+    static final class Org implements Scope {
         final long id;
         final String login;
         final Map<String, Repo> repos = new LinkedHashMap<>();
@@ -26,10 +26,20 @@ final class Model {
             this.id = id;
             this.login = login;
         }
+
+        @Override
+        public String fullName() {
+            return login;
+        }
+
+        @Override
+        public boolean isOrganization() {
+            return true;
+        }
     }
 
     /** A repository, the scope of repo runners, workflow runs and jobs. */
-    static final class Repo {
+    static final class Repo implements Scope {
         final long id;
         final Org owner;
         final String name;
@@ -42,8 +52,14 @@ final class Model {
             this.isPrivate = isPrivate;
         }
 
-        String fullName() {
+        @Override
+        public String fullName() {
             return owner.login + "/" + name;
+        }
+
+        @Override
+        public boolean isOrganization() {
+            return false;
         }
     }
 
@@ -69,10 +85,10 @@ final class Model {
     record Label(long id, String name, boolean readOnly) {
     }
 
-    /** A runner registration. {@code scope} is an {@link Org} or a {@link Repo}. */
+    /** A runner registration in an organization or a repository. */
     static final class Runner {
         final long id;
-        final Object scope;
+        final Scope scope;
         final String name;
         String os = "unknown";
         final List<Label> labels = new ArrayList<>();
@@ -87,14 +103,14 @@ final class Model {
         /** An exit code the runner's listener is told to exit with at its next call; null when none. */
         Integer pendingExit;
 
-        Runner(long id, Object scope, String name) {
+        Runner(long id, Scope scope, String name) {
             this.id = id;
             this.scope = scope;
             this.name = name;
         }
 
         Org org() {
-            return scope instanceof Org o ? o : ((Repo) scope).owner;
+            return Engine.parentOrg(scope);
         }
     }
 
@@ -147,7 +163,7 @@ final class Model {
     }
 
     /** A registration or remove token issued for a scope. */
-    record ScopedToken(Object scope, Instant expiresAt, boolean remove) {
+    record ScopedToken(Scope scope, Instant expiresAt, boolean remove) {
     }
 
     /** A GitHub App: its id, client id and the public half of its key. */

@@ -123,7 +123,7 @@ final class RunnerService {
     private Map<String, String> configure(Map<String, String> f) {
         synchronized (e) {
             HttpUrl url = HttpUrl.parse(f.getOrDefault("url", ""));
-            Object scope = url == null ? null : e.findScope(url.encodedPath());
+            Scope scope = url == null ? null : e.findScope(url.encodedPath());
             if (scope == null) {
                 return error(404, "Http response code: NotFound from 'POST " + e.base() + "/_fake/configure'"
                         + " (no organization or repository at " + f.get("url") + ")");
@@ -132,7 +132,7 @@ final class RunnerService {
             if (t == null || t.remove() || t.scope() != scope || !e.now().isBefore(t.expiresAt())) {
                 return notFound("configure");
             }
-            Org org = (Org) Engine.parentOrg(scope);
+            Org org = Engine.parentOrg(scope);
             String groupName = f.getOrDefault("group", "");
             Group group = null;
             for (Group g : org.groups.values()) {
@@ -220,7 +220,7 @@ final class RunnerService {
 
     /** The JIT config: base64 of a JSON object mapping {@code .runner} and {@code .credentials} to base64 contents. */
     static String encodeJitConfig(Engine e, Runner r) {
-        String scopeUrl = e.base() + Engine.scopePath(r.scope);
+        String scopeUrl = e.base() + r.scope.path();
         Map<String, Object> files = new LinkedHashMap<>();
         files.put(".runner", b64(runnerFile(r, scopeUrl)));
         files.put(".credentials", b64(credentialsFile(r)));

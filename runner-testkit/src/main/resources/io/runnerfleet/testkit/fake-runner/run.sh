@@ -51,6 +51,8 @@ if [ -n "$jitconfig" ]; then
     fi
     runner_b64=$(sed -n 's/^[[:space:]]*"\.runner"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$tmp")
     cred_b64=$(sed -n 's/^[[:space:]]*"\.credentials"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$tmp")
+    # A scale set's JIT config also carries the runner's key pair, as GitHub's does.
+    rsa_b64=$(sed -n 's/^[[:space:]]*"\.credentials_rsaparams"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$tmp")
     rm -f "$tmp"
     if [ -z "$runner_b64" ] || [ -z "$cred_b64" ]; then
         echo "The provided JIT configuration is invalid: it lacks .runner or .credentials."
@@ -58,6 +60,7 @@ if [ -n "$jitconfig" ]; then
     fi
     printf '%s' "$runner_b64" | base64 -d > .runner
     printf '%s' "$cred_b64" | base64 -d > .credentials
+    [ -n "$rsa_b64" ] && printf '%s' "$rsa_b64" | base64 -d > .credentials_rsaparams
 fi
 
 if [ ! -f .runner ] || [ ! -f .credentials ]; then
@@ -164,7 +167,7 @@ while :; do
                     echo "$(fr_now): Job $jobname completed with result: Succeeded"
                     if [ "$(fr_field "$resp" exit)" = true ]; then
                         # An ephemeral runner is unregistered by the service; its local settings go too.
-                        rm -f .runner .credentials
+                        rm -f .runner .credentials .credentials_rsaparams
                         listener_exit 0
                     fi
                 fi

@@ -1,0 +1,153 @@
+package io.runnerfleet.github.scaleset;
+
+import io.runnerfleet.Secret;
+import io.runnerfleet.github.internal.Json;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Actions service's JSON, mapped by hand onto this package's records. Unknown fields are ignored;
+ * missing optional ones read as empty or zero.
+ */
+final class Wire {
+    /** Go's zero {@code time.Time}: the service's way of saying "unset". */
+    private static final Instant GO_ZERO = Instant.parse("0001-01-01T00:00:00Z");
+
+    private Wire() {
+    }
+
+    static Statistics statistics(Object value) {
+        if (value == null) {
+            return Statistics.EMPTY;
+        }
+        Map<String, Object> o = Json.object(value, "statistics");
+        return new Statistics(num(o, "totalAvailableJobs"), num(o, "totalAcquiredJobs"), num(o, "totalAssignedJobs"),
+                num(o, "totalRunningJobs"), num(o, "totalRegisteredRunners"), num(o, "totalBusyRunners"),
+                num(o, "totalIdleRunners"));
+    }
+
+    static ScaleSet scaleSet(Map<String, Object> o) {
+        List<String> labels = new ArrayList<>();
+        for (Object l : Json.array(o, "labels")) {
+            labels.add(Json.string(Json.object(l, "label"), "name"));
+        }
+        Object setting = o.get("RunnerSetting");
+        boolean disableUpdate = setting instanceof Map<?, ?> && Json.bool(Json.object(setting, "RunnerSetting"),
+                "disableUpdate");
+        return new ScaleSet(Json.integer(o, "id"), Json.string(o, "name"), num(o, "runnerGroupId"),
+                str(o, "runnerGroupName"), labels, disableUpdate);
+    }
+
+    static ScaleSetRunner runner(Map<String, Object> o) {
+        return new ScaleSetRunner(Json.integer(o, "id"), Json.string(o, "name"), num(o, "runnerScaleSetId"));
+    }
+
+    static MessageSession session(Map<String, Object> o, long scaleSetId) {
+        Object set = o.get("runnerScaleSet");
+        long id = set instanceof Map<?, ?> ? num(Json.object(set, "runnerScaleSet"), "id") : 0;
+        return new MessageSession(Json.string(o, "sessionId"), str(o, "ownerName"), id > 0 ? id : scaleSetId,
+                str(o, "messageQueueUrl"), Secret.of(Json.string(o, "messageQueueAccessToken")),
+                statistics(o.get("statistics")));
+    }
+
+    /** The envelope, and the job messages double-encoded as a JSON string in its {@code body}. */
+    static ScaleSetMessage message(Map<String, Object> o) {
+        String type = Json.optString(o, "messageType");
+        if (!"RunnerScaleSetJobMessages".equals(type)) {
+            throw new Json.MalformedJsonException("messageType is '" + type + "', expected 'RunnerScaleSetJobMessages'");
+        }
+        List<JobMessage> jobs = new ArrayList<>();
+        String body = Json.optString(o, "body");
+        if (body != null && !body.isBlank()) {
+            Object parsed = Json.parse(ActionsHttp.decode(body.getBytes(StandardCharsets.UTF_8)));
+            if (!(parsed instanceof List<?> list)) {
+                throw new Json.MalformedJsonException("the message body is not a JSON array");
+            }
+            for (Object item : list) {
+                JobMessage job = job(Json.object(item, "job message"));
+                if (job != null) {
+                    jobs.add(job);
+                }
+            }
+        }
+        return new ScaleSetMessage(Json.integer(o, "messageId"), statistics(o.get("statistics")), jobs);
+    }
+
+    /** One job message, or {@code null} for a type this client does not know (ignored, as GitHub's client does). */
+    static JobMessage job(Map<String, Object> o) {
+        String type = str(o, "messageType");
+        JobMessage.Job job = new JobMessage.Job(num(o, "runnerRequestId"), Json.optString(o, "repositoryName"),
+                Json.optString(o, "ownerName"), jobId(o), Json.optString(o, "jobWorkflowRef"),
+                Json.optString(o, "jobDisplayName"), num(o, "workflowRunId"), Json.optString(o, "eventName"),
+                Json.strings(o, "requestLabels"), time(o, "queueTime"), time(o, "scaleSetAssignTime"),
+                time(o, "runnerAssignTime"), time(o, "finishTime"));
+        return switch (type) {
+            case "JobAvailable" -> new JobMessage.JobAvailable(job, Json.optString(o, "acquireJobUrl"));
+            case "JobAssigned" -> new JobMessage.JobAssigned(job);
+            case "JobStarted" -> new JobMessage.JobStarted(job, num(o, "runnerId"), Json.optString(o, "runnerName"));
+            case "JobCompleted" -> new JobMessage.JobCompleted(job, Json.optString(o, "result"), num(o, "runnerId"),
+                    Json.optString(o, "runnerName"));
+            default -> null;
+        };
+    }
+
+    /** {@code jobId} is a string today; older services sent a number. */
+    private static String jobId(Map<String, Object> o) {
+        Object v = o.get("jobId");
+        if (v instanceof Number n) {
+            return Long.toString(n.longValue());
+        }
+        return v instanceof String s ? s : "";
+    }
+
+    static Optional<Instant> time(Map<String, Object> o, String key) {
+        String s = Json.optString(o, key);
+        if (s == null || s.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            Instant t = OffsetDateTime.parse(s).toInstant();
+            return t.equals(GO_ZERO) ? Optional.empty() : Optional.of(t);
+        } catch (DateTimeParseException e) {
+            throw new Json.MalformedJsonException("field '" + key + "' is not an RFC 3339 time: " + s);
+        }
+    }
+
+    /**
+     * The {@code exp} claim of a JWT, read without verifying the signature (the token is the service's,
+     * handed to us over TLS); empty when the token is not a JWT or has no {@code exp}.
+     */
+    static Optional<Instant> jwtExpiry(String token) {
+        String[] parts = token.split("\\.");
+        if (parts.length < 2) {
+            return Optional.empty();
+        }
+        try {
+            String payload = new String(Base64.getUrlDecoder().decode(parts[1].replace('+', '-').replace('/', '_')
+                    .replace("=", "")), StandardCharsets.UTF_8);
+            if (Json.parse(payload) instanceof Map<?, ?> m && m.get("exp") instanceof Number n) {
+                return Optional.of(Instant.ofEpochSecond(n.longValue()));
+            }
+        } catch (IllegalArgumentException | Json.MalformedJsonException e) {
+            // Not base64 or not JSON: treated as a token of unknown lifetime.
+        }
+        return Optional.empty();
+    }
+
+    private static long num(Map<String, Object> o, String key) {
+        Long v = Json.optInteger(o, key);
+        return v == null ? 0 : v;
+    }
+
+    private static String str(Map<String, Object> o, String key) {
+        String v = Json.optString(o, key);
+        return v == null ? "" : v;
+    }
+}
