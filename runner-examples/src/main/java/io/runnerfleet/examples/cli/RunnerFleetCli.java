@@ -66,7 +66,7 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {RunnerFleetCli.Init.class, RunnerFleetCli.Compose.class, RunnerFleetCli.Register.class,
             RunnerFleetCli.Start.class, RunnerFleetCli.Stop.class, RunnerFleetCli.Restart.class, RunnerFleetCli.Log.class,
             RunnerFleetCli.Ps.class, RunnerFleetCli.Rm.class, RunnerFleetCli.Purge.class, RunnerFleetCli.Image.class,
-            RunnerFleetCli.Match.class, DemoCommand.class, CommandLine.HelpCommand.class})
+            RunnerFleetCli.Match.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class RunnerFleetCli implements Callable<Integer> {
     @Option(names = "--env-file", defaultValue = ".env", description = "the runner.sh settings file (default: ${DEFAULT-VALUE})")
     Path envFile;
@@ -89,9 +89,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
         this.patience = patience;
     }
 
+    /** Whether {@code serve} turns SIGTERM and SIGINT into a graceful stop: only in {@link #main}, never in tests. */
+    static volatile boolean signals;
+
     /** Runs the tool and exits with its code. */
     public static void main(String[] args) {
         quietLibraries(System.getProperties());
+        if (List.of(args).contains("serve")) {
+            serviceLogging(System.getProperties());
+            signals = true;
+        }
         System.exit(run(args, Terminal.system(), System.getenv(), DockerBackend::fromEnvironment, Duration.ofMinutes(5)));
     }
 
@@ -103,6 +110,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
     static void quietLibraries(java.util.Properties properties) {
         properties.putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         properties.putIfAbsent("org.slf4j.simpleLogger.log.io.runnerfleet", "info");
+    }
+
+    /**
+     * {@code serve} logs to standard output (a service manager's journal), with the time, unless given with
+     * {@code -D}. Must run before the first logger is created.
+     */
+    static void serviceLogging(java.util.Properties properties) {
+        properties.putIfAbsent("org.slf4j.simpleLogger.logFile", "System.out");
+        properties.putIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        properties.putIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     }
 
     /** Runs the tool and returns its exit code. */
