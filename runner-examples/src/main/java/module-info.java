@@ -10,6 +10,7 @@ module io.runnerfleet.examples {
     requires micrometer.registry.prometheus;
     requires jdk.httpserver;
     requires jdk.unsupported;
+    requires java.net.http;
 
     exports io.runnerfleet.examples;
     exports io.runnerfleet.examples.cli;
