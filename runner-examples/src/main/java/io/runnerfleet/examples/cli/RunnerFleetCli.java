@@ -610,18 +610,21 @@ public final class RunnerFleetCli implements Callable<Integer> {
         @Option(names = "--interval", defaultValue = "2", description = "seconds between looks with --watch (default ${DEFAULT-VALUE})")
         int interval;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
+            if (watch && (json || interval < 1)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), json ? "--watch prints tables; drop --json"
+                        : "--interval must be 1 second or more, not " + interval);
+            }
             GitHubRegistry registry = config.registry(cli.url(config));
             if (!watch) {
                 List<Row> rows = rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners());
                 cli.terminal.out().print(json ? json(rows) + "\n" : table(rows));
                 cli.terminal.out().flush();
                 return ExitCode.OK;
-            }
-            if (json || interval < 1) {
-                throw new CommandLine.ParameterException(new CommandLine(this), json ? "--watch prints tables; drop --json"
-                        : "--interval must be 1 second or more, not " + interval);
             }
             String previous = null;
             while (!Thread.currentThread().isInterrupted()) {
