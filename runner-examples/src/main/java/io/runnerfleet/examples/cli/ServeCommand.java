@@ -153,14 +153,24 @@ final class ServeCommand extends FleetCommand {
                 LOG.info("fleet {}: webhook receiver {} (workflow_job, secret from RUNNERFLEET_WEBHOOK_SECRET)",
                         fleet.name(), hooks.uri());
             }
-            try {
-                fleet.start();
-            } catch (RunnerStartException e) {
-                // The reconciler keeps retrying them; /healthz names them meanwhile.
-                LOG.warn("fleet {}: not every runner started: {}", fleet.name(), e.getMessage());
+            // A stop asked for while runners are still starting is not held up by the start timeout.
+            java.util.concurrent.CompletableFuture<RunnerFleet> started = fleet.startAsync();
+            while (!started.isDone() && stopRequested.getCount() > 0) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
             }
-            health.phase(ServeHealth.Phase.SERVING);
-            LOG.info("fleet {}: serving; {}", fleet.name(), summary(fleet));
+            if (started.isDone()) {
+                try {
+                    started.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (!(e.getCause() instanceof RunnerStartException)) {
+                        throw e.getCause() instanceof RuntimeException re ? re : e;
+                    }
+                    // The reconciler keeps retrying them; /healthz names them meanwhile.
+                    LOG.warn("fleet {}: not every runner started: {}", fleet.name(), e.getCause().getMessage());
+                }
+                health.phase(ServeHealth.Phase.SERVING);
+                LOG.info("fleet {}: serving; {}", fleet.name(), summary(fleet));
+            }
             awaitStop();
             LOG.info("fleet {}: stopping (drain timeout {}{})", fleet.name(), serve.drainTimeout(),
                     force ? ", --force: running jobs are killed" : "");
