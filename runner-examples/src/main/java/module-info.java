@@ -6,6 +6,11 @@ module io.runnerfleet.examples {
     requires io.runnerfleet.testkit;
     requires info.picocli;
     requires org.slf4j;
+    requires io.runnerfleet.micrometer;
+    requires micrometer.registry.prometheus;
+    requires jdk.httpserver;
+    requires jdk.unsupported;
+    requires java.net.http;
 
     exports io.runnerfleet.examples;
     exports io.runnerfleet.examples.cli;
