@@ -104,7 +104,12 @@ final class DirectDocker implements AutoCloseable {
             }
         };
         ResultCallback.Adapter<Frame> callback = client.attachContainerCmd(id).withStdIn(in).withFollowStream(true)
-                .withStdOut(false).withStdErr(false).exec(new ResultCallback.Adapter<>());
+                .withStdOut(false).withStdErr(false).exec(new ResultCallback.Adapter<>() {
+                    @Override
+                    public void onError(Throwable t) {
+                        // Closing the attach once stdin is written ends it this way; the script has its input.
+                    }
+                });
         try {
             if (!written.await(HANDOFF.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException("could not write the registration to container " + id + " within "
