@@ -4,6 +4,11 @@ module io.runnerfleet.examples {
     requires io.runnerfleet.github;
     requires io.runnerfleet.docker;
     requires io.runnerfleet.testkit;
+    // Only the benchmarks' direct-to-Docker floors use docker-java; the library's types stay in runner-docker.
+    requires com.github.dockerjava.api;
+    requires com.github.dockerjava.core;
+    requires com.github.dockerjava.transport;
+    requires com.github.dockerjava.transport.zerodep;
     requires info.picocli;
     requires org.slf4j;
     requires io.runnerfleet.micrometer;
