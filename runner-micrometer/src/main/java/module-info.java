@@ -2,6 +2,7 @@
 module io.runnerfleet.micrometer {
     requires transitive io.runnerfleet.core;
     requires transitive micrometer.core;
+    requires static transitive org.jspecify;
 
     exports io.runnerfleet.micrometer;
 }
