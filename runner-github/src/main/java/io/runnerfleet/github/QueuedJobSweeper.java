@@ -262,7 +262,7 @@ public final class QueuedJobSweeper implements AutoCloseable {
                     Instant queuedAt = job.createdAt() != null ? job.createdAt()
                             : job.startedAt() != null ? job.startedAt() : run.run().createdAt();
                     if ("queued".equals(job.status()) && job.runnerId() == null && !queuedAt.isAfter(overdue)) {
-                        hand(run, job);
+                        hand(run, job, queuedAt);
                     }
                 }
             }
@@ -320,7 +320,7 @@ public final class QueuedJobSweeper implements AutoCloseable {
         }
     }
 
-    private void hand(Run run, WorkflowJob job) {
+    private void hand(Run run, WorkflowJob job, Instant queuedAt) {
         WorkflowJobEvent event = new WorkflowJobEvent(WorkflowJobEvent.Action.QUEUED, job, run.repository(),
                 run.privateRepository(), run.organization(), null, run.actor(), null);
         try {
@@ -328,7 +328,7 @@ public final class QueuedJobSweeper implements AutoCloseable {
         } catch (InvalidSpecException e) {
             if (refused.record(null, job.id()) == RecentDeliveries.Verdict.NEW && !closed) {
                 LOG.warn("queued-job sweeper: job {} has waited since {} but cannot be demanded: {}", job.id(),
-                        job.createdAt(), e.getMessage());
+                        queuedAt, e.getMessage());
             }
             return;
         }
@@ -337,7 +337,7 @@ public final class QueuedJobSweeper implements AutoCloseable {
             return;
         }
         LOG.debug("queued-job sweeper: job {} ({} of {}) is queued since {} with no runner; handing it on", job.id(),
-                job.name(), run.repository(), job.createdAt());
+                job.name(), run.repository(), queuedAt);
         try {
             onQueued.accept(event);
             demanded.incrementAndGet();

@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * <p>Sharp edges: the consumer runs on one daemon thread ({@code runnerfleet-webhook-dispatch}), in delivery
  * order and after the answer was sent, so a slow consumer delays later jobs but never GitHub's delivery;
  * its exceptions are logged and dropped. GitHub does not redeliver on its own, so a job lost here (for
- * example while the receiver was down) must be found by polling. Plain HTTP: put TLS in front of it
+ * example while the receiver was down) must be found by polling: run a {@link QueuedJobSweeper} beside it,
+ * sharing a {@link JobDeduplicator}. Plain HTTP: put TLS in front of it
  * (a reverse proxy) when GitHub reaches it over the internet. The secret is never printed.
  */
 public final class WebhookReceiver implements AutoCloseable {
