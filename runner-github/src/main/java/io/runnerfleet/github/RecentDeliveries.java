@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * The {@code X-GitHub-Delivery} ids and workflow job ids a {@link WebhookReceiver} handed on recently, so
- * that a redelivery (same delivery id) or the same job under a new delivery id is passed on once. Holds at
+ * that a redelivery (same delivery id) or the same job under a new delivery id is passed on once; behind a
+ * {@link JobDeduplicator}, which a {@link QueuedJobSweeper} may share (it records job ids only). Holds at
  * most {@code maxEntries} of each kind, none older than {@code window}; the oldest go first. Thread-safe:
  * the check and the record are one atomic step.
  */

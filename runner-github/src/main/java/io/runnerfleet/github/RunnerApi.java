@@ -312,6 +312,21 @@ public final class RunnerApi {
         return http.readAll(http.pages(url, "workflow_runs", op, where), op, where, Mappers::run);
     }
 
+    /**
+     * The repository's runs with this status, all pages, each item mapped by {@code mapper}; for callers in this
+     * package that need fields {@link WorkflowRun} does not carry (the repository's visibility, its owner).
+     * Leaves out the pull requests of each run, which nobody here reads.
+     */
+    <T> List<T> workflowRuns(String status, java.util.function.Function<Map<String, Object>, T> mapper) {
+        requireRepository("list workflow runs");
+        String op = "list " + status + " workflow runs";
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("status", status);
+        query.put("exclude_pull_requests", "true");
+        HttpUrl url = http.url(path("actions", "runs"), query);
+        return http.readAll(http.pages(url, "workflow_runs", op, where), op, where, mapper);
+    }
+
     /** The jobs of a run (latest attempt), all pages. */
     public List<WorkflowJob> jobs(long runId) {
         requireRepository("list jobs");

@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * handed on before, or another delivery of a workflow job id handed on before (GitHub may send one job under
  * several delivery ids), is answered {@code 204} and counted in {@link #duplicates()}. The receiver remembers
  * up to 10,000 delivery ids and as many job ids, each for 24 hours ({@link Builder#deduplication}); a job whose
- * consumer threw is forgotten, so a manual redelivery retries it.
+ * consumer threw is forgotten, so a manual redelivery retries it. Give it the {@link JobDeduplicator} of a
+ * {@link QueuedJobSweeper} ({@link Builder#deduplicator}) and a job is handed on once by either of them.
  *
  * <p>Slow senders: each connection has {@link Builder#requestTimeout} (default 5 s) to send its request, headers
  * and body; one still sending after that is closed unanswered. Up to {@value #HTTP_THREADS} requests are read at
@@ -66,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * <p>Sharp edges: the consumer runs on one daemon thread ({@code runnerfleet-webhook-dispatch}), in delivery
  * order and after the answer was sent, so a slow consumer delays later jobs but never GitHub's delivery;
  * its exceptions are logged and dropped. GitHub does not redeliver on its own, so a job lost here (for
- * example while the receiver was down) must be found by polling. Plain HTTP: put TLS in front of it
+ * example while the receiver was down) must be found by polling: run a {@link QueuedJobSweeper} beside it,
+ * sharing a {@link JobDeduplicator}. Plain HTTP: put TLS in front of it
  * (a reverse proxy) when GitHub reaches it over the internet. The secret is never printed.
  */
 public final class WebhookReceiver implements AutoCloseable {
@@ -101,7 +103,8 @@ public final class WebhookReceiver implements AutoCloseable {
         this.bind = b.address;
         this.onQueued = b.onQueued;
         this.requestTimeout = b.requestTimeout;
-        this.recent = new RecentDeliveries(b.dedupEntries, b.dedupWindow, b.clock);
+        this.recent = (b.shared != null ? b.shared : JobDeduplicator.create(b.dedupEntries, b.dedupWindow, b.clock))
+                .recent();
     }
 
     /**
@@ -403,6 +406,7 @@ public final class WebhookReceiver implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(5);
         private int dedupEntries = 10_000;
         private Duration dedupWindow = Duration.ofHours(24);
+        private JobDeduplicator shared;
         private Clock clock = Clock.systemUTC();
 
         private Builder(Secret secret) {
@@ -476,6 +480,17 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             this.dedupEntries = maxEntries;
             this.dedupWindow = window;
+            this.shared = null;
+            return this;
+        }
+
+        /**
+         * Remembers handed-on jobs in {@code deduplicator}, shared with a {@link QueuedJobSweeper} so that a job
+         * demanded by one of them is not demanded again by the other; instead of a memory of its own
+         * ({@link #deduplication}). Of the two settings the last call wins.
+         */
+        public Builder deduplicator(JobDeduplicator deduplicator) {
+            this.shared = Objects.requireNonNull(deduplicator, "deduplicator");
             return this;
         }
 

@@ -17,8 +17,9 @@
  *     github.stats();                                                // requests, 304s, retries
  * }
  *
- * // Webhooks:
+ * // Webhooks, and a poll of queued jobs for deliveries that were lost:
  * WorkflowJobEvent event = WorkflowJobWebhook.withSecret(secret).parse(body, signatureHeader);
+ * QueuedJobSweeper.builder(github).repositories("acme/app").fleet(fleet).deduplicator(seen).build().start();
  * }</pre>
  *
  * <p>Every failure GitHub reports is a {@link io.runnerfleet.github.GitHubApiException} (or a nested
