@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The compute backend (a Docker engine, the host) cannot be reached or answered in a way that makes it unusable. The message names the endpoint and how to start or reach it.
  */
@@ -12,7 +14,7 @@ public class BackendUnavailableException extends RunnerFleetException {
     }
 
     /** Creates the exception with a message and the underlying cause. */
-    public BackendUnavailableException(String message, Throwable cause) {
+    public BackendUnavailableException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

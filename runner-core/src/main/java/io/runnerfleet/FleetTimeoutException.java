@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A bounded wait ran out: a runner did not register within the registration timeout, a drain did not finish, a fleet did not terminate. The message names the runner or fleet and the bound.
  */
@@ -12,7 +14,7 @@ public class FleetTimeoutException extends RunnerFleetException {
     }
 
     /** Creates the exception with a message and the underlying cause. */
-    public FleetTimeoutException(String message, Throwable cause) {
+    public FleetTimeoutException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

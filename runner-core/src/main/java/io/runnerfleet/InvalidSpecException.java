@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A pool, template, label, runner name or request is invalid. Thrown when the object is built, before anything is created; the message names the field, the bad value (unless secret) and what is accepted.
  */
@@ -12,7 +14,7 @@ public class InvalidSpecException extends RunnerFleetException {
     }
 
     /** Creates the exception with a message and the underlying cause. */
-    public InvalidSpecException(String message, Throwable cause) {
+    public InvalidSpecException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -2,6 +2,7 @@ package io.runnerfleet;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job as the matcher sees it: its {@code runs-on} labels, optionally the runner group it targets,
@@ -18,12 +19,13 @@ import java.util.Objects;
  * Unknown origin (no repository) is allowed; group rules that need it then exclude the job and say why.
  *
  * @param labels the {@code runs-on} labels, every one required
- * @param group the runner group the job targets, or null for any group
- * @param repository the job's repository as {@code owner/name}, or null when unknown
+ * @param group the runner group the job targets; none means any group
+ * @param repository the job's repository as {@code owner/name}, if known
  * @param publicRepository whether that repository is public
- * @param workflow the job's workflow as {@code owner/repo/path@ref}, or null when unknown
+ * @param workflow the job's workflow as {@code owner/repo/path@ref}, if known
  */
-public record JobRequest(LabelSet labels, String group, String repository, boolean publicRepository, String workflow) {
+public record JobRequest(LabelSet labels, @Nullable String group, @Nullable String repository, boolean publicRepository,
+                         @Nullable String workflow) {
 
     /** Validates the request. */
     public JobRequest {

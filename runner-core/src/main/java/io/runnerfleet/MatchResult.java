@@ -3,6 +3,7 @@ package io.runnerfleet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer of {@link Matcher#match}: who can take a job, which pool to grow for it, and, per
@@ -28,9 +29,9 @@ public record MatchResult(JobRequest job, List<Matcher.Candidate> eligible, List
      *
      * @param candidate the candidate
      * @param missingLabels the job's labels it lacks, in the job's spelling (empty when labels are not the problem)
-     * @param groupReason why its runner group keeps the job away, or null when the group is not the problem
+     * @param groupReason why its runner group keeps the job away (absent when the group is not the problem)
      */
-    public record Rejection(Matcher.Candidate candidate, LabelSet missingLabels, String groupReason) {
+    public record Rejection(Matcher.Candidate candidate, LabelSet missingLabels, @Nullable String groupReason) {
         /** Checks the parts. */
         public Rejection {
             Objects.requireNonNull(candidate, "candidate");

@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * GitHub (or another registry) refused or failed to issue a registration, list or delete runners: wrong credentials, missing permission, a name conflict. Nothing half-created is left behind when it is thrown.
  */
@@ -12,7 +14,7 @@ public class RegistrationException extends RunnerFleetException {
     }
 
     /** Creates the exception with a message and the underlying cause. */
-    public RegistrationException(String message, Throwable cause) {
+    public RegistrationException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Resource limits for one runner instance; a null field means no limit.
  *
@@ -7,11 +9,11 @@ package io.runnerfleet;
  * Resources.none().cpus(2).memoryMiB(4096).pids(4096);
  * }</pre>
  *
- * @param cpus how many CPUs (fractions allowed), or null
- * @param memoryBytes the memory limit in bytes, or null
- * @param pids the maximum number of processes, or null
+ * @param cpus how many CPUs (fractions allowed)
+ * @param memoryBytes the memory limit in bytes
+ * @param pids the maximum number of processes
  */
-public record Resources(Double cpus, Long memoryBytes, Long pids) {
+public record Resources(@Nullable Double cpus, @Nullable Long memoryBytes, @Nullable Long pids) {
     private static final Resources NONE = new Resources(null, null, null);
 
     /** Validates each limit. */

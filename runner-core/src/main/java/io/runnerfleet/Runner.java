@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of one runner of a fleet: its lifecycle state, its instance and its registration at
  * GitHub, as the fleet last saw them.
@@ -11,14 +13,14 @@ package io.runnerfleet;
  * @param name the runner's name ({@code <fleet>-<pool>-<n>}, plus a suffix for ephemeral runners)
  * @param pool the pool it belongs to
  * @param state its lifecycle state
- * @param instanceId the backend's id of its instance, or null when it has none
+ * @param instanceId the backend's id of its instance, if it has one
  * @param instanceState the instance's state as the backend reported it ({@code running}, {@code exited}, or {@code -})
  * @param githubId GitHub's id of its registration, or 0 when not registered
  * @param githubStatus what GitHub shows: {@code Idle}, {@code Active}, {@code Offline}, or {@code -} when not registered
  * @param busy whether GitHub says it runs a job
  * @param labels its labels (GitHub's, once registered)
  */
-public record Runner(String name, String pool, RunnerState state, String instanceId, String instanceState,
+public record Runner(String name, String pool, RunnerState state, @Nullable String instanceId, String instanceState,
                      long githubId, String githubStatus, boolean busy, LabelSet labels) {
 
     /** The instance id shortened for tables, or {@code -}. */

@@ -1,5 +1,7 @@
 package io.runnerfleet;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The root of Runner Fleet's exceptions: unchecked, grouped by what the caller can do.
  *
@@ -21,7 +23,7 @@ public class RunnerFleetException extends RuntimeException {
     }
 
     /** Creates an exception with a message and the underlying cause. */
-    public RunnerFleetException(String message, Throwable cause) {
+    public RunnerFleetException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The image a runner instance starts from: an existing image reference, or a Dockerfile context
@@ -52,10 +53,11 @@ public sealed interface RunnerImage {
      * @param dockerfile the Dockerfile's path relative to the context, default {@code Dockerfile}
      * @param tag the tag the built image gets; required before a backend can build it
      * @param buildArgs build arguments
-     * @param target the stage to build, or null for the last one
+     * @param target the stage to build; the last one if absent
      * @param noCache whether to build without the layer cache
      */
-    record Dockerfile(Path context, String dockerfile, String tag, Map<String, String> buildArgs, String target,
+    record Dockerfile(Path context, String dockerfile, @Nullable String tag, Map<String, String> buildArgs,
+                      @Nullable String target,
                       boolean noCache) implements RunnerImage {
         /** Validates and copies. */
         public Dockerfile {

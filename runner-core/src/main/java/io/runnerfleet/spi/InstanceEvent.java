@@ -2,6 +2,7 @@ package io.runnerfleet.spi;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something happened to a runner instance the fleet owns.
@@ -9,10 +10,10 @@ import java.util.Objects;
  * @param instanceId the instance
  * @param runnerName its runner
  * @param kind what happened
- * @param exitCode the exit code for {@link Kind#EXITED}, else null
+ * @param exitCode the exit code, for {@link Kind#EXITED} only
  * @param at when
  */
-public record InstanceEvent(String instanceId, String runnerName, Kind kind, Integer exitCode, Instant at) {
+public record InstanceEvent(String instanceId, String runnerName, Kind kind, @Nullable Integer exitCode, Instant at) {
     /** What happened to an instance. */
     public enum Kind {
         /** It started. */

@@ -3,6 +3,7 @@ package io.runnerfleet.spi;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a backend knows of one runner instance.
@@ -14,15 +15,15 @@ import java.util.Objects;
  * @param runnerName the runner's name (ownership label)
  * @param specHash the hash of the launch spec it was created from (ownership label)
  * @param state the state
- * @param exitCode the exit code once exited, else null
+ * @param exitCode the exit code, once exited
  * @param oomKilled whether the kernel killed it for memory
- * @param startedAt when it last started, or null
- * @param finishedAt when it last exited, or null
+ * @param startedAt when it last started, if it did
+ * @param finishedAt when it last exited, if it did
  * @param labels every ownership label
  */
 public record InstanceInfo(String id, String name, String fleet, String pool, String runnerName, String specHash,
-                           InstanceState state, Integer exitCode, boolean oomKilled, Instant startedAt,
-                           Instant finishedAt, Map<String, String> labels) {
+                           InstanceState state, @Nullable Integer exitCode, boolean oomKilled,
+                           @Nullable Instant startedAt, @Nullable Instant finishedAt, Map<String, String> labels) {
     /** Checks the identity fields and copies the labels. */
     public InstanceInfo {
         Objects.requireNonNull(id, "id");

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a backend needs to launch one runner instance. Built by the fleet from a pool's
@@ -41,7 +42,7 @@ public record LaunchSpec(String fleet, String pool, String runnerName, String im
                          Map<String, String> env, Map<String, Secret> secrets, List<VolumeMount> volumes,
                          List<BindMount> bindMounts, List<DeviceMapping> devices, List<String> groups,
                          Resources resources, boolean privileged, boolean dockerSocket, String networkMode,
-                         String user, boolean init, String stopSignal, Duration stopGrace,
+                         @Nullable String user, boolean init, String stopSignal, Duration stopGrace,
                          Map<String, String> extraHosts) {
 
     /** Validates and copies every part. */
@@ -123,7 +124,7 @@ public record LaunchSpec(String fleet, String pool, String runnerName, String im
         private boolean privileged;
         private boolean dockerSocket;
         private String networkMode = "host";
-        private String user;
+        private @Nullable String user;
         private boolean init = true;
         private String stopSignal = "SIGTERM";
         private Duration stopGrace = Duration.ofSeconds(30);
@@ -208,8 +209,8 @@ public record LaunchSpec(String fleet, String pool, String runnerName, String im
             return this;
         }
 
-        /** The user to run as, or null for the image's. */
-        public Builder user(String user) {
+        /** The user to run as; the image's when absent. */
+        public Builder user(@Nullable String user) {
             this.user = user;
             return this;
         }

@@ -1,15 +1,16 @@
 package io.runnerfleet.spi;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which output of an instance to read.
  *
  * @param tail the last N lines only, or 0 for all
- * @param since only lines after this time, or null
+ * @param since only lines after this time; all lines if absent
  * @param follow whether to keep streaming new lines until closed
  */
-public record LogQuery(int tail, Instant since, boolean follow) {
+public record LogQuery(int tail, @Nullable Instant since, boolean follow) {
     /** Validates the tail. */
     public LogQuery {
         if (tail < 0) {

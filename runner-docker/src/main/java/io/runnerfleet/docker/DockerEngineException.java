@@ -1,6 +1,7 @@
 package io.runnerfleet.docker;
 
 import io.runnerfleet.RunnerFleetException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Docker engine answered but refused an operation (for example it could not start a container
@@ -21,7 +22,8 @@ public class DockerEngineException extends RunnerFleetException {
     private final String engineMessage;
 
     /** Creates the exception; {@code engineMessage} is the engine's reason. */
-    public DockerEngineException(String message, int statusCode, String engineMessage, Throwable cause) {
+    public DockerEngineException(String message, int statusCode, @Nullable String engineMessage,
+                                 @Nullable Throwable cause) {
         super(message, cause);
         this.statusCode = statusCode;
         this.engineMessage = engineMessage == null ? "" : engineMessage;

@@ -2,6 +2,7 @@ package io.runnerfleet.docker;
 
 import io.runnerfleet.RunnerFleetException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An image could not be made ready: a Dockerfile build failed, or an image could not be pulled or
@@ -27,13 +28,13 @@ public class ImageException extends RunnerFleetException {
     private final transient List<String> lastLines;
 
     /** An image problem that is not tied to a build step (a pull, a missing image). */
-    public ImageException(String image, String message, Throwable cause) {
+    public ImageException(String image, String message, @Nullable Throwable cause) {
         this(image, 0, "", List.of(), message, cause);
     }
 
     /** A failed build step. */
-    public ImageException(String image, int step, String instruction, List<String> lastLines, String message,
-                          Throwable cause) {
+    public ImageException(String image, int step, @Nullable String instruction, List<String> lastLines, String message,
+                          @Nullable Throwable cause) {
         super(message, cause);
         this.image = image;
         this.step = step;

@@ -4,6 +4,7 @@ import io.runnerfleet.LabelSet;
 import io.runnerfleet.spi.RegisteredRunner;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A self-hosted runner as GitHub's REST API describes it, with every field the runner API returns.
@@ -22,10 +23,10 @@ import java.util.Objects;
  * @param labels its labels, read-only and custom
  * @param ephemeral whether it takes one job only
  * @param runnerGroupId its runner group, {@code 0} when GitHub did not say
- * @param version the runner software version, {@code null} until the runner connected once
+ * @param version the runner software version, known once the runner connected
  */
 public record GitHubRunner(long id, String name, String os, String status, boolean busy, List<RunnerLabel> labels,
-                           boolean ephemeral, long runnerGroupId, String version) {
+                           boolean ephemeral, long runnerGroupId, @Nullable String version) {
     /** Checks the parts are present and copies the labels. */
     public GitHubRunner {
         Objects.requireNonNull(name, "name");

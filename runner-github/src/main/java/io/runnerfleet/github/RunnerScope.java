@@ -4,6 +4,7 @@ import io.runnerfleet.InvalidSpecException;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where runners are registered: a repository, an organization or an enterprise.
@@ -32,9 +33,9 @@ public final class RunnerScope {
 
     private final Kind kind;
     private final String owner;
-    private final String name;
+    private final @Nullable String name;
 
-    private RunnerScope(Kind kind, String owner, String name) {
+    private RunnerScope(Kind kind, String owner, @Nullable String name) {
         this.kind = kind;
         this.owner = owner;
         this.name = name;
@@ -73,8 +74,8 @@ public final class RunnerScope {
         return owner;
     }
 
-    /** The repository name, or {@code null} for organizations and enterprises. */
-    public String repository() {
+    /** The repository name; absent for organizations and enterprises. */
+    public @Nullable String repository() {
         return name;
     }
 

@@ -3,6 +3,7 @@ package io.runnerfleet.github;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job of a workflow run, from the jobs API or a {@code workflow_job} webhook: its {@code runs-on}
@@ -16,21 +17,23 @@ import java.util.Objects;
  * @param runId its run's id
  * @param name the job's name
  * @param status {@code queued}, {@code in_progress}, {@code completed}, {@code waiting}, ...
- * @param conclusion e.g. {@code success}, {@code null} until completed
+ * @param conclusion e.g. {@code success}, once completed
  * @param labels the {@code runs-on} labels
- * @param runnerId the runner that took it, {@code null} while queued
- * @param runnerName that runner's name, {@code null} while queued
- * @param runnerGroupId that runner's group, {@code null} while queued
- * @param createdAt when the job was created; may be {@code null} (GitHub's own example omits it)
- * @param startedAt when it started
- * @param completedAt when it completed, {@code null} before
- * @param workflowName the workflow's name, may be {@code null}
- * @param headBranch the branch, may be {@code null}
- * @param htmlUrl the job's page, may be {@code null}
+ * @param runnerId the runner that took it, once one did
+ * @param runnerName that runner's name
+ * @param runnerGroupId that runner's group
+ * @param createdAt when the job was created (GitHub's own example omits it)
+ * @param startedAt when it started (absent when GitHub omits it)
+ * @param completedAt when it completed, once it did
+ * @param workflowName the workflow's name
+ * @param headBranch the branch
+ * @param htmlUrl the job's page
  */
-public record WorkflowJob(long id, long runId, String name, String status, String conclusion, List<String> labels,
-                          Long runnerId, String runnerName, Long runnerGroupId, Instant createdAt, Instant startedAt,
-                          Instant completedAt, String workflowName, String headBranch, String htmlUrl) {
+public record WorkflowJob(long id, long runId, String name, String status, @Nullable String conclusion,
+                          List<String> labels, @Nullable Long runnerId, @Nullable String runnerName,
+                          @Nullable Long runnerGroupId, @Nullable Instant createdAt, @Nullable Instant startedAt,
+                          @Nullable Instant completedAt, @Nullable String workflowName, @Nullable String headBranch,
+                          @Nullable String htmlUrl) {
     /** Checks the required parts are present and copies the labels. */
     public WorkflowJob {
         Objects.requireNonNull(name, "name");

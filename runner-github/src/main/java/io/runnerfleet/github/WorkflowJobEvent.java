@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code workflow_job} webhook delivery: a job was queued, started, completed or is waiting.
@@ -25,14 +26,15 @@ import java.util.Objects;
  * @param repository the repository's {@code owner/name}
  * @param privateRepository whether that repository is private ({@code repository.private}; absent means public,
  *                          the schema's default, which is also the stricter case for runner groups)
- * @param organization the organization's login, {@code null} for a user's repository
- * @param installationId the GitHub App installation that received it, {@code null} for a repository/org hook
+ * @param organization the organization's login; absent for a user's repository
+ * @param installationId the GitHub App installation that received it; absent for a repository/org hook
  * @param sender the login of the user who caused it
  * @param runnerGroup the runner group of the runner that took the job ({@code workflow_job.runner_group_name}),
- *                    {@code null} while queued
+ *                    absent while queued
  */
 public record WorkflowJobEvent(Action action, WorkflowJob job, String repository, boolean privateRepository,
-                               String organization, Long installationId, String sender, String runnerGroup) {
+                               @Nullable String organization, @Nullable Long installationId, String sender,
+                               @Nullable String runnerGroup) {
 
     /** The four {@code action} values GitHub sends. */
     public enum Action {

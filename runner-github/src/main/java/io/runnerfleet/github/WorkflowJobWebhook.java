@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Receives {@code workflow_job} webhook deliveries: checks {@code X-Hub-Signature-256} (HMAC-SHA256 of
@@ -41,10 +42,11 @@ public final class WorkflowJobWebhook {
      * Checks the signature of a delivery.
      *
      * @param body the raw body
-     * @param signatureHeader the {@code X-Hub-Signature-256} header, {@code sha256=<64 hex digits>}
+     * @param signatureHeader the {@code X-Hub-Signature-256} header, {@code sha256=<64 hex digits>}; a missing one
+     *                        is a {@link WebhookException}
      * @throws WebhookException when the header is missing, malformed or does not match
      */
-    public void verify(byte[] body, String signatureHeader) {
+    public void verify(byte[] body, @Nullable String signatureHeader) {
         Objects.requireNonNull(body, "body");
         if (signatureHeader == null || signatureHeader.isBlank()) {
             throw new WebhookException("the delivery has no X-Hub-Signature-256 header; set a secret on the webhook"
@@ -67,8 +69,8 @@ public final class WorkflowJobWebhook {
         }
     }
 
-    /** Checks the signature, then parses the delivery. */
-    public WorkflowJobEvent parse(byte[] body, String signatureHeader) {
+    /** Checks the signature (a missing header is a {@link WebhookException}), then parses the delivery. */
+    public WorkflowJobEvent parse(byte[] body, @Nullable String signatureHeader) {
         verify(body, signatureHeader);
         return WorkflowJobEvent.parse(body);
     }

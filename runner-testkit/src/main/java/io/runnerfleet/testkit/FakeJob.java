@@ -3,6 +3,7 @@ package io.runnerfleet.testkit;
 import io.runnerfleet.testkit.internal.Engine;
 import io.runnerfleet.testkit.internal.Engine.JobState;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A live view of one job queued with {@link FakeGitHub#queueJob}.
@@ -35,13 +36,13 @@ public final class FakeJob {
         return engine.jobState(id).status();
     }
 
-    /** {@code success} (or {@code cancelled}) once completed, else null. */
-    public String conclusion() {
+    /** {@code success} (or {@code cancelled}) once completed. */
+    public @Nullable String conclusion() {
         return engine.jobState(id).conclusion();
     }
 
-    /** The runner that took the job, or null while queued. */
-    public String runnerName() {
+    /** The runner that took the job, once one did. */
+    public @Nullable String runnerName() {
         return engine.jobState(id).runnerName();
     }
 
@@ -52,9 +53,9 @@ public final class FakeJob {
 
     /**
      * When a runner took the job: the instant the fake handed the job's message to the runner's poll
-     * and the job went {@code in_progress}; null while queued.
+     * and the job went {@code in_progress}; absent while queued.
      */
-    public Instant startedAt() {
+    public @Nullable Instant startedAt() {
         return engine.jobState(id).startedAt();
     }
 

@@ -1,6 +1,7 @@
 package io.runnerfleet.testkit;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one runner registration held by {@link FakeGitHub}, as the REST API would show it.
@@ -17,10 +18,10 @@ import java.util.List;
  * @param labels its labels, read-only ones first
  * @param groupId its runner group ({@code 1} is {@code Default})
  * @param ephemeral whether it takes only one job
- * @param version the runner version, null until it connected once
+ * @param version the runner version, known once it connected
  */
 public record FakeRunnerView(long id, String name, String os, String status, boolean busy, List<String> labels,
-        long groupId, boolean ephemeral, String version) {
+        long groupId, boolean ephemeral, @Nullable String version) {
     /** Copies the labels. */
     public FakeRunnerView {
         labels = List.copyOf(labels);

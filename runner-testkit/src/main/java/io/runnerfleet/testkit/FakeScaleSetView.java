@@ -1,6 +1,7 @@
 package io.runnerfleet.testkit;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one runner scale set held by {@link FakeGitHub}'s Actions service, as its statistics
@@ -16,11 +17,11 @@ import java.util.List;
  * @param name its name, unique within its runner group
  * @param runnerGroupId its runner group ({@code 1} is {@code Default})
  * @param labels its labels; a job whose runs-on labels are all among them reaches it
- * @param sessionOwner the {@code ownerName} of the open message session, or null when none is open
+ * @param sessionOwner the {@code ownerName} of the open message session, if one is open
  * @param unacknowledgedMessages messages delivered by the long poll and not acknowledged yet
  * @param statistics the counts a session reply and every message carry
  */
-public record FakeScaleSetView(long id, String name, long runnerGroupId, List<String> labels, String sessionOwner,
+public record FakeScaleSetView(long id, String name, long runnerGroupId, List<String> labels, @Nullable String sessionOwner,
         int unacknowledgedMessages, Statistics statistics) {
     /** Copies the labels. */
     public FakeScaleSetView {

@@ -3,6 +3,7 @@ package io.runnerfleet.testkit;
 import io.runnerfleet.InvalidSpecException;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A failure {@link FakeGitHub#failNext(String, int, Fault)} injects into the next calls of one operation.
@@ -44,10 +45,10 @@ public sealed interface Fault {
     }
 
     /**
-     * GitHub's secondary rate limit: 403 with the "secondary rate limit" message; {@code retryAfter}
-     * null means no {@code retry-after} header, as GitHub sometimes does.
+     * GitHub's secondary rate limit: 403 with the "secondary rate limit" message; without
+     * {@code retryAfter} there is no {@code retry-after} header, as GitHub sometimes sends it.
      */
-    record SecondaryLimit(Duration retryAfter) implements Fault {
+    record SecondaryLimit(@Nullable Duration retryAfter) implements Fault {
     }
 
     /** A status fault. */

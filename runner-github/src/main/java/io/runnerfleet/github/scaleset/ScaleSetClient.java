@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A client of GitHub's runner scale-set protocol: the admin connection, runner groups, scale sets,
@@ -234,10 +235,10 @@ public final class ScaleSetClient implements AutoCloseable {
      * name; if it was registered in this set its config was lost with the answer, so it is deleted (it
      * never ran) and the config is asked for again, up to {@link RetrySettings#maxAttempts()} times.
      *
-     * @param workFolder the runner's work folder, e.g. {@code _work}; empty for the runner's default
+     * @param workFolder the runner's work folder, e.g. {@code _work}; empty or absent for the runner's default
      * @throws ScaleSetApiException.RunnerExists when a runner of this name exists and was not made by this call
      */
-    public JitConfig generateJitConfig(long scaleSetId, String runnerName, String workFolder) {
+    public JitConfig generateJitConfig(long scaleSetId, String runnerName, @Nullable String workFolder) {
         if (runnerName == null || !RUNNER_NAME.matcher(runnerName).matches()) {
             throw new InvalidSpecException("runner name '" + runnerName
                     + "' is not valid: use 1 to 64 letters, digits, '.', '_' or '-'");

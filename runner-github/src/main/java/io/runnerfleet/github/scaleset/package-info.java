@@ -20,4 +20,7 @@
  * {@link io.runnerfleet.RegistrationException}); no okhttp or Moshi type appears in this package's API,
  * and no token or JIT config is ever printed or stored.
  */
+@NullMarked
 package io.runnerfleet.github.scaleset;
+
+import org.jspecify.annotations.NullMarked;
