@@ -259,7 +259,7 @@ cmd_down() {
   ip link del "$hostif" >/dev/null 2>&1 || true
   if [ -d "$state" ]; then
     # Container layers may still be mounted under a data root after an unclean stop.
-    grep -o " $state/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $state/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$state"
   fi
   say "down"
