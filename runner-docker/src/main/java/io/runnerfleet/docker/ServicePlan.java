@@ -72,10 +72,10 @@ final class ServicePlan {
     }
 
     /**
-     * The service spec; {@code secretName} is the Docker secret holding the hand-over, or null when
-     * the spec has no secrets.
+     * The service spec; {@code secretName} and {@code secretId} name the Docker secret holding the
+     * hand-over, or are null when the spec has no secrets.
      */
-    static ServiceSpec of(LaunchSpec spec, List<String> constraints, String secretName) {
+    static ServiceSpec of(LaunchSpec spec, List<String> constraints, String secretName, String secretId) {
         check(spec);
         Map<String, String> labels = Ownership.containerLabels(spec);
         // Stdin is the secret file when there is one, else nothing: the prelude reads a count of 0.
@@ -99,7 +99,7 @@ final class ServicePlan {
         }
         if (secretName != null) {
             // Readable by whatever user the image runs as: the file lives on the task's own tmpfs.
-            container.withSecrets(List.of(new ContainerSpecSecret().withSecretName(secretName)
+            container.withSecrets(List.of(new ContainerSpecSecret().withSecretName(secretName).withSecretId(secretId)
                     .withFile(new ContainerSpecFile().withName("runnerfleet-handoff").withUid("0").withGid("0").withMode(0444L))));
         }
         TaskSpec task = new TaskSpec()

@@ -153,7 +153,7 @@ public final class SwarmBackend implements RunnerBackend {
             secretId = engine.call("create the secret of runner " + spec.runnerName(),
                     () -> engine.client().createSecretCmd(secret).exec().getId());
         }
-        ServiceSpec service = ServicePlan.of(spec, constraints.getOrDefault(spec.pool(), List.of()), secretName);
+        ServiceSpec service = ServicePlan.of(spec, constraints.getOrDefault(spec.pool(), List.of()), secretName, secretId);
         try {
             String id = engine.call("create the service of runner " + spec.runnerName(),
                     () -> engine.client().createServiceCmd(service).exec().getId());
