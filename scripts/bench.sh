@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs Runner Fleet's benchmarks (issue 9): provisioning against the Docker floor and the runner.sh
-# flow, the GitHub API cost of steady fleets, and the heap of a 100-runner fleet.
+# Runs Runner Fleet's benchmarks (issues 9 and 18): provisioning against the container floor, the runner
+# floor and the runner.sh flow, job-start latency (cold/warm, single/burst, Docker and host processes), the
+# command line's start-up, the GitHub API cost of steady fleets, and the heap of a 100-runner fleet. Every
+# section records the machine's load average and says when other work disturbed it.
 #
-#   scripts/bench.sh                          # defaults: --reps 3 --sizes 1,5,10,20 (a few minutes on 2 cores)
+#   scripts/bench.sh                          # defaults: --reps 3 --sizes 1,5,10,20 (tens of minutes on 2 cores)
+#   scripts/bench.sh --skip-runner-sh --job-start-jobs 5 --burst 5   # the quicker parts
 #   scripts/bench.sh --reps 5 --sizes 10      # any option of io.runnerfleet.examples.bench.Benchmarks
 #   scripts/bench.sh --skip-docker            # GitHub cost and memory only, no engine needed
 #

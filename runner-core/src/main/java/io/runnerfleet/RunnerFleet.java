@@ -159,17 +159,12 @@ public final class RunnerFleet implements AutoCloseable {
 
     /** Every runner the fleet manages, sorted by name. */
     public List<Runner> runners() {
-        return reconciler.runners().stream().map(RunnerFleet::runner).toList();
+        return reconciler.runners();
     }
 
     /** One runner by name (case-insensitive). */
     public Optional<Runner> runner(String name) {
         return runners().stream().filter(r -> r.name().equalsIgnoreCase(name)).findFirst();
-    }
-
-    private static Runner runner(Reconciler.RunnerView v) {
-        return new Runner(v.name(), v.pool(), v.state(), v.instanceId(), v.instanceState(), v.githubId(),
-                v.githubStatus(), v.busy(), v.labels());
     }
 
     /** A snapshot joining the backend's and GitHub's views as of the last reconcile cycle. */

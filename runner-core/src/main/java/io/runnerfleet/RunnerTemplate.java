@@ -1,19 +1,17 @@
 package io.runnerfleet;
 
+import io.runnerfleet.internal.RunnerLaunch;
 import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.JitRequest;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.RegistrationGrant;
 import io.runnerfleet.spi.RegistrationToken;
-import io.runnerfleet.spi.RunnerCommand;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -84,7 +82,7 @@ public final class RunnerTemplate {
         this.registrationMode = b.registrationMode != null ? b.registrationMode
                 : b.ephemeral ? RegistrationMode.JIT : RegistrationMode.TOKEN;
         this.disableUpdate = b.disableUpdate;
-        checkCrossFieldRules();
+        TemplateRules.check(this);
     }
 
     /** A builder with the defaults listed above. */
@@ -107,68 +105,6 @@ public final class RunnerTemplate {
     /** The same template with these custom labels instead. */
     public RunnerTemplate withLabels(String... labels) {
         return toBuilder().labels(labels).build();
-    }
-
-    private void checkCrossFieldRules() {
-        if (noDefaultLabels && labels.isEmpty()) {
-            throw new InvalidSpecException("noDefaultLabels(true) needs at least one custom label: the runner refuses "
-                    + "--no-default-labels without --labels; add labels(...) or keep the default labels");
-        }
-        checkLabelCount();
-        if (registrationMode == RegistrationMode.JIT && !ephemeral) {
-            throw new InvalidSpecException("registration mode JIT needs an ephemeral runner (a just-in-time runner takes "
-                    + "one job); set ephemeral(true) or registrationMode(RegistrationMode.TOKEN)");
-        }
-        if (disableUpdate && registrationMode == RegistrationMode.JIT) {
-            throw new InvalidSpecException("disableUpdate(true) is a config.sh option and JIT runners skip config.sh; "
-                    + "use registrationMode(RegistrationMode.TOKEN) or pin the runner version in the image");
-        }
-        if (user != null && (user.equals("root") || user.equals("0") || user.startsWith("root:") || user.startsWith("0:"))
-                && !env.containsKey("RUNNER_ALLOW_RUNASROOT")) {
-            throw new InvalidSpecException("user '" + user + "' is root and the runner refuses to run as root; "
-                    + "use a non-root user (the official image's is 'runner', uid 1001) or set env RUNNER_ALLOW_RUNASROOT=1");
-        }
-        Set<String> paths = new HashSet<>();
-        for (VolumeMount v : volumes) {
-            requireUniquePath(paths, v.path(), "volume '" + v.name() + "'");
-        }
-        for (BindMount m : bindMounts) {
-            requireUniquePath(paths, m.path(), "bind mount of '" + m.hostPath() + "'");
-        }
-        Set<String> devicePaths = new HashSet<>();
-        for (DeviceMapping d : devices) {
-            if (!devicePaths.add(d.path())) {
-                throw new InvalidSpecException("two devices map to " + d.path() + " inside the runner; give each its own path");
-            }
-        }
-        if (dockerSocket && paths.contains("/var/run/docker.sock")) {
-            throw new InvalidSpecException("dockerSocket(true) mounts /var/run/docker.sock already; remove the bind mount of it");
-        }
-    }
-
-    // GitHub's limit counts every label the runner carries, the default ones included: the generate-jitconfig
-    // request takes 1 to 100 labels (runners-openapi.json, "labels": maxItems 100, as do the label endpoints).
-    // Checked here, where the platform and noDefaultLabels are known, so that a pool too big for GitHub is
-    // refused when it is built instead of timing out in config.sh.
-    private void checkLabelCount() {
-        LabelSet defaults = noDefaultLabels ? LabelSet.empty() : platform.defaultLabels();
-        int custom = defaults.missing(labels).size(); // a custom 'linux' is the default 'Linux', counted once
-        int total = defaults.size() + custom;
-        if (total > LabelSet.MAX_LABELS) {
-            int extra = total - LabelSet.MAX_LABELS;
-            throw new InvalidSpecException("too many labels: the runner would carry " + total + " (" + custom
-                    + " custom + " + defaults.size() + " default), but GitHub accepts at most " + LabelSet.MAX_LABELS
-                    + " labels per runner, including the " + defaults.size() + " default labels " + defaults
-                    + "; remove " + extra + " custom label" + (extra == 1 ? "" : "s")
-                    + (noDefaultLabels ? "" : " or set noDefaultLabels(true)"));
-        }
-    }
-
-    private static void requireUniquePath(Set<String> paths, String path, String what) {
-        if (!paths.add(path)) {
-            throw new InvalidSpecException(what + " uses " + path + " inside the runner, which another volume or mount "
-                    + "uses already; give each its own path");
-        }
     }
 
     /** The image, or empty for the fleet's default image. */
@@ -283,9 +219,13 @@ public final class RunnerTemplate {
         return warnings;
     }
 
-    /** The request for a just-in-time configuration of runner {@code name} in runner group {@code runnerGroupId}. */
+    /**
+     * The request for a just-in-time configuration of runner {@code name} in runner group {@code runnerGroupId}
+     * (the translation lives in the fleet's internals; this is a convenience for code that launches
+     * runners by hand).
+     */
     public JitRequest jitRequest(RunnerName name, long runnerGroupId) {
-        return new JitRequest(name.toString(), effectiveLabels(), runnerGroupId, workDirectory);
+        return RunnerLaunch.jitRequest(this, name, runnerGroupId);
     }
 
     /**
@@ -295,12 +235,11 @@ public final class RunnerTemplate {
     public static final String VERSION_DEPRECATED_EXIT_CODE = "ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE";
 
     /**
-     * The launch spec of runner {@code name} from this template: the prepared image, the plain
-     * environment, mounts and devices, and the runner's command. In token mode the command is
-     * {@code config.sh --url U --name N [--labels L] --runnergroup G --work W --unattended --replace
-     * [--ephemeral] [--disableupdate] [--no-default-labels]} then {@code run.sh}, with the token only in
-     * the secret {@code ACTIONS_RUNNER_INPUT_TOKEN}; in JIT mode there is no configure step and the
-     * config travels only in the secret {@code ACTIONS_RUNNER_INPUT_JITCONFIG}.
+     * The launch spec of runner {@code name} from this template, as the fleet launches it: the prepared
+     * image, the plain environment, mounts and devices, and the runner's command. In token mode the
+     * command configures the runner ({@code config.sh}, the token only in a secret) then runs it; in JIT
+     * mode the config travels only in a secret. The translation lives in the fleet's internals; this is a
+     * convenience for code that launches or exports runners by hand (such as a compose file).
      *
      * @param name the runner's name
      * @param imageReference the reference {@link io.runnerfleet.spi.RunnerBackend#prepare} returned
@@ -309,59 +248,7 @@ public final class RunnerTemplate {
      * @throws InvalidSpecException if the grant does not fit the registration mode or the runner
      */
     public LaunchSpec launchSpec(RunnerName name, String imageReference, String registrationUrl, RegistrationGrant grant) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(grant, "grant");
-        String runner = name.toString();
-        LaunchSpec.Builder spec = LaunchSpec.builder(name.fleet(), name.pool(), runner, imageReference)
-                .env(env).volumes(volumes).bindMounts(bindMounts).devices(devices).groups(groups).resources(resources)
-                .privileged(privileged).dockerSocket(dockerSocket).networkMode(networkMode).user(user);
-        if (!env.containsKey(VERSION_DEPRECATED_EXIT_CODE)) {
-            // Without it the listener reports a deprecated runner version as a plain terminated error (exit 0
-            // after run-helper), and the fleet could not say that the image needs a newer runner.
-            spec.env(VERSION_DEPRECATED_EXIT_CODE, "1");
-        }
-        if (grant instanceof RegistrationToken token) {
-            if (registrationMode != RegistrationMode.TOKEN) {
-                throw new InvalidSpecException("runner " + runner + " registers with JIT but was given a registration token; "
-                        + "pass registry.jitConfig(template.jitRequest(...))");
-            }
-            if (registrationUrl == null || !registrationUrl.matches("https?://\\S+")) {
-                throw new InvalidSpecException("runner " + runner + ": registration URL '" + registrationUrl
-                        + "' is not an http(s) URL such as https://github.com/acme");
-            }
-            spec.command(new RunnerCommand(configureArgs(runner, registrationUrl), List.of()))
-                    .secret("ACTIONS_RUNNER_INPUT_TOKEN", token.token());
-        } else {
-            JitConfig jit = (JitConfig) grant;
-            if (registrationMode != RegistrationMode.JIT) {
-                throw new InvalidSpecException("runner " + runner + " registers with a token but was given a JIT config; "
-                        + "pass registry.registrationToken()");
-            }
-            if (!jit.name().equals(runner)) {
-                throw new InvalidSpecException("the JIT config is for runner " + jit.name() + ", not " + runner);
-            }
-            spec.command(new RunnerCommand(List.of(), List.of()))
-                    .secret("ACTIONS_RUNNER_INPUT_JITCONFIG", jit.encodedConfig());
-        }
-        return spec.build();
-    }
-
-    private List<String> configureArgs(String runner, String registrationUrl) {
-        List<String> args = new ArrayList<>(List.of("--url", registrationUrl, "--name", runner));
-        if (!labels.isEmpty()) {
-            args.addAll(List.of("--labels", labels.toCommaSeparated()));
-        }
-        args.addAll(List.of("--runnergroup", runnerGroup.name(), "--work", workDirectory, "--unattended", "--replace"));
-        if (ephemeral) {
-            args.add("--ephemeral");
-        }
-        if (disableUpdate) {
-            args.add("--disableupdate");
-        }
-        if (noDefaultLabels) {
-            args.add("--no-default-labels");
-        }
-        return args;
+        return RunnerLaunch.spec(this, name, imageReference, registrationUrl, grant);
     }
 
     @Override

@@ -448,7 +448,8 @@ class RunnerFleetTest {
     void repeatedLaunchFailuresBackOffThenFailWithTheReasonAndLeaveNothing() {
         backend.faults().failNext(InMemoryBackend.Operation.LAUNCH, 100,
                 () -> new RunnerFleetException("injected: engine refused the container"));
-        RunnerFleet fleet = fleet("f1", ephemeral(1)).build();
+        // start() waits on the fleet's clock as well: long enough that only the Failed runner ends it.
+        RunnerFleet fleet = fleet("f1", ephemeral(1)).startTimeout(Duration.ofHours(1)).build();
         fleets.add(fleet);
         CompletableFuture<RunnerFleet> start = fleet.startAsync();
         Await.until(PATIENCE, "first launch tried", () -> backend.faults().calls(InMemoryBackend.Operation.LAUNCH) >= 1);
@@ -533,11 +534,36 @@ class RunnerFleetTest {
     void removeNeverKillsARunningJobWithinTheDrainTimeout() {
         RunnerFleet fleet = started(fleet("f1", generic(2)));
         registry.markBusy("f1-generic-1");
-        assertThatThrownBy(fleet::remove).isInstanceOf(FleetTimeoutException.class)
+        // The drain timeout (2 s) is measured on the fleet's clock: move it on while remove() waits.
+        CompletableFuture<Void> removal = CompletableFuture.runAsync(fleet::remove);
+        Await.until(PATIENCE, "remove() gives up on the busy runner", () -> {
+            clock.advance(Duration.ofSeconds(1));
+            return removal.isDone();
+        });
+        assertThatThrownBy(removal::join).hasCauseInstanceOf(FleetTimeoutException.class)
                 .hasMessageContaining("f1-generic-1").hasMessageContaining("still running a job");
         assertThat(backend.instances("f1")).extracting(InstanceInfo::runnerName).containsExactly("f1-generic-1");
         assertThat(registry.runner("f1-generic-1")).isPresent();
         assertThat(registry.runner("f1-generic-2")).isEmpty();
+    }
+
+    @Test
+    void aDrainWaitingForABusyRunnerHoldsNoWorkerThread() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)).parallelism(1).drainTimeout(Duration.ofMinutes(1)));
+        registry.markBusy("f1-generic-2");
+        awaitState(fleet, "runner 2 Active", rs -> rs.get(1).state() instanceof RunnerState.Active);
+        fleet.scale("generic", 1);
+        awaitState(fleet, "runner 2 Draining", rs -> rs.size() == 2 && rs.get(1).state() instanceof RunnerState.Draining);
+        // The fleet's only worker thread is free while the drain waits for the job: a killed runner is replaced meanwhile.
+        Runner victim = fleet.runner("f1-generic-1").orElseThrow();
+        backend.exit(victim.instanceId(), 137);
+        awaitState(fleet, "runner 1 replaced", rs -> rs.get(0).state() instanceof RunnerState.Idle
+                && !victim.instanceId().equals(rs.get(0).instanceId()));
+        assertThat(fleet.runner("f1-generic-2").orElseThrow().state()).isInstanceOf(RunnerState.Draining.class);
+        registry.completeJob("f1-generic-2");
+        awaitState(fleet, "runner 2 removed once its job ended", rs -> rs.size() == 1);
+        assertThat(registry.runner("f1-generic-2")).isEmpty();
+        assertThat(backend.instances("f1")).hasSize(1);
     }
 
     @Test

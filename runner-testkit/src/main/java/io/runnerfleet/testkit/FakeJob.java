@@ -2,6 +2,7 @@ package io.runnerfleet.testkit;
 
 import io.runnerfleet.testkit.internal.Engine;
 import io.runnerfleet.testkit.internal.Engine.JobState;
+import java.time.Instant;
 
 /**
  * A live view of one job queued with {@link FakeGitHub#queueJob}.
@@ -10,7 +11,10 @@ import io.runnerfleet.testkit.internal.Engine.JobState;
  * FakeJob job = fake.queueJob(repo, "self-hosted");
  * job.status();      // queued, in_progress, completed
  * job.runnerName();  // null until a runner takes it
+ * job.startedAt();   // when that runner took it: job-start latency is startedAt - queuedAt
  * }</pre>
+ *
+ * <p>Times are read from the fake's {@link FakeGitHub.Builder#clock clock}.
  */
 public final class FakeJob {
     private final Engine engine;
@@ -39,6 +43,19 @@ public final class FakeJob {
     /** The runner that took the job, or null while queued. */
     public String runnerName() {
         return engine.jobState(id).runnerName();
+    }
+
+    /** When the job was queued. */
+    public Instant queuedAt() {
+        return engine.jobState(id).queuedAt();
+    }
+
+    /**
+     * When a runner took the job: the instant the fake handed the job's message to the runner's poll
+     * and the job went {@code in_progress}; null while queued.
+     */
+    public Instant startedAt() {
+        return engine.jobState(id).startedAt();
     }
 
     @Override

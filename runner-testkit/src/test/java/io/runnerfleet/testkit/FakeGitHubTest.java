@@ -287,6 +287,23 @@ class FakeGitHubTest {
     }
 
     @Test
+    void aJobRecordsWhenItWasQueuedAndWhenARunnerTookIt() throws Exception {
+        FakeRunnerSession s = jitSession("taker", "self-hosted");
+        s.connect();
+        Instant queued = clock.instant();
+        FakeJob job = fake.queueJob(acme.repository("widgets"), "self-hosted");
+        assertThat(job.queuedAt()).isEqualTo(queued);
+        assertThat(job.startedAt()).as("nobody took it yet").isNull();
+        clock.advance(Duration.ofMillis(1500));
+        assertThat(s.poll()).contains("result=job");
+        assertThat(job.startedAt()).isEqualTo(queued.plusMillis(1500));
+        clock.advance(Duration.ofSeconds(1));
+        s.finish(job.id());
+        assertThat(job.status()).isEqualTo("completed");
+        assertThat(job.startedAt()).as("stays the pick-up time once completed").isEqualTo(queued.plusMillis(1500));
+    }
+
+    @Test
     void runnersGoOfflineWhenHeartbeatsStop() throws Exception {
         FakeRunnerSession s = jitSession("hb", "self-hosted");
         assertThat(acme.runner("hb").orElseThrow().status()).isEqualTo("offline");

@@ -2,12 +2,9 @@ package io.runnerfleet.internal.fleet;
 
 import io.runnerfleet.LabelSet;
 import io.runnerfleet.RunnerImage;
-import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
+import io.runnerfleet.RunnerTemplate;
 import io.runnerfleet.Scaling;
-import io.runnerfleet.spi.JitRequest;
-import io.runnerfleet.spi.LaunchSpec;
-import io.runnerfleet.spi.RegistrationGrant;
 import java.time.Duration;
 
 /** A {@link RunnerPool} as the reconciler sees it, with the fleet's default image filled in. */
@@ -75,12 +72,7 @@ public final class FleetPool implements PoolPlan {
     }
 
     @Override
-    public LaunchSpec launchSpec(RunnerName name, String imageReference, String registrationUrl, RegistrationGrant grant) {
-        return pool.template().launchSpec(name, imageReference, registrationUrl, grant);
-    }
-
-    @Override
-    public JitRequest jitRequest(RunnerName name, long runnerGroupId) {
-        return pool.template().jitRequest(name, runnerGroupId);
+    public RunnerTemplate template() {
+        return pool.template();
     }
 }

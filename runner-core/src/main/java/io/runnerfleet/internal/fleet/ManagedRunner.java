@@ -1,9 +1,11 @@
 package io.runnerfleet.internal.fleet;
 
+import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.internal.RunnerLifecycle;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * One runner the fleet manages: its slot (pool and index), its lifecycle and what was last observed of
@@ -13,6 +15,8 @@ import java.util.List;
 final class ManagedRunner {
     final PoolPlan pool;
     final int index;
+    final RunnerName runnerName;
+    // The name as GitHub and the backend know it (runnerName printed), for maps, events and messages.
     final String name;
     final RunnerLifecycle lifecycle;
 
@@ -37,15 +41,27 @@ final class ManagedRunner {
     boolean adoptedUnregistered;
     Instant nextAttempt = Instant.MIN;
     boolean userStopped;
+    // A drain in progress (Retiring): set and cleared by whoever holds the claim.
+    volatile Drain drain;
     private boolean claimed;
-    // System.nanoTime() of the last release: observations taken before it are stale for this runner.
-    private long touched = System.nanoTime();
+    private final LongSupplier marks;
+    // The fleet's mark (FleetContext.mark) at the last release: observations marked before it are stale for this runner.
+    private long touched;
 
-    ManagedRunner(PoolPlan pool, int index, String name, RunnerLifecycle lifecycle) {
+    ManagedRunner(PoolPlan pool, RunnerName runnerName, RunnerLifecycle lifecycle, LongSupplier marks) {
         this.pool = pool;
-        this.index = index;
-        this.name = name;
+        this.index = runnerName.index();
+        this.runnerName = runnerName;
+        this.name = runnerName.toString();
         this.lifecycle = lifecycle;
+        this.marks = marks;
+        this.touched = marks.getAsLong();
+    }
+
+    /** What the {@link StateDerivation} rules need to know of this runner beyond its state, at {@code now}. */
+    synchronized StateDerivation.Facts facts(Instant now, boolean stopping) {
+        return new StateDerivation.Facts(now, stopping, pool.name(), failures, nextAttempt, launchedAt, offlineSince,
+                adoptedUnregistered, failedAt, permanentFailure);
     }
 
     RunnerState state() {
@@ -70,18 +86,23 @@ final class ManagedRunner {
     }
 
     synchronized void release() {
-        touched = System.nanoTime();
+        touched = marks.getAsLong();
         claimed = false;
         notifyAll();
     }
 
-    /** Whether something acted on this runner after {@code nanoTime}. */
-    synchronized boolean touchedAfter(long nanoTime) {
-        return touched - nanoTime > 0;
+    /** Whether something acted on this runner after the observation marked {@code mark}. */
+    synchronized boolean touchedAfter(long mark) {
+        return touched > mark;
     }
 
     synchronized boolean claimed() {
         return claimed;
+    }
+
+    /** Whether a drain is in progress (then a cycle lets {@link Retiring#continueDrain} act instead of the rules). */
+    boolean draining() {
+        return drain != null;
     }
 
     boolean live() {

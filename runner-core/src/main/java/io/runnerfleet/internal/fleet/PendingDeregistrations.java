@@ -3,6 +3,9 @@ package io.runnerfleet.internal.fleet;
 import io.runnerfleet.RunnerBusyException;
 import io.runnerfleet.spi.RegisteredRunner;
 import io.runnerfleet.spi.RunnerRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -78,19 +81,20 @@ final class PendingDeregistrations {
 
     /**
      * Settles against a fresh list every {@code every} until nothing is pending or {@code timeout} passed
-     * (one runner list per round: used only while a fleet is removed).
+     * on the fleet's {@code clock} (one runner list per round: used only while a fleet is removed, on the
+     * thread that removes it).
      *
      * @return the registrations still held by GitHub
      */
-    List<String> awaitSettled(RunnerRegistry registry, java.time.Duration timeout, java.time.Duration every) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> awaitSettled(RunnerRegistry registry, Clock clock, Duration timeout, Duration every) {
+        Instant deadline = clock.instant().plus(timeout);
         while (!byId.isEmpty()) {
             try {
                 settle(registry.runners(), registry);
             } catch (RuntimeException e) {
                 LOG.debug("listing runners to delete dead registrations failed: {}", e.toString());
             }
-            if (byId.isEmpty() || System.nanoTime() - deadline > 0) {
+            if (byId.isEmpty() || clock.instant().isAfter(deadline)) {
                 break;
             }
             try {

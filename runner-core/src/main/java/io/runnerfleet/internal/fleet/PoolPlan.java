@@ -2,10 +2,7 @@ package io.runnerfleet.internal.fleet;
 
 import io.runnerfleet.LabelSet;
 import io.runnerfleet.RunnerImage;
-import io.runnerfleet.RunnerName;
-import io.runnerfleet.spi.JitRequest;
-import io.runnerfleet.spi.LaunchSpec;
-import io.runnerfleet.spi.RegistrationGrant;
+import io.runnerfleet.RunnerTemplate;
 
 /** What the reconciler needs to know of one pool. */
 public interface PoolPlan {
@@ -39,9 +36,6 @@ public interface PoolPlan {
     /** How long an extra on-demand runner may idle before it is removed, or null for never. */
     java.time.Duration idleTimeout();
 
-    /** The launch spec for one runner holding {@code grant}. */
-    LaunchSpec launchSpec(RunnerName name, String imageReference, String registrationUrl, RegistrationGrant grant);
-
-    /** The just-in-time configuration request for one runner. */
-    JitRequest jitRequest(RunnerName name, long runnerGroupId);
+    /** What every runner of the pool looks like (translated for each launch by {@link io.runnerfleet.internal.RunnerLaunch}). */
+    RunnerTemplate template();
 }

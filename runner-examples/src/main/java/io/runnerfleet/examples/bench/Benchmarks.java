@@ -11,12 +11,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Runner Fleet's benchmarks (issue 9, DESIGN §8): provisioning speed on the local Docker engine against
- * the Docker floor and the {@code runner.sh} flow, the GitHub API cost of steady fleets, and the heap
- * of a 100-runner fleet. Prints tables on stdout and writes {@code bench-<time>.json} and
+ * Runner Fleet's benchmarks (issues 9 and 18, DESIGN §8): provisioning speed on the local Docker engine
+ * against the container floor, the runner floor and the {@code runner.sh} flow, job-start latency (cold
+ * and warm, one at a time and in a burst, on Docker and host processes), the GitHub API cost of steady
+ * fleets, and the heap of a 100-runner fleet. Every section records the machine's load before and after
+ * it and is marked disturbed when other work kept the machine busy. Prints tables on stdout and writes {@code bench-<time>.json} and
  * {@code latest.json} under the output directory. All traffic stays on 127.0.0.1.
  *
  * <pre>{@code
@@ -28,7 +32,11 @@ import java.util.Map;
  * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (35 s, two reconcile intervals, of an undisturbed
  * fleet), {@code --memory-runners N} (100), {@code --out DIR} ({@code target/bench}),
  * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}, {@code --webhook-jobs N} (40 jobs for the
- * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning}.
+ * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning},
+ * {@code --skip-runner-sh} (the slow runner.sh emulation), {@code --job-start-jobs N} (20 jobs one at a time;
+ * {@code 0} none), {@code --burst N} (20 jobs queued together; {@code 0} none; the warm pool has this many
+ * runners), {@code --job-start-backends docker,process} ({@code --skip-docker} drops docker), {@code --skip-cli}
+ * (the command line's start-up, timed as whole processes), {@code --runnerfleet PATH} ({@code scripts/runnerfleet}).
  *
  * <p>Sharp edges: these are measurements, never pass/fail checks; on a shared 2-core machine other
  * builds move the figures, so compare ratios taken in the same run rather than absolute seconds.
@@ -40,7 +48,16 @@ public final class Benchmarks {
     /** The parsed command line. */
     record Options(int reps, List<Integer> sizes, List<Integer> apiSizes, int cycles, Duration window,
                    int memoryRunners, Path out, boolean docker, boolean api, boolean memory, int webhookJobs,
-                   boolean provisioning) {
+                   boolean provisioning, boolean runnerSh, int jobStartJobs, int burst,
+                   List<JobStartBench.Backend> jobStartBackends, boolean cli, Path runnerfleet) {
+
+        /** The job-start backends this run measures: docker only with an engine. */
+        List<JobStartBench.Backend> jobStartOn() {
+            if (jobStartJobs == 0 && burst == 0) {
+                return List.of();
+            }
+            return jobStartBackends.stream().filter(b -> docker || b != JobStartBench.Backend.DOCKER).toList();
+        }
 
         static Options parse(String... args) {
             int reps = 3;
@@ -55,6 +72,12 @@ public final class Benchmarks {
             boolean memory = true;
             int webhookJobs = 40;
             boolean provisioning = true;
+            boolean runnerSh = true;
+            boolean cli = true;
+            Path runnerfleet = Path.of("scripts", "runnerfleet");
+            int jobStartJobs = 20;
+            int burst = 20;
+            List<JobStartBench.Backend> jobStartBackends = List.of(JobStartBench.Backend.DOCKER, JobStartBench.Backend.PROCESS);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -62,11 +85,14 @@ public final class Benchmarks {
                     case "--skip-api" -> api = false;
                     case "--skip-memory" -> memory = false;
                     case "--skip-provisioning" -> provisioning = false;
+                    case "--skip-runner-sh" -> runnerSh = false;
+                    case "--skip-cli" -> cli = false;
                     case "--reps", "--sizes", "--api-sizes", "--cycles", "--window", "--memory-runners", "--out",
-                         "--webhook-jobs" -> {
+                         "--webhook-jobs", "--job-start-jobs", "--burst", "--job-start-backends", "--runnerfleet" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("option " + a + " needs a value, e.g. " + a + " "
-                                    + (a.contains("sizes") ? "1,5,10" : a.equals("--out") ? "target/bench" : "3"));
+                                    + (a.contains("sizes") ? "1,5,10" : a.equals("--out") ? "target/bench"
+                                    : a.equals("--job-start-backends") ? "docker,process" : "3"));
                         }
                         String v = args[++i];
                         switch (a) {
@@ -76,17 +102,38 @@ public final class Benchmarks {
                             case "--cycles" -> cycles = positive(a, v);
                             case "--window" -> window = Duration.ofSeconds(positive(a, v));
                             case "--memory-runners" -> memoryRunners = positive(a, v);
-                            case "--webhook-jobs" -> webhookJobs = v.trim().equals("0") ? 0 : positive(a, v);
+                            case "--webhook-jobs" -> webhookJobs = zeroOrPositive(a, v);
+                            case "--job-start-jobs" -> jobStartJobs = zeroOrPositive(a, v);
+                            case "--burst" -> burst = zeroOrPositive(a, v);
+                            case "--job-start-backends" -> jobStartBackends = backends(v);
+                            case "--runnerfleet" -> runnerfleet = Path.of(v);
                             default -> out = Path.of(v);
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'; known: --reps N, --sizes"
                             + " 1,5,10,20, --api-sizes 10,100,500, --cycles N, --window SECONDS, --memory-runners N,"
-                            + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning");
+                            + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning,"
+                            + " --skip-runner-sh, --job-start-jobs N, --burst N, --job-start-backends docker,process,"
+                            + " --skip-cli, --runnerfleet PATH");
                 }
             }
             return new Options(reps, sizes, apiSizes, cycles, window, memoryRunners, out, docker, api, memory,
-                    webhookJobs, provisioning);
+                    webhookJobs, provisioning, runnerSh, jobStartJobs, burst, jobStartBackends, cli, runnerfleet);
+        }
+
+        private static int zeroOrPositive(String option, String v) {
+            return v.trim().equals("0") ? 0 : positive(option, v);
+        }
+
+        private static List<JobStartBench.Backend> backends(String v) {
+            List<JobStartBench.Backend> out = new ArrayList<>();
+            for (String part : v.split(",")) {
+                JobStartBench.Backend b = JobStartBench.Backend.parse(part);
+                if (!out.contains(b)) {
+                    out.add(b);
+                }
+            }
+            return List.copyOf(out);
         }
 
         private static int positive(String option, String v) {
@@ -110,8 +157,21 @@ public final class Benchmarks {
         }
     }
 
-    /** One fleet size's provisioning medians, in seconds. */
-    record Provisioning(int runners, double[] fleet, double[] started, double[] floor, double[] runnerSh) {
+    /**
+     * One fleet size's provisioning samples, in seconds, one per repetition.
+     *
+     * @param floor the container floor: containers started in parallel through the backend, no GitHub
+     * @param runnerFloor the runner floor: registered runners started in parallel straight through Docker
+     * @param runnerSh NaN when skipped
+     * @param load1 the 1-minute load average before each repetition
+     * @param load the machine before the first and after the last repetition
+     */
+    record Provisioning(int runners, double[] fleet, double[] started, double[] floor, double[] runnerFloor,
+                        double[] runnerSh, double[] load1, MachineLoad.Marks load) {
+        double runnerFloorMedian() {
+            return median(runnerFloor);
+        }
+
         double fleetMedian() {
             return median(fleet);
         }
@@ -129,9 +189,14 @@ public final class Benchmarks {
         }
     }
 
-    /** Everything one run measured. */
+    /**
+     * Everything one run measured.
+     *
+     * @param loads the machine before and after each section, by section name
+     */
     record Results(Instant at, int cores, Options options, List<Provisioning> provisioning,
-                   List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory, WebhookLatencyBench.Latency webhook) {
+                   List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory, WebhookLatencyBench.Latency webhook,
+                   List<JobStartBench.Series> jobStart, CliStartBench.Timings cli, Map<String, MachineLoad.Marks> loads) {
     }
 
     /** Runs the benchmarks {@code args} ask for; exits 2 on a bad option. */
@@ -155,48 +220,87 @@ public final class Benchmarks {
     /** Runs every part the options ask for, printing each table as soon as it is measured. */
     static Results run(Options o, PrintStream out) {
         int cores = Runtime.getRuntime().availableProcessors();
-        out.printf(Locale.ROOT, "Runner Fleet benchmarks, %s, %d cores, Java %s%n", Instant.now(), cores,
-                Runtime.version());
+        MachineLoad start = MachineLoad.sample(MachineLoad.PROBE);
+        out.printf(Locale.ROOT, "Runner Fleet benchmarks, %s, %d cores, Java %s, load average %.2f %.2f %.2f%s%n",
+                Instant.now(), cores, Runtime.version(), start.one(), start.five(), start.fifteen(),
+                start.disturbed() ? " (the machine is busy: figures will be disturbed)" : "");
+        Map<String, MachineLoad.Marks> loads = new LinkedHashMap<>();
         List<Provisioning> provisioning = new ArrayList<>();
         if (o.docker() && o.provisioning()) {
+            MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
             try (ProvisioningBench bench = new ProvisioningBench()) {
                 for (int n : o.sizes()) {
                     double[] fleet = new double[o.reps()];
                     double[] started = new double[o.reps()];
                     double[] floor = new double[o.reps()];
+                    double[] runnerFloor = new double[o.reps()];
                     double[] sh = new double[o.reps()];
-                    // Interleaved per repetition, so a burst of load elsewhere hits all three alike.
+                    double[] load1 = new double[o.reps()];
+                    MachineLoad rowBefore = MachineLoad.sample(MachineLoad.PROBE);
+                    // Interleaved per repetition, so a burst of load elsewhere hits all of them alike.
                     for (int r = 0; r < o.reps(); r++) {
+                        load1[r] = MachineLoad.sample(Duration.ZERO).one();
                         floor[r] = bench.floor(n);
+                        runnerFloor[r] = bench.runnerFloor(n);
                         ProvisioningBench.FleetTiming t = bench.fleet(n);
                         fleet[r] = t.allIdle();
                         started[r] = t.containersStarted();
-                        sh[r] = bench.runnerSh(n);
+                        sh[r] = o.runnerSh() ? bench.runnerSh(n) : Double.NaN;
                     }
-                    provisioning.add(new Provisioning(n, fleet, started, floor, sh));
+                    provisioning.add(new Provisioning(n, fleet, started, floor, runnerFloor, sh, load1,
+                            new MachineLoad.Marks(rowBefore, MachineLoad.sample(Duration.ZERO))));
                 }
             }
+            loads.put("provisioning", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
             printProvisioning(provisioning, o.reps(), out);
+            out.println(loads.get("provisioning").line());
+        }
+        List<JobStartBench.Series> jobStart = new ArrayList<>();
+        if (!o.jobStartOn().isEmpty()) {
+            MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
+            for (JobStartBench.Backend b : o.jobStartOn()) {
+                try (JobStartBench bench = new JobStartBench(b)) {
+                    jobStart.addAll(bench.run(false, o.jobStartJobs(), o.burst()));
+                    jobStart.addAll(bench.run(true, o.jobStartJobs(), o.burst()));
+                }
+            }
+            loads.put("jobStart", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
+            JobStartBench.print(jobStart, out);
+            out.println(loads.get("jobStart").line());
+        }
+        CliStartBench.Timings cli = null;
+        if (o.docker() && o.cli()) {
+            try (CliStartBench bench = new CliStartBench(o.runnerfleet())) {
+                cli = bench.run(o.reps());
+            }
+            CliStartBench.print(cli, out);
         }
         WebhookLatencyBench.Latency webhook = null;
         if (o.docker() && o.webhookJobs() > 0) {
+            MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
             try (WebhookLatencyBench bench = new WebhookLatencyBench()) {
                 webhook = bench.run(o.webhookJobs());
             }
+            loads.put("webhook", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
             WebhookLatencyBench.print(webhook, out);
+            out.println(loads.get("webhook").line());
         }
         List<FakeFleetBench.ApiCost> api = new ArrayList<>();
         FakeFleetBench.Memory memory = null;
         if (o.api() || o.memory()) {
             try (FakeFleetBench bench = new FakeFleetBench()) {
                 if (o.api()) {
+                    MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
                     for (int n : o.apiSizes()) {
                         api.add(bench.apiCost(n, o.cycles(), o.window()));
                     }
+                    loads.put("api", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
                     printApi(api, out);
                 }
                 if (o.memory()) {
+                    MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
                     memory = bench.memory(o.memoryRunners());
+                    loads.put("memory", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
                     out.println();
                     out.printf(Locale.ROOT, "Memory: %d-runner fleet (simulated backend): heap %.1f MB before, %.1f MB"
                             + " after start (GC'd), fleet's share %.1f MB%n", memory.runners(), memory.heapBeforeMb(),
@@ -204,7 +308,7 @@ public final class Benchmarks {
                 }
             }
         }
-        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook);
+        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook, jobStart, cli, Map.copyOf(loads));
     }
 
     static double median(double[] values) {
@@ -217,16 +321,19 @@ public final class Benchmarks {
     private static void printProvisioning(List<Provisioning> rows, int reps, PrintStream out) {
         out.println();
         out.printf(Locale.ROOT, "Provisioning, medians of %d repetitions (seconds)%n", reps);
-        out.printf(Locale.ROOT, "%5s %9s %9s %9s %11s %12s %14s %16s%n", "N", "fleet", "started", "floor", "runner.sh",
-                "fleet/floor", "started/floor", "runner.sh/fleet");
+        out.printf(Locale.ROOT, "%5s %7s %8s %8s %9s %10s %12s %13s %16s %7s%n", "N", "fleet", "started", "c-floor",
+                "r-floor", "runner.sh", "fleet/c-fl", "fleet/r-fl", "runner.sh/fleet", "load1");
         for (Provisioning p : rows) {
-            out.printf(Locale.ROOT, "%5d %9.2f %9.2f %9.2f %11.2f %11.2fx %13.2fx %15.1fx%n", p.runners(),
-                    p.fleetMedian(), p.startedMedian(), p.floorMedian(), p.runnerShMedian(),
-                    p.fleetMedian() / p.floorMedian(), p.startedMedian() / p.floorMedian(),
-                    p.runnerShMedian() / p.fleetMedian());
+            out.printf(Locale.ROOT, "%5d %7.2f %8.2f %8.2f %9.2f %10.2f %11.2fx %12.2fx %15.1fx %7.2f%s%n", p.runners(),
+                    p.fleetMedian(), p.startedMedian(), p.floorMedian(), p.runnerFloorMedian(), p.runnerShMedian(),
+                    p.fleetMedian() / p.floorMedian(), p.fleetMedian() / p.runnerFloorMedian(),
+                    p.runnerShMedian() / p.fleetMedian(), p.load().before().one(),
+                    p.load().disturbed() ? "  DISTURBED" : "");
         }
-        out.println("  fleet: start() to every runner Idle (online at GitHub); started: to the last container"
-                + " started; floor: the same containers started in parallel straight through Docker");
+        out.println("  fleet: start() to every runner Idle (online at GitHub); started: to the last container started;"
+                + " c-floor: the same containers started in parallel through the backend, no GitHub; r-floor: the same"
+                + " runners, each handed a pre-minted token, started in parallel straight through Docker to all online"
+                + " (fleet/r-floor is what the library adds); runner.sh: its init flow with Docker's restart back-off");
     }
 
     private static void printApi(List<FakeFleetBench.ApiCost> rows, PrintStream out) {
@@ -260,12 +367,17 @@ public final class Benchmarks {
                     .append(", \"fleetMedianSeconds\": ").append(num(p.fleetMedian()))
                     .append(", \"containersStartedMedianSeconds\": ").append(num(p.startedMedian()))
                     .append(", \"floorMedianSeconds\": ").append(num(p.floorMedian()))
+                    .append(", \"runnerFloorMedianSeconds\": ").append(num(p.runnerFloorMedian()))
+                    .append(", \"fleetOverRunnerFloor\": ").append(num(p.fleetMedian() / p.runnerFloorMedian()))
                     .append(", \"runnerShMedianSeconds\": ").append(num(p.runnerShMedian()))
                     .append(", \"fleetOverFloor\": ").append(num(p.fleetMedian() / p.floorMedian()))
                     .append(", \"runnerShOverFleet\": ").append(num(p.runnerShMedian() / p.fleetMedian()))
                     .append(", \"fleetSeconds\": ").append(nums(p.fleet()))
                     .append(", \"containersStartedSeconds\": ").append(nums(p.started()))
                     .append(", \"floorSeconds\": ").append(nums(p.floor()))
+                    .append(", \"runnerFloorSeconds\": ").append(nums(p.runnerFloor()))
+                    .append(", \"load1BeforeEachRep\": ").append(nums(p.load1()))
+                    .append(", \"load\": ").append(p.load().json())
                     .append(", \"runnerShSeconds\": ").append(nums(p.runnerSh())).append('}');
         }
         j.append("\n  ],\n  \"api\": [");
@@ -296,6 +408,22 @@ public final class Benchmarks {
         j.append(m == null ? "null" : "{\"runners\": " + m.runners() + ", \"heapBeforeMb\": " + num(m.heapBeforeMb())
                 + ", \"heapAfterMb\": " + num(m.heapAfterMb()) + ", \"fleetMb\": " + num(m.fleetMb()) + "}");
         j.append(",\n  \"webhook\": ").append(webhookJson(r.webhook()));
+        j.append(",\n  \"jobStart\": [");
+        for (int i = 0; i < r.jobStart().size(); i++) {
+            j.append(i == 0 ? "\n    " : ",\n    ").append(r.jobStart().get(i).json());
+        }
+        j.append(r.jobStart().isEmpty() ? "]" : "\n  ]");
+        j.append(",\n  \"cli\": ").append(r.cli() == null ? "null" : r.cli().json());
+        j.append(",\n  \"load\": {");
+        int k = 0;
+        for (Map.Entry<String, MachineLoad.Marks> e : new TreeMap<>(r.loads()).entrySet()) {
+            j.append(k++ == 0 ? "\n    " : ",\n    ").append('"').append(e.getKey()).append("\": ").append(e.getValue().json());
+        }
+        j.append(r.loads().isEmpty() ? "}" : "\n  }");
+        j.append(",\n  \"disturbed\": ").append(r.loads().values().stream().anyMatch(MachineLoad.Marks::disturbed)
+                || r.jobStart().stream().anyMatch(x -> x.load().disturbed())
+                || r.provisioning().stream().anyMatch(p -> p.load().disturbed())
+                || (r.cli() != null && r.cli().load().disturbed()));
         j.append("\n}\n");
         try {
             Files.createDirectories(r.options().out());
@@ -319,11 +447,11 @@ public final class Benchmarks {
                 + ", \"seconds\": " + nums(w.total()) + ", \"toDemandSeconds\": " + nums(w.toDemand()) + "}";
     }
 
-    private static String num(double v) {
+    static String num(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
     }
 
-    private static String nums(double[] v) {
+    static String nums(double[] v) {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < v.length; i++) {
             b.append(i == 0 ? "" : ", ").append(num(v[i]));

@@ -6,13 +6,11 @@ import io.runnerfleet.RunnerImage;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
-import io.runnerfleet.VolumeMount;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
 import io.runnerfleet.spi.InstanceInfo;
-import io.runnerfleet.spi.InstanceState;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.RegisteredRunner;
 import io.runnerfleet.spi.RunnerCommand;
@@ -26,6 +24,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,10 +36,19 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The provisioning benchmark on the local Docker engine: a fleet's {@code start()} to all-Idle against
- * two references measured in the same run, the floor (the same containers launched in parallel
- * through the backend, no GitHub) and the {@code runner.sh} flow (per runner in turn: a throw-away
- * container checking for {@code .runner}, a throw-away container running {@code config.sh}, then the
- * service container, all sharing one named volume as the seed's compose file does).
+ * three references measured in the same run:
+ * <ul>
+ *   <li>the container floor: the same containers launched in parallel through the backend, no GitHub;
+ *   <li>the runner floor: the same N runners started in parallel straight through docker-java, each
+ *       handed a registration token minted beforehand over stdin (as the library's backend hands it),
+ *       running {@code config.sh} then {@code run.sh}, until all N are online at the fake GitHub; so
+ *       fleet / runner floor is what the library adds (minting, reconciling, noticing online);
+ *   <li>the {@code runner.sh} flow as its {@code init} runs it: {@code compose up -d} starts every service
+ *       container at once with {@code restart: unless-stopped} and a named volume over the runner's home;
+ *       they exit "not configured" and Docker restarts them with its growing back-off; then per runner in
+ *       turn a throw-away container checks for {@code .runner} and another runs {@code config.sh}; each
+ *       service container comes online on its next restart.
+ * </ul>
  */
 final class ProvisioningBench implements AutoCloseable {
     private static final Duration PATIENCE = Duration.ofMinutes(3);
@@ -53,6 +61,7 @@ final class ProvisioningBench implements AutoCloseable {
     private final RunnerImage image;
     private final String imageRef;
     private final String prefix = "bench" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+    private final DirectDocker docker = new DirectDocker();
     private int runs;
 
     ProvisioningBench() {
@@ -146,57 +155,138 @@ final class ProvisioningBench implements AutoCloseable {
         }
     }
 
-    /** Seconds for {@code n} runners through runner.sh's sequential three-container flow. */
+    /**
+     * Seconds from the first create to all {@code n} runners online at the fake: the runners started in
+     * parallel straight through docker-java, each given the same pre-minted registration token on stdin.
+     */
+    double runnerFloor(int n) {
+        String name = nextName();
+        GitHubRegistry registry = registry();
+        Secret token = registry.registrationToken().token(); // minted before the clock starts: the floor has it
+        String url = registry.registrationUrl();
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<?>> started = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int i = 1; i <= n; i++) {
+                String runner = name + "-" + i;
+                started.add(pool.submit(() -> {
+                    String id = docker.create(new DirectDocker.Spec(name, runner, imageRef, configureThenRun(url, runner),
+                            null, null, false, true));
+                    docker.startWithStdin(id, token.reveal() + "\n");
+                }));
+            }
+            for (Future<?> f : started) {
+                f.get();
+            }
+            await(n + " runners online", () -> online(name) == n);
+            return (System.nanoTime() - t0) / 1e9;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the runner floor could not start " + n + " runners: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted starting the runner floor", e);
+        } finally {
+            pool.shutdownNow();
+            cleanUp(name, registry);
+        }
+    }
+
+    /**
+     * The script of a floor runner: like the library's hand-over, only {@code config.sh} ever holds the
+     * token (read from stdin in a subshell); the shell that becomes {@code run.sh} never exports it.
+     */
+    private static String configureThenRun(String url, String runner) {
+        return "IFS= read -r t || exit 1; exec 0</dev/null; (ACTIONS_RUNNER_INPUT_TOKEN=\"$t\"; export ACTIONS_RUNNER_INPUT_TOKEN;"
+                + " exec ./config.sh " + String.join(" ", configArgs(url, runner)) + ") || exit; unset t; exec ./run.sh";
+    }
+
+    /** The library's {@code config.sh} arguments for a persistent runner of this benchmark's pool. */
+    private static List<String> configArgs(String url, String runner) {
+        return List.of("--url", url, "--name", runner, "--labels", "bench", "--runnergroup", "Default", "--work", "_work",
+                "--unattended", "--replace");
+    }
+
+    /** How many runners of run {@code name} are online at the fake. */
+    private long online(String name) {
+        return org.runners().stream().filter(r -> r.name().startsWith(name + "-") && r.online()).count();
+    }
+
+    /**
+     * Seconds for {@code n} runners through runner.sh's {@code init}: every service container started at
+     * once with a restart policy, then per runner in turn a check container and a {@code config.sh}
+     * container on the runner's volume, until every service container came online after a restart.
+     */
     double runnerSh(int n) {
         String name = nextName();
         GitHubRegistry registry = registry();
         Secret token = registry.registrationToken().token(); // runner.sh caches one token for the whole run
+        String url = registry.registrationUrl();
+        ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             long t0 = System.nanoTime();
+            // compose up -d: volumes, then the service containers in parallel; run.sh finds no configuration
+            // and exits, and restart: unless-stopped brings it back after Docker's back-off.
+            List<Future<?>> up = new ArrayList<>();
             for (int i = 1; i <= n; i++) {
                 String runner = name + "-" + i;
-                // 1. "Registered?": a throw-away container looks for .runner in the shared volume and exits.
-                String check = backend.launch(spec(name, runner, new RunnerCommand(List.of(), List.of()))
-                        .build()).id();
-                await(runner + " check container exited", () -> exited(name, check));
-                backend.remove(check, true);
-                // 2. config.sh in a second throw-away container, writing .runner into the volume.
-                List<String> args = List.of("--url", registry.registrationUrl(), "--name", runner, "--labels", "bench",
-                        "--runnergroup", "Default", "--unattended", "--replace");
-                String config = backend.launch(spec(name, runner, new RunnerCommand(args, List.of()))
-                        .secret("ACTIONS_RUNNER_INPUT_TOKEN", token).build()).id();
-                // Our command line runs run.sh after config.sh: its first connect means .runner and
-                // .credentials are written (the registration alone appears before the files do).
-                long connects = github.requests("runner/connect");
-                await(runner + " configured", () -> github.requests("runner/connect") > connects);
-                backend.remove(config, true);
-                // 3. the service container, whose run.sh finds the configuration and connects.
-                long before = github.requests("runner/connect");
-                backend.launch(spec(name, runner, new RunnerCommand(List.of(), List.of())).build());
-                await(runner + " online", () -> github.requests("runner/connect") > before
-                        && org.runner(runner).map(r -> r.online()).orElse(false));
+                up.add(pool.submit(() -> {
+                    docker.createVolume(runner + "-data", name);
+                    docker.start(docker.create(new DirectDocker.Spec(name, runner, imageRef, "exec ./run.sh",
+                            runner + "-data", HOME, true, false)));
+                }));
             }
-            return (System.nanoTime() - t0) / 1e9;
-        } finally {
-            for (InstanceInfo i : backend.instances(name)) {
-                backend.remove(i.id(), false);
+            for (Future<?> f : up) {
+                f.get();
             }
-            for (RegisteredRunner r : registry.runners()) {
-                if (r.name().startsWith(name + "-")) {
-                    registry.delete(r);
+            for (int i = 1; i <= n; i++) {
+                String runner = name + "-" + i;
+                // "Registered?": a throw-away container looks for .runner and .credentials in the volume.
+                String check = docker.create(new DirectDocker.Spec(name, runner + "-check", imageRef,
+                        "test -f .runner && test -f .credentials", runner + "-data", HOME, false, false));
+                docker.start(check);
+                await(runner + " check container exited", () -> docker.exited(check));
+                boolean configured = docker.exitCode(check) == 0;
+                docker.remove(check);
+                if (configured) {
+                    continue;
                 }
+                // config.sh alone in a second throw-away container writes .runner and .credentials into the volume.
+                String config = docker.create(new DirectDocker.Spec(name, runner + "-config", imageRef,
+                        "IFS= read -r t || exit 1; exec 0</dev/null; ACTIONS_RUNNER_INPUT_TOKEN=\"$t\";"
+                                + " export ACTIONS_RUNNER_INPUT_TOKEN; exec ./config.sh " + String.join(" ", configArgs(url, runner)),
+                        runner + "-data", HOME, false, true));
+                docker.startWithStdin(config, token.reveal() + "\n");
+                await(runner + " config.sh container exited", () -> docker.exited(config));
+                if (docker.exitCode(config) != 0) {
+                    throw new IllegalStateException("config.sh of " + runner + " exited with " + docker.exitCode(config));
+                }
+                docker.remove(config);
             }
-            requireClean(name);
+            // Each service container comes online at its next restart, whenever the back-off lets it.
+            await(n + " runners online", () -> online(name) == n);
+            return (System.nanoTime() - t0) / 1e9;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the runner.sh emulation could not start " + n + " containers: " + e.getCause(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted in the runner.sh emulation", e);
+        } finally {
+            pool.shutdownNow();
+            cleanUp(name, registry);
         }
     }
 
-    private LaunchSpec.Builder spec(String fleet, String runner, RunnerCommand command) {
-        return LaunchSpec.builder(fleet, "runnersh", runner, imageRef).command(command)
-                .volumes(List.of(new VolumeMount("home", HOME)));
-    }
-
-    private boolean exited(String fleet, String id) {
-        return backend.instance(fleet, id).map(i -> i.state() == InstanceState.EXITED).orElse(true);
+    /** Removes run {@code name}'s containers, volumes and registrations, then checks nothing is left. */
+    private void cleanUp(String name, GitHubRegistry registry) {
+        docker.removeFleet(name);
+        for (RegisteredRunner r : registry.runners()) {
+            if (r.name().startsWith(name + "-")) {
+                registry.delete(r);
+            }
+        }
+        requireClean(name);
     }
 
     /** Waits for {@code condition}, polling every 20 ms, at most {@link #PATIENCE}. */
@@ -228,6 +318,7 @@ final class ProvisioningBench implements AutoCloseable {
 
     @Override
     public void close() {
+        docker.close();
         backend.close();
         github.close();
     }

@@ -88,6 +88,18 @@ final class FleetConfig {
         return pools;
     }
 
+    /** The pools with each pool's scaling and ephemeral setting from {@code serve}'s settings. */
+    List<RunnerPool.Builder> pools(ServeSettings serve) {
+        ServeSettings.PoolScaling generic = serve.pools().get(GENERIC_POOL);
+        List<RunnerPool.Builder> pools = pools(generic.scaling().min());
+        for (int i = 0; i < pools.size(); i++) {
+            String name = i == 0 ? GENERIC_POOL : BOARD_POOL + settings.boards().get(i - 1).index();
+            ServeSettings.PoolScaling scaling = serve.pools().get(name);
+            pools.get(i).scaling(scaling.scaling()).ephemeral(scaling.ephemeral());
+        }
+        return pools;
+    }
+
     /**
      * Checks that every board's devices exist on this host (a device, or a link such as
      * {@code /dev/serial/by-id/...} that resolves to one), so that a missing board fails the command before

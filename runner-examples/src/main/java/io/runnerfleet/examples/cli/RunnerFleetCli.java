@@ -66,7 +66,7 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {RunnerFleetCli.Init.class, RunnerFleetCli.Compose.class, RunnerFleetCli.Register.class,
             RunnerFleetCli.Start.class, RunnerFleetCli.Stop.class, RunnerFleetCli.Restart.class, RunnerFleetCli.Log.class,
             RunnerFleetCli.Ps.class, RunnerFleetCli.Rm.class, RunnerFleetCli.Purge.class, RunnerFleetCli.Image.class,
-            RunnerFleetCli.Match.class, DemoCommand.class, CommandLine.HelpCommand.class})
+            RunnerFleetCli.Match.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class RunnerFleetCli implements Callable<Integer> {
     @Option(names = "--env-file", defaultValue = ".env", description = "the runner.sh settings file (default: ${DEFAULT-VALUE})")
     Path envFile;
@@ -89,9 +89,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
         this.patience = patience;
     }
 
+    /** Whether {@code serve} turns SIGTERM and SIGINT into a graceful stop: only in {@link #main}, never in tests. */
+    static volatile boolean signals;
+
     /** Runs the tool and exits with its code. */
     public static void main(String[] args) {
         quietLibraries(System.getProperties());
+        if (List.of(args).contains("serve")) {
+            serviceLogging(System.getProperties());
+            signals = true;
+        }
         System.exit(run(args, Terminal.system(), System.getenv(), DockerBackend::fromEnvironment, Duration.ofMinutes(5)));
     }
 
@@ -103,6 +110,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
     static void quietLibraries(java.util.Properties properties) {
         properties.putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         properties.putIfAbsent("org.slf4j.simpleLogger.log.io.runnerfleet", "info");
+    }
+
+    /**
+     * {@code serve} logs to standard output (a service manager's journal), with the time, unless given with
+     * {@code -D}. Must run before the first logger is created.
+     */
+    static void serviceLogging(java.util.Properties properties) {
+        properties.putIfAbsent("org.slf4j.simpleLogger.logFile", "System.out");
+        properties.putIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        properties.putIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     }
 
     /** Runs the tool and returns its exit code. */
@@ -586,15 +603,55 @@ public final class RunnerFleetCli implements Callable<Integer> {
         @Option(names = "--json", description = "print JSON instead of a table")
         boolean json;
 
+        @Option(names = {"-w", "--watch"}, description = "redraw the table as runners change, until interrupted"
+                + " (ANSI on a terminal, a new timestamped table per change otherwise)")
+        boolean watch;
+
+        @Option(names = "--interval", defaultValue = "2", description = "seconds between looks with --watch (default ${DEFAULT-VALUE})")
+        int interval;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
-            List<InstanceInfo> instances = backend.instances(config.fleetName());
-            List<RegisteredRunner> registered = config.registry(cli.url(config)).runners();
-            List<Row> rows = rows(config.fleetName(), instances, registered);
-            cli.terminal.out().print(json ? json(rows) + "\n" : table(rows));
-            cli.terminal.out().flush();
+            if (watch && (json || interval < 1)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), json ? "--watch prints tables; drop --json"
+                        : "--interval must be 1 second or more, not " + interval);
+            }
+            GitHubRegistry registry = config.registry(cli.url(config));
+            if (!watch) {
+                List<Row> rows = rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners());
+                cli.terminal.out().print(json ? json(rows) + "\n" : table(rows));
+                cli.terminal.out().flush();
+                return ExitCode.OK;
+            }
+            String previous = null;
+            while (!Thread.currentThread().isInterrupted()) {
+                // The registry lists with If-None-Match, so an unchanged fleet costs GitHub nothing (304).
+                String table = table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners()));
+                String frame = watchFrame(previous, table, cli.terminal.interactive(), Instant.now());
+                if (frame != null) {
+                    cli.terminal.out().print(frame);
+                    cli.terminal.out().flush();
+                }
+                previous = table;
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(interval).toNanos());
+            }
             return ExitCode.OK;
         }
+    }
+
+    /**
+     * What {@code ps --watch} prints for a new look at the fleet: nothing when the table is unchanged; on a
+     * terminal the screen cleared and redrawn (ANSI); otherwise the new table under a timestamp line.
+     */
+    static String watchFrame(String previous, String table, boolean ansi, Instant at) {
+        if (table.equals(previous)) {
+            return null;
+        }
+        String header = "runnerfleet ps --watch  " + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\n";
+        return ansi ? "\u001b[H\u001b[2J" + header + table : (previous == null ? "" : "\n") + header + table;
     }
 
     @Command(name = "rm", aliases = {"remove", "delete"}, description = "Deregister runners and remove their containers and volumes (all, or the names given).")

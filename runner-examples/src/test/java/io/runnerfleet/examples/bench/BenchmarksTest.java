@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +58,7 @@ class BenchmarksTest {
     @Test
     void apiCostAndMemoryRunOnTheFakeAndLeaveNothingBehind(@TempDir Path dir) throws Exception {
         Benchmarks.Options o = Benchmarks.Options.parse("--skip-docker", "--api-sizes", "2", "--cycles", "2",
-                "--window", "1", "--memory-runners", "3", "--out", dir.toString());
+                "--window", "1", "--memory-runners", "3", "--job-start-jobs", "0", "--burst", "0", "--out", dir.toString());
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Benchmarks.Results r = Benchmarks.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
 
@@ -131,11 +132,78 @@ class BenchmarksTest {
 
         // --skip-docker skips the webhook section too: nothing measured, "webhook": null in the JSON
         Benchmarks.Options o = Benchmarks.Options.parse("--skip-docker", "--skip-api", "--memory-runners", "1",
-                "--webhook-jobs", "3", "--out", dir.toString());
+                "--webhook-jobs", "3", "--job-start-jobs", "0", "--burst", "0", "--out", dir.toString());
         Benchmarks.Results r = Benchmarks.run(o, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8));
         assertThat(r.webhook()).isNull();
         assertThat(Files.readString(Benchmarks.write(r))).contains("\"webhook\": null");
+    }
+
+    @Test
+    void jobStartAndFloorOptionsDefaultAndParse() {
+        Benchmarks.Options d = Benchmarks.Options.parse();
+        assertThat(d.jobStartJobs()).isEqualTo(20);
+        assertThat(d.burst()).isEqualTo(20);
+        assertThat(d.runnerSh()).isTrue();
+        assertThat(d.cli()).isTrue();
+        assertThat(d.runnerfleet()).isEqualTo(Path.of("scripts", "runnerfleet"));
+        assertThat(d.jobStartOn()).containsExactly(JobStartBench.Backend.DOCKER, JobStartBench.Backend.PROCESS);
+
+        Benchmarks.Options o = Benchmarks.Options.parse("--job-start-jobs", "3", "--burst", "0", "--job-start-backends",
+                "process", "--skip-runner-sh", "--skip-cli", "--runnerfleet", "x/rf");
+        assertThat(o.jobStartJobs()).isEqualTo(3);
+        assertThat(o.burst()).isZero();
+        assertThat(o.jobStartOn()).containsExactly(JobStartBench.Backend.PROCESS);
+        assertThat(o.runnerSh()).isFalse();
+        assertThat(o.cli()).isFalse();
+        assertThat(o.runnerfleet()).isEqualTo(Path.of("x/rf"));
+        // no engine: docker drops out of the job-start backends, the process backend stays
+        assertThat(Benchmarks.Options.parse("--skip-docker").jobStartOn()).containsExactly(JobStartBench.Backend.PROCESS);
+        assertThat(Benchmarks.Options.parse("--job-start-jobs", "0", "--burst", "0").jobStartOn()).isEmpty();
+
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--job-start-backends", "docker,vm"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'vm'")
+                .hasMessageContaining("docker,process");
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--burst", "-2")).hasMessageContaining("--burst")
+                .hasMessageContaining("'-2'");
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--job-start-backends")).hasMessageContaining("needs a value")
+                .hasMessageContaining("docker,process");
+    }
+
+    @Test
+    void jobStartOnHostProcessesMeasuresColdAndWarmAndRecordsTheLoad(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")),
+                "skipped: the fake runner needs /bin/busybox for its applets (apt-get install busybox-static)");
+        Benchmarks.Options o = Benchmarks.Options.parse("--skip-docker", "--skip-api", "--skip-memory",
+                "--job-start-jobs", "1", "--burst", "2", "--job-start-backends", "process", "--out", dir.toString());
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Benchmarks.Results r = Benchmarks.run(o, new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        assertThat(r.jobStart()).extracting(s -> (s.warm() ? "warm " : "cold ") + (s.burst() ? "burst" : "single")
+                + " " + s.seconds().length).containsExactly("cold single 1", "cold burst 2", "warm single 1", "warm burst 2");
+        assertThat(r.jobStart()).allSatisfy(s -> {
+            assertThat(s.backend()).isEqualTo(JobStartBench.Backend.PROCESS);
+            assertThat(java.util.Arrays.stream(s.seconds()).min().orElseThrow()).isNotNegative();
+            assertThat(s.load().before().cores()).isPositive();
+        });
+        assertThat(r.loads()).containsKey("jobStart");
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("Job start").contains("process  cold")
+                .contains("machine: load");
+        String json = Files.readString(Benchmarks.write(r));
+        assertThat(json).contains("\"jobStart\": [").contains("\"pool\": \"warm\"").contains("\"mode\": \"burst\"")
+                .contains("\"load1\": ").contains("\"disturbed\": ");
+    }
+
+    @Test
+    void machineLoadIsDisturbedWhenOthersKeepTheProcessorsBusy() {
+        assertThat(new MachineLoad(0.3, 0.2, 0.1, 0.05, 2).disturbed()).isFalse();
+        assertThat(new MachineLoad(0.3, 0.2, 0.1, 0.6, 2).disturbed()).as("busy during the idle probe").isTrue();
+        assertThat(new MachineLoad(5, 4, 3, Double.NaN, 2).disturbed()).as("load above the core count").isTrue();
+        MachineLoad.Marks marks = new MachineLoad.Marks(new MachineLoad(5, 4, 3, 0.9, 2), new MachineLoad(6, 4, 3, Double.NaN, 2));
+        assertThat(marks.json()).contains("\"load1\": 5.00").contains("\"busy\": null").contains("\"disturbed\": true");
+        assertThat(marks.line()).contains("DISTURBED").contains("90 %");
+        MachineLoad now = MachineLoad.sample(Duration.ofMillis(20));
+        assertThat(now.cores()).isPositive();
     }
 
     @Test

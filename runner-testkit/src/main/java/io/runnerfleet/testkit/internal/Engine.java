@@ -410,15 +410,17 @@ public final class Engine {
      * @param status {@code queued}, {@code in_progress} or {@code completed}
      * @param conclusion {@code success}, {@code failure} or {@code cancelled} once completed, else null
      * @param runnerName the runner that took the job, null while queued
+     * @param queuedAt when the job was queued, by the fake's clock
+     * @param startedAt when a runner took the job (its message was handed out), by the fake's clock; null while queued
      */
-    public record JobState(String status, String conclusion, String runnerName) {
+    public record JobState(String status, String conclusion, String runnerName, Instant queuedAt, Instant startedAt) {
     }
 
     /** The job's state now, or null for an unknown id. */
     public synchronized JobState jobState(long id) {
         failLostJobs();
         Job j = job(id);
-        return j == null ? null : new JobState(j.status, j.conclusion, j.runnerName);
+        return j == null ? null : new JobState(j.status, j.conclusion, j.runnerName, j.createdAt, j.startedAt);
     }
 
     /** Whether a runner may take a job: GitHub's rule (all runs-on labels, case-insensitive) plus groups. */

@@ -1,0 +1,259 @@
+package io.runnerfleet.examples.cli;
+
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.Scaling;
+import io.runnerfleet.Secret;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code runnerfleet serve} reads from {@code .env} beyond runner.sh's settings: how each pool scales,
+ * where the HTTP endpoint and the webhook receiver listen, and how it stops.
+ *
+ * <pre>{@code
+ * RUNNER_SCALING=on-demand       # generic pool: fixed (default) or on-demand
+ * RUNNER_MIN=0                   # on-demand: fewest runners (default 0)
+ * RUNNER_MAX=8                   # on-demand: most runners (required)
+ * RUNNER_IDLE_TIMEOUT=10m        # on-demand: an extra runner idle this long goes (default 10m)
+ * RUNNER_EPHEMERAL=true          # one job per runner (default: true on demand, false when fixed)
+ * RUNNER_COUNT=2                 # fixed: how many (default 1; serve -n wins)
+ * BOARD_RUNNER_SCALING_2=on-demand   # a board: same names with BOARD_ and an optional _<i>; max is 1
+ * RUNNERFLEET_WEBHOOK_SECRET=...     # workflow_job webhooks (required when a pool is on demand)
+ * RUNNERFLEET_HTTP_PORT=9180         # /healthz, /status, /metrics on RUNNERFLEET_HTTP_HOST (127.0.0.1)
+ * }</pre>
+ *
+ * <p>Durations are {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT10M}). Every
+ * problem is collected and reported in one {@link InvalidSpecException} naming the variable and the fix, before
+ * anything starts. {@code toString()} never shows the webhook secret.
+ *
+ * @param pools each pool's scaling, by pool name ({@code runner}, {@code board-1}, ...)
+ * @param httpHost the endpoint's address
+ * @param httpPort its port (0 for a free one)
+ * @param webhookHost the webhook receiver's address
+ * @param webhookPort its port (0 for a free one)
+ * @param webhookSecret the webhook secret; without one no receiver runs
+ * @param drainTimeout how long a stop waits for busy runners
+ * @param keepPersistent whether persistent runners keep running when serve stops (to be adopted by the next one)
+ */
+record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPort, String webhookHost, int webhookPort,
+                     Optional<Secret> webhookSecret, Duration drainTimeout, boolean keepPersistent) {
+    static final int DEFAULT_HTTP_PORT = 9180;
+    static final int DEFAULT_WEBHOOK_PORT = 9181;
+    static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
+
+    ServeSettings {
+        pools = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pools));
+    }
+
+    /**
+     * One pool's scaling.
+     *
+     * @param scaling fixed or on demand
+     * @param ephemeral whether its runners take one job each
+     */
+    record PoolScaling(Scaling scaling, boolean ephemeral) {
+        boolean onDemand() {
+            return scaling instanceof Scaling.OnDemand;
+        }
+    }
+
+    /**
+     * Reads the settings.
+     *
+     * @param vars {@code .env} overridden by the environment
+     * @param boards how many board pools there are
+     * @param count the generic runners {@code serve -n} asked for, or null
+     * @throws InvalidSpecException listing every problem
+     */
+    static ServeSettings from(Map<String, String> vars, int boards, Integer count) {
+        Reader r = new Reader(vars);
+        Map<String, PoolScaling> pools = new LinkedHashMap<>();
+        pools.put(FleetConfig.GENERIC_POOL, r.pool("RUNNER", 0, count, false));
+        for (int i = 1; i <= boards; i++) {
+            pools.put(FleetConfig.BOARD_POOL + i, r.pool("BOARD_RUNNER", i, null, true));
+        }
+        Optional<Secret> secret = Optional.ofNullable(vars.get("RUNNERFLEET_WEBHOOK_SECRET")).filter(s -> !s.isBlank())
+                .map(Secret::of);
+        List<String> onDemand = pools.entrySet().stream().filter(e -> e.getValue() != null && e.getValue().onDemand())
+                .map(Map.Entry::getKey).toList();
+        if (!onDemand.isEmpty() && secret.isEmpty()) {
+            r.problems.add("pool(s) " + String.join(", ", onDemand) + " scale on demand but nothing tells serve about queued"
+                    + " jobs: set RUNNERFLEET_WEBHOOK_SECRET and point a workflow_job webhook at the receiver, or make them"
+                    + " fixed (RUNNER_SCALING=fixed)");
+        }
+        String httpHost = r.text("RUNNERFLEET_HTTP_HOST", "127.0.0.1");
+        int httpPort = r.port("RUNNERFLEET_HTTP_PORT", DEFAULT_HTTP_PORT);
+        String webhookHost = r.text("RUNNERFLEET_WEBHOOK_HOST", "127.0.0.1");
+        int webhookPort = r.port("RUNNERFLEET_WEBHOOK_PORT", DEFAULT_WEBHOOK_PORT);
+        Duration drain = r.duration("RUNNERFLEET_DRAIN_TIMEOUT", DEFAULT_DRAIN_TIMEOUT);
+        boolean keep = r.bool("RUNNERFLEET_KEEP_PERSISTENT", true);
+        if (httpPort != 0 && httpPort == webhookPort && httpHost.equals(webhookHost)) {
+            r.problems.add("RUNNERFLEET_HTTP_PORT and RUNNERFLEET_WEBHOOK_PORT are both " + httpPort + ": give them different ports");
+        }
+        if (!r.problems.isEmpty()) {
+            throw new InvalidSpecException("serve settings: " + String.join("; ", r.problems) + ". Nothing was started.");
+        }
+        return new ServeSettings(pools, httpHost, httpPort, webhookHost, webhookPort, secret, drain, keep);
+    }
+
+    /** Whether any pool scales on demand. */
+    boolean onDemand() {
+        return pools.values().stream().anyMatch(PoolScaling::onDemand);
+    }
+
+    @Override
+    public String toString() {
+        return "ServeSettings[" + pools + ", http " + httpHost + ":" + httpPort + ", webhook "
+                + (webhookSecret.isPresent() ? webhookHost + ":" + webhookPort + " (secret ****)" : "off")
+                + ", drain " + drainTimeout + (keepPersistent ? ", persistent runners kept" : "") + "]";
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    /** A duration from {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601; empty when malformed. */
+    static Optional<Duration> duration(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        Matcher m = DURATION.matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return Optional.of(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+        }
+        try {
+            return Optional.of(Duration.parse(text.strip().toUpperCase(Locale.ROOT)));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static final class Reader {
+        final Map<String, String> vars;
+        final List<String> problems = new ArrayList<>();
+
+        Reader(Map<String, String> vars) {
+            this.vars = vars;
+        }
+
+        // NAME_<i> when set, else NAME; index 0 means no per-pool form.
+        String name(String base, int index) {
+            return index > 0 && vars.containsKey(base + "_" + index) ? base + "_" + index : base;
+        }
+
+        Optional<String> value(String name) {
+            return Optional.ofNullable(vars.get(name)).map(String::strip).filter(v -> !v.isEmpty());
+        }
+
+        String text(String name, String fallback) {
+            return value(name).orElse(fallback);
+        }
+
+        Integer number(String name, int min, int max) {
+            Optional<String> v = value(name);
+            if (v.isEmpty()) {
+                return null;
+            }
+            try {
+                int n = Integer.parseInt(v.get());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            problems.add(name + " must be a whole number from " + min + " to " + max + ", got '" + v.get() + "'");
+            return null;
+        }
+
+        int port(String name, int fallback) {
+            Integer n = number(name, 0, 65535);
+            return n == null ? fallback : n;
+        }
+
+        Duration duration(String name, Duration fallback) {
+            Optional<String> v = value(name);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            Optional<Duration> d = ServeSettings.duration(v.get()).filter(x -> !x.isNegative() && !x.isZero());
+            if (d.isEmpty()) {
+                problems.add(name + " must be a positive duration such as 90s, 10m or 1h, got '" + v.get() + "'");
+                return fallback;
+            }
+            return d.get();
+        }
+
+        Boolean bool(String name, Boolean fallback) {
+            Optional<String> v = value(name);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            String t = v.get().toLowerCase(Locale.ROOT);
+            if (List.of("1", "true", "yes", "on").contains(t)) {
+                return true;
+            }
+            if (List.of("0", "false", "no", "off").contains(t)) {
+                return false;
+            }
+            problems.add(name + " must be true or false, got '" + v.get() + "'");
+            return fallback;
+        }
+
+        /** One pool's scaling from {@code <base>_SCALING} and friends; null (with a problem noted) when invalid. */
+        PoolScaling pool(String base, int index, Integer count, boolean board) {
+            String scalingVar = name(base + "_SCALING", index);
+            String mode = text(scalingVar, "fixed").toLowerCase(Locale.ROOT).replace('_', '-');
+            boolean onDemand;
+            if (mode.equals("fixed")) {
+                onDemand = false;
+            } else if (mode.equals("on-demand") || mode.equals("ondemand")) {
+                onDemand = true;
+            } else {
+                problems.add(scalingVar + " must be fixed or on-demand, got '" + mode + "'");
+                return null;
+            }
+            String pool = board ? FleetConfig.BOARD_POOL + index : FleetConfig.GENERIC_POOL;
+            int limit = board ? 1 : Scaling.MAX_RUNNERS;
+            Boolean ephemeral = bool(name(base + "_EPHEMERAL", index), onDemand);
+            if (!onDemand) {
+                for (String unused : List.of("_MIN", "_MAX", "_IDLE_TIMEOUT")) {
+                    String var = name(base + unused, index);
+                    if (value(var).isPresent()) {
+                        problems.add(var + " is set but pool " + pool + " is fixed (" + scalingVar + "): set " + scalingVar
+                                + "=on-demand, or remove " + var);
+                    }
+                }
+                int n = board ? 1 : count != null ? count : Optional.ofNullable(number("RUNNER_COUNT", 0, limit)).orElse(1);
+                return new PoolScaling(Scaling.fixed(n), ephemeral);
+            }
+            String maxVar = name(base + "_MAX", index);
+            String minVar = name(base + "_MIN", index);
+            Integer max = board ? Optional.ofNullable(number(maxVar, 1, 1)).orElse(1) : number(maxVar, 1, limit);
+            Integer min = Optional.ofNullable(number(minVar, 0, limit)).orElse(0);
+            Duration idle = duration(name(base + "_IDLE_TIMEOUT", index), Scaling.DEFAULT_IDLE_TIMEOUT);
+            if (max == null) {
+                if (value(maxVar).isEmpty()) {
+                    problems.add("pool " + pool + " scales on demand (" + scalingVar + ") but " + maxVar
+                            + " is not set: give the most runners it may have, e.g. " + maxVar + "=4");
+                }
+                return null;
+            }
+            if (min > max) {
+                problems.add(minVar + "=" + min + " exceeds " + maxVar + "=" + max + " of pool " + pool);
+                return null;
+            }
+            return new PoolScaling(Scaling.onDemand(min, max, idle), ephemeral);
+        }
+    }
+}
