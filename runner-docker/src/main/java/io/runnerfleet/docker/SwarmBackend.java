@@ -1,0 +1,533 @@
+package io.runnerfleet.docker;
+
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.SecretSpec;
+import com.github.dockerjava.api.model.Service;
+import com.github.dockerjava.api.model.ServiceReplicatedModeOptions;
+import com.github.dockerjava.api.model.ServiceSpec;
+import com.github.dockerjava.api.model.SwarmNode;
+import com.github.dockerjava.api.model.SwarmNodeState;
+import com.github.dockerjava.api.model.Task;
+import com.github.dockerjava.api.model.TaskState;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import io.runnerfleet.BackendUnavailableException;
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.RunnerImage;
+import io.runnerfleet.docker.internal.SecretHandoff;
+import io.runnerfleet.spi.BuildProgress;
+import io.runnerfleet.spi.InstanceEvent;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.InstanceState;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.LogQuery;
+import io.runnerfleet.spi.LogStream;
+import io.runnerfleet.spi.RunnerBackend;
+import io.runnerfleet.spi.Subscription;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * A {@link RunnerBackend} on Docker Swarm: one single-replica service per runner, created through a
+ * manager node's API, so runners spread over the swarm's nodes.
+ *
+ * <pre>{@code
+ * SwarmBackend swarm = SwarmBackend.builder()
+ *     .dockerHost("unix:///var/run/docker.sock")              // a manager node
+ *     .constraints("qemu", "node.labels.kvm==true")           // where each pool's runners may go
+ *     .build();
+ * }</pre>
+ *
+ * <p>How it maps the contract:
+ * <ul>
+ *   <li>An instance is a service (its id is the service id) with the ownership labels on the service
+ *       and its containers; its state is that of its newest task. The swarm never restarts a task by
+ *       itself (restart condition {@code none}): an exit, or a task lost with its node, shows as
+ *       {@link InstanceState#EXITED} and the reconciler replaces the runner, and the swarm places the
+ *       new service on a node that is up.
+ *   <li>{@link #stop} scales the service to 0 replicas and {@link #start} back to 1 (a new task, so a
+ *       new container: state that is not in a named volume does not survive a stop). The stop grace is
+ *       the spec's {@link LaunchSpec#stopGrace()}, fixed at launch.
+ *   <li>Secrets travel as one Docker secret per runner, labelled with the ownership labels and
+ *       mounted as a file the container's shell reads at start (see {@link ServicePlan}); the value is
+ *       never in {@code docker service inspect}, the task's environment or the logs. Swarm refuses to
+ *       delete a secret a service still uses, so it is deleted with the service in {@link #remove};
+ *       {@link #removeVolumes} also sweeps secrets whose service is gone.
+ *   <li>Events come from polling the swarm's tasks (every {@link Builder#pollInterval}, default 1 s):
+ *       container events are per node and a manager does not relay them.
+ *   <li>Images: {@link #prepare} builds or checks the image on the manager only. Every node needs it:
+ *       with a registry, push the prepared image and launch from its registry reference (each node
+ *       pulls); without one, load it into every node ({@code docker save | docker -H node load}).
+ *       Services are created without resolving the image to a digest, so a local image works.
+ *   <li>Devices, privileged runners and supplementary groups are refused with an
+ *       {@link InvalidSpecException}: Swarm services cannot map devices or run privileged, so board
+ *       pools stay on {@link DockerBackend}.
+ * </ul>
+ * Thread-safe and blocking, like every backend.
+ */
+public final class SwarmBackend implements RunnerBackend {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Engine engine;
+    private final DockerImages images;
+    private final Map<String, List<String>> constraints;
+    private final Clock clock;
+    private final Duration pollInterval;
+    private final Set<TaskPoller> pollers = ConcurrentHashMap.newKeySet();
+
+    private SwarmBackend(Builder b) {
+        DefaultDockerClientConfig.Builder config = DefaultDockerClientConfig.createDefaultConfigBuilder();
+        if (b.dockerHost != null) {
+            config.withDockerHost(b.dockerHost);
+        }
+        DefaultDockerClientConfig built;
+        try {
+            built = config.build();
+        } catch (RuntimeException e) {
+            throw new BackendUnavailableException("the Docker connection settings are invalid (DOCKER_HOST="
+                    + (b.dockerHost != null ? b.dockerHost : System.getenv("DOCKER_HOST")) + "): " + e.getMessage()
+                    + "; use unix:///var/run/docker.sock or tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH", e);
+        }
+        ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(built.getDockerHost())
+                .sslConfig(built.getSSLConfig())
+                .connectionTimeout(b.connectTimeout)
+                .maxConnections(64)
+                .build();
+        this.engine = new Engine(DockerClientImpl.getInstance(built, http), built.getDockerHost().toString());
+        this.images = new DockerImages(engine, null);
+        this.constraints = Map.copyOf(b.constraints);
+        this.clock = b.clock;
+        this.pollInterval = b.pollInterval;
+    }
+
+    /** A backend on the manager the environment names ({@code DOCKER_HOST}, default the local socket). */
+    public static SwarmBackend fromEnvironment() {
+        return builder().build();
+    }
+
+    /** A builder; unset parts come from the environment as in {@link #fromEnvironment()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The manager's endpoint. */
+    public String endpoint() {
+        return engine.endpoint();
+    }
+
+    @Override
+    public String prepare(RunnerImage image, Consumer<BuildProgress> progress) {
+        return images.prepare(image, progress);
+    }
+
+    @Override
+    public InstanceInfo launch(LaunchSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        ServicePlan.check(spec);
+        String secretName = null;
+        String secretId = null;
+        if (!spec.secrets().isEmpty()) {
+            byte[] payload = SecretHandoff.payload(spec.secrets(), spec.runnerName());
+            // A fresh name per launch: a secret's data cannot change, and a relaunch needs a new one.
+            secretName = spec.runnerName() + "-" + HexFormat.of().formatHex(randomBytes());
+            SecretSpec secret = new SecretSpec().withName(secretName).withLabels(Ownership.containerLabels(spec))
+                    .withData(Base64.getEncoder().encodeToString(payload));
+            secretId = engine.call("create the secret of runner " + spec.runnerName(),
+                    () -> engine.client().createSecretCmd(secret).exec().getId());
+        }
+        ServiceSpec service = ServicePlan.of(spec, constraints.getOrDefault(spec.pool(), List.of()), secretName, secretId);
+        try {
+            String id = engine.call("create the service of runner " + spec.runnerName(),
+                    () -> engine.client().createServiceCmd(service).exec().getId());
+            return new InstanceInfo(id, spec.runnerName(), spec.fleet(), spec.pool(), spec.runnerName(), spec.specHash(),
+                    InstanceState.CREATED, null, false, null, null, Ownership.containerLabels(spec));
+        } catch (RuntimeException e) {
+            // Nothing half-created: a secret without its service would only wait to be swept.
+            if (secretId != null) {
+                removeSecretQuietly(secretId);
+            }
+            throw e;
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[4];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    @Override
+    public void start(String instanceId) {
+        Service s = owned(instanceId);
+        if (s == null) {
+            return;
+        }
+        ServiceSpec spec = s.getSpec();
+        int replicas = replicas(spec);
+        if (replicas == 0) {
+            setReplicas(s, 1);
+            return;
+        }
+        Optional<Task> newest = newestTask(s.getId());
+        if (newest.isPresent() && terminal(newest.get().getStatus().getState())) {
+            // The task ended by itself and the swarm will not restart it: force a new one.
+            Integer force = spec.getTaskTemplate().getForceUpdate();
+            spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
+            update(s, spec, "start");
+        }
+    }
+
+    @Override
+    public void stop(String instanceId, Duration grace) {
+        Service s = owned(instanceId);
+        if (s == null || replicas(s.getSpec()) == 0) {
+            return;
+        }
+        setReplicas(s, 0);
+    }
+
+    @Override
+    public void remove(String instanceId, boolean keepVolumes) {
+        Service s = owned(instanceId);
+        if (s == null) {
+            return;
+        }
+        engine.call("remove service " + instanceId, () -> {
+            try {
+                engine.client().removeServiceCmd(s.getId()).exec();
+            } catch (NotFoundException gone) {
+                // Removed meanwhile: what we wanted.
+            }
+            return null;
+        });
+        Map<String, String> labels = s.getSpec().getLabels();
+        removeSecrets(Map.of(Ownership.FLEET_LABEL, labels.get(Ownership.FLEET_LABEL),
+                Ownership.RUNNER_LABEL, labels.get(Ownership.RUNNER_LABEL)));
+    }
+
+    /** Sweeps the secrets of {@code fleet} whose service is gone (volumes live on the nodes: see the class notes). */
+    @Override
+    public void removeVolumes(String fleet) {
+        Set<String> live = services(fleet).stream().map(s -> s.getSpec().getLabels().get(Ownership.RUNNER_LABEL))
+                .collect(Collectors.toSet());
+        engine.call("list the secrets of fleet " + fleet, () -> engine.client().listSecretsCmd()
+                .withLabelFilter(Map.of(Ownership.FLEET_LABEL, fleet)).exec()).stream()
+                .filter(secret -> !live.contains(secret.getSpec().getLabels().get(Ownership.RUNNER_LABEL)))
+                .forEach(secret -> removeSecretQuietly(secret.getId()));
+    }
+
+    private void removeSecrets(Map<String, String> labels) {
+        engine.call("list secrets", () -> engine.client().listSecretsCmd().withLabelFilter(labels).exec())
+                .forEach(secret -> removeSecretQuietly(secret.getId()));
+    }
+
+    private void removeSecretQuietly(String id) {
+        try {
+            engine.call("remove secret " + id, () -> {
+                engine.client().removeSecretCmd(id).exec();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // A secret we cannot remove now is swept by removeVolumes; it holds a used token only.
+            Engine.LOG.debug("cannot remove secret {}: {}", id, Engine.rootMessage(e));
+        }
+    }
+
+    @Override
+    public List<InstanceInfo> instances(String fleet) {
+        Objects.requireNonNull(fleet, "fleet");
+        List<Service> services = services(fleet);
+        if (services.isEmpty()) {
+            return List.of();
+        }
+        String[] ids = services.stream().map(Service::getId).toArray(String[]::new);
+        List<Task> tasks = engine.call("list the tasks of fleet " + fleet,
+                () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
+        Set<String> downNodes = downNodes(tasks);
+        Map<String, Task> newest = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            newest.merge(t.getServiceId(), t, (a, b) -> created(a).isAfter(created(b)) ? a : b);
+        }
+        List<InstanceInfo> result = new ArrayList<>();
+        for (Service s : services) {
+            result.add(info(s, newest.get(s.getId()), downNodes));
+        }
+        return result;
+    }
+
+    @Override
+    public Optional<InstanceInfo> instance(String fleet, String idOrName) {
+        return instances(fleet).stream()
+                .filter(i -> i.id().equals(idOrName) || i.name().equals(idOrName) || i.runnerName().equals(idOrName))
+                .findFirst();
+    }
+
+    @Override
+    public LogStream logs(String instanceId, LogQuery query) {
+        Service s = owned(instanceId);
+        if (s == null) {
+            throw new InvalidSpecException("instance " + instanceId + " is not a service on " + endpoint() + "; it may have been removed");
+        }
+        return new ServiceLogStream(engine, s.getId(), query);
+    }
+
+    @Override
+    public Subscription events(String fleet, Consumer<InstanceEvent> listener) {
+        TaskPoller poller = new TaskPoller(fleet, () -> instances(fleet), listener, clock, pollInterval, pollers::remove);
+        pollers.add(poller);
+        poller.start();
+        return poller;
+    }
+
+    @Override
+    public void close() {
+        if (engine.markClosed()) {
+            pollers.forEach(TaskPoller::close);
+            engine.disconnect();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SwarmBackend[" + endpoint() + (engine.isClosed() ? ", closed" : "") + "]";
+    }
+
+    // ---------------------------------------------------------------- mapping
+
+    private InstanceInfo info(Service s, Task task, Set<String> downNodes) {
+        Map<String, String> labels = s.getSpec().getLabels();
+        String runner = labels.get(Ownership.RUNNER_LABEL);
+        Map<String, String> own = new LinkedHashMap<>();
+        for (String key : List.of(Ownership.FLEET_LABEL, Ownership.POOL_LABEL, Ownership.RUNNER_LABEL, Ownership.SPEC_HASH_LABEL)) {
+            if (labels.get(key) != null) {
+                own.put(key, labels.get(key));
+            }
+        }
+        InstanceState state = InstanceState.CREATED;
+        Integer exitCode = null;
+        Instant startedAt = null;
+        Instant finishedAt = null;
+        if (task != null && task.getStatus() != null) {
+            TaskState ts = task.getStatus().getState();
+            Instant at = parse(task.getStatus().getTimestamp());
+            var cs = task.getStatus().getContainerStatus();
+            if (ts == TaskState.RUNNING && downNodes.contains(task.getNodeId())) {
+                // Its node is down: the task is lost; the reconciler replaces the runner elsewhere.
+                state = InstanceState.EXITED;
+                finishedAt = at;
+            } else if (ts == TaskState.RUNNING) {
+                state = InstanceState.RUNNING;
+                startedAt = at;
+            } else if (terminal(ts)) {
+                state = InstanceState.EXITED;
+                exitCode = cs != null ? cs.getExitCode() : null;
+                finishedAt = at;
+            } else if (replicas(s.getSpec()) == 0) {
+                state = InstanceState.EXITED;
+            }
+        } else if (replicas(s.getSpec()) == 0) {
+            state = InstanceState.EXITED;
+        }
+        if (startedAt == null && state != InstanceState.CREATED && task != null) {
+            startedAt = created(task);
+        }
+        return new InstanceInfo(s.getId(), s.getSpec().getName(), labels.get(Ownership.FLEET_LABEL),
+                labels.get(Ownership.POOL_LABEL), runner, labels.get(Ownership.SPEC_HASH_LABEL), state, exitCode, false,
+                startedAt, finishedAt, own);
+    }
+
+    private static boolean terminal(TaskState s) {
+        return s == TaskState.COMPLETE || s == TaskState.FAILED || s == TaskState.SHUTDOWN || s == TaskState.REJECTED
+                || s == TaskState.ORPHANED || s == TaskState.REMOVE;
+    }
+
+    private static Instant created(Task t) {
+        Instant at = parse(t.getCreatedAt());
+        return at != null ? at : Instant.EPOCH;
+    }
+
+    private static Instant parse(String timestamp) {
+        if (timestamp == null || timestamp.startsWith("0001-")) {
+            return null;
+        }
+        try {
+            return Instant.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private Set<String> downNodes(List<Task> tasks) {
+        if (tasks.isEmpty()) {
+            return Set.of();
+        }
+        List<SwarmNode> nodes = engine.call("list the swarm's nodes", () -> engine.client().listSwarmNodesCmd().exec());
+        return nodes.stream()
+                .filter(n -> n.getStatus() != null && n.getStatus().getState() != SwarmNodeState.READY)
+                .map(SwarmNode::getId)
+                .collect(Collectors.toSet());
+    }
+
+    // ---------------------------------------------------------------- engine calls
+
+    private List<Service> services(String fleet) {
+        return engine.call("list the services of fleet " + fleet,
+                () -> engine.client().listServicesCmd().withLabelFilter(Map.of(Ownership.FLEET_LABEL, fleet)).exec());
+    }
+
+    private Optional<Task> newestTask(String serviceId) {
+        return engine.call("list the tasks of service " + serviceId,
+                () -> engine.client().listTasksCmd().withServiceFilter(serviceId).exec()).stream()
+                .max(Comparator.comparing(SwarmBackend::created));
+    }
+
+    // A service we may act on; null when it is gone; refuses one without our labels.
+    private Service owned(String idOrName) {
+        Objects.requireNonNull(idOrName, "instanceId");
+        Service s = engine.call("inspect service " + idOrName, () -> {
+            try {
+                return engine.client().inspectServiceCmd(idOrName).exec();
+            } catch (NotFoundException e) {
+                return null;
+            }
+        });
+        if (s != null && !Ownership.isOwned(s.getSpec().getLabels())) {
+            throw new ContainerConflictException(s.getSpec().getName(), true, "service " + idOrName + " on "
+                    + endpoint() + " was not created by Runner Fleet (no " + Ownership.FLEET_LABEL + " label); it is left alone");
+        }
+        return s;
+    }
+
+    private static int replicas(ServiceSpec spec) {
+        ServiceReplicatedModeOptions r = spec.getMode() != null ? spec.getMode().getReplicated() : null;
+        return r == null ? 1 : (int) r.getReplicas();
+    }
+
+    private void setReplicas(Service s, int replicas) {
+        ServiceSpec spec = s.getSpec();
+        spec.getMode().getReplicated().withReplicas(replicas);
+        update(s, spec, replicas == 0 ? "stop" : "start");
+    }
+
+    private void update(Service s, ServiceSpec spec, String what) {
+        engine.call(what + " service " + s.getId(), () -> {
+            engine.client().updateServiceCmd(s.getId(), spec).withVersion(s.getVersion().getIndex()).exec();
+            return null;
+        });
+    }
+
+    /**
+     * Builds a {@link SwarmBackend}; every part is optional.
+     *
+     * <pre>{@code
+     * SwarmBackend swarm = SwarmBackend.builder()
+     *     .dockerHost("tcp://manager:2376")
+     *     .constraints("qemu", "node.labels.kvm==true", "node.platform.arch==x86_64")
+     *     .build();
+     * }</pre>
+     *
+     * Defaults: {@code DOCKER_HOST} (else the local socket), a 10 s connect timeout, no placement
+     * constraints, the UTC system clock, a 1 s task poll.
+     */
+    public static final class Builder {
+        private String dockerHost;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private final Map<String, List<String>> constraints = new LinkedHashMap<>();
+        private Clock clock = Clock.systemUTC();
+        private Duration pollInterval = Duration.ofSeconds(1);
+
+        private Builder() {
+        }
+
+        /** A manager node's endpoint: {@code unix:///path/docker.sock} or {@code tcp://host:port}. */
+        public Builder dockerHost(String dockerHost) {
+            Objects.requireNonNull(dockerHost, "dockerHost");
+            if (!dockerHost.startsWith("unix://") && !dockerHost.startsWith("tcp://")) {
+                throw new InvalidSpecException("Docker host '" + dockerHost + "' must start with unix:// or tcp://");
+            }
+            this.dockerHost = dockerHost;
+            return this;
+        }
+
+        /** How long to wait for a connection; default 10 s. */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * Placement constraints for the runners of {@code pool}, in Swarm's syntax
+         * ({@code node.labels.kvm==true}); replaces earlier ones for that pool.
+         */
+        public Builder constraints(String pool, String... constraints) {
+            Objects.requireNonNull(pool, "pool");
+            for (String c : constraints) {
+                if (c == null || !(c.contains("==") || c.contains("!="))) {
+                    throw new InvalidSpecException("placement constraint '" + c + "' of pool " + pool
+                            + " is not in Swarm's form; write e.g. node.labels.kvm==true or node.role!=manager");
+                }
+            }
+            this.constraints.put(pool, List.of(constraints));
+            return this;
+        }
+
+        /** The clock for event times; default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How often a subscription polls the swarm's tasks; default 1 s. */
+        public Builder pollInterval(Duration pollInterval) {
+            if (Objects.requireNonNull(pollInterval, "pollInterval").isNegative() || pollInterval.isZero()) {
+                throw new InvalidSpecException("poll interval must be positive, was " + pollInterval);
+            }
+            this.pollInterval = pollInterval;
+            return this;
+        }
+
+        /**
+         * Connects and checks that the endpoint is a swarm manager.
+         *
+         * @throws BackendUnavailableException naming the endpoint, when it does not answer or is no manager
+         */
+        public SwarmBackend build() {
+            SwarmBackend backend = new SwarmBackend(this);
+            try {
+                var info = backend.engine.call("read the engine's info", () -> backend.engine.client().infoCmd().exec());
+                var swarm = info.getSwarm();
+                if (swarm == null || !Boolean.TRUE.equals(swarm.getControlAvailable())) {
+                    throw new BackendUnavailableException("the Docker engine at " + backend.endpoint()
+                            + " is not a swarm manager (swarm state " + (swarm == null ? "unknown" : swarm.getLocalNodeState())
+                            + "); point the SwarmBackend at a manager, or run 'docker swarm init' there");
+                }
+            } catch (RuntimeException e) {
+                backend.close();
+                if (e instanceof BackendUnavailableException) {
+                    throw e;
+                }
+                throw new BackendUnavailableException("the Docker engine at " + backend.endpoint() + " does not answer ("
+                        + Engine.rootMessage(e) + "); point the SwarmBackend at a running swarm manager", e);
+            }
+            return backend;
+        }
+    }
+}
