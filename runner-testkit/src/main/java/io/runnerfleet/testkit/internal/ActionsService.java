@@ -115,7 +115,7 @@ final class ActionsService {
         }
         String op = route.operationId();
         e.countRequest(op);
-        Fault fault = e.takeFault(op).orElse(null);
+        Fault fault = e.faults().takeFault(op).orElse(null);
         if (fault instanceof Fault.Drop) {
             return new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build();
         }

@@ -188,7 +188,7 @@ public final class Api extends Dispatcher {
     private MockResponse serve(Route route, Req q) {
         String op = route.operationId();
         e.countRequest(op);
-        Fault fault = e.takeFault(op).orElse(null);
+        Fault fault = e.faults().takeFault(op).orElse(null);
         long delayMillis = 0;
         if (fault instanceof Fault.Drop) {
             return new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build();
