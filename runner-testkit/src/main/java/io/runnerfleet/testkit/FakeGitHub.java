@@ -264,12 +264,12 @@ public final class FakeGitHub implements AutoCloseable {
 
     /** Registers a webhook URL that receives HMAC-SHA256-signed {@code workflow_job} deliveries. */
     public void webhook(URI url, Secret secret) {
-        engine.webhook(Objects.requireNonNull(url, "url"), Objects.requireNonNull(secret, "secret"));
+        engine.webhooks().add(Objects.requireNonNull(url, "url"), Objects.requireNonNull(secret, "secret"));
     }
 
     /** The webhook deliveries sent so far, oldest first. */
     public List<WebhookDelivery> deliveries() {
-        return engine.deliveries();
+        return engine.webhooks().deliveries();
     }
 
     /**
@@ -278,7 +278,7 @@ public final class FakeGitHub implements AutoCloseable {
      * @throws InvalidSpecException for an unknown operation id or {@code n < 1}
      */
     public void failNext(String operationId, int n, Fault fault) {
-        engine.failNext(operationId, n, Objects.requireNonNull(fault, "fault"));
+        engine.faults().failNext(operationId, n, Objects.requireNonNull(fault, "fault"));
     }
 
     /**
@@ -295,12 +295,12 @@ public final class FakeGitHub implements AutoCloseable {
      */
     public void outage(Duration duration, Fault fault, String... operationIds) {
         Objects.requireNonNull(duration, "duration");
-        engine.outage(List.of(operationIds), duration, Objects.requireNonNull(fault, "fault"));
+        engine.faults().outage(List.of(operationIds), duration, Objects.requireNonNull(fault, "fault"));
     }
 
     /** Ends every {@link #outage} now and drops every {@link #failNext} fault not served yet. */
     public void clearFaults() {
-        engine.clearFaults();
+        engine.faults().clearFaults();
     }
 
     /**

@@ -1,18 +1,15 @@
 package io.runnerfleet.internal.process;
 
 import io.runnerfleet.BackendUnavailableException;
-import io.runnerfleet.DeviceMapping;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.Secret;
 import io.runnerfleet.spi.InstanceEvent;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.InstanceState;
-import io.runnerfleet.spi.JitConfig;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
-import io.runnerfleet.spi.RunnerCommand;
 import io.runnerfleet.spi.Subscription;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,8 +120,8 @@ public final class ProcessRunners {
 
     public InstanceInfo launch(LaunchSpec spec) {
         checkOpen();
-        String name = validName(spec.runnerName());
-        refuseWhatProcessesCannotDo(spec);
+        String name = LaunchChecks.validName(spec.runnerName());
+        LaunchChecks.refuseWhatProcessesCannotDo(spec);
         checkDistribution();
         Path dir = root.resolve(name);
         Path meta = dir.resolve(META_DIR).resolve(META_FILE);
@@ -139,7 +135,7 @@ public final class ProcessRunners {
                     + existing.state() + ", fleet " + existing.fleet() + "): start or remove it instead of launching again");
         }
         Map<String, Secret> secrets = new LinkedHashMap<>(spec.secrets());
-        Map<String, Secret> jitFiles = jitFiles(name, secrets.remove(JIT_CONFIG));
+        Map<String, Secret> jitFiles = RunnerScripts.jitFiles(name, secrets.remove(JIT_CONFIG));
         for (String secretName : secrets.keySet()) {
             if (!secretName.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new InvalidSpecException("runner " + name + ": secret variable name '" + secretName + "' is not a shell name");
@@ -159,11 +155,11 @@ public final class ProcessRunners {
             p.setProperty("stopSignal", spec.stopSignal());
             p.setProperty("stopGraceMillis", Long.toString(spec.stopGrace().toMillis()));
             // A restart runs the configured runner again: run.sh without a one-time JIT config.
-            p.setProperty("restartLine", runLine(restartArgs(spec.command().runArgs())));
+            p.setProperty("restartLine", RunnerScripts.runLine(RunnerScripts.restartArgs(spec.command().runArgs())));
             spec.env().forEach((k, v) -> p.setProperty("env." + k, v));
             write(dir, p);
-            writeJitFiles(dir, jitFiles);
-            spawn(dir, p, script(spec.command()), secrets, spec.env());
+            RunnerScripts.writeJitFiles(dir, jitFiles);
+            spawn(dir, p, RunnerScripts.script(spec.command()), secrets, spec.env());
             return info(new Meta(dir, read(dir).orElseThrow().props));
         } catch (IOException e) {
             deleteQuietly(dir);
@@ -190,8 +186,8 @@ public final class ProcessRunners {
         meta.props.remove("stopped");
         try {
             write(meta.dir, meta.props);
-            spawn(meta.dir, meta.props, script(null) + meta.props.getProperty("restartLine") + "\nrf_rc=$?\n"
-                    + exitTrailer(),
+            spawn(meta.dir, meta.props, RunnerScripts.script(null) + meta.props.getProperty("restartLine") + "\nrf_rc=$?\n"
+                    + RunnerScripts.exitTrailer(),
                     Map.of(), env);
         } catch (IOException e) {
             throw new RunnerFleetException("runner " + id + ": cannot start in " + meta.dir + ": " + e.getMessage(), e);
@@ -255,129 +251,6 @@ public final class ProcessRunners {
             String fleet = meta.map(m -> m.props.getProperty("fleet")).orElse("");
             emit(fleet, new InstanceEvent(name, name, InstanceEvent.Kind.EXITED, code, clock.instant()));
         });
-    }
-
-    /**
-     * The wrapper script. It reads the secrets ({@code NAME=value} lines) from stdin. With a configure
-     * step, a subshell reads and exports them and becomes {@code config.sh}, so the secrets are only
-     * ever in config.sh's environment: this shell, which outlives config.sh and starts {@code run.sh},
-     * never holds them (its own environment is the clean one it was started with, and exporting
-     * in a subshell changes nothing here). Without a configure step the secrets are meant for
-     * {@code run.sh} itself; the JIT config never is one of them (see {@link #jitFiles}).
-     */
-    private static String script(RunnerCommand command) {
-        String read = "while IFS= read -r rf_l; do case \"$rf_l\" in *=*) export \"${rf_l%%=*}=${rf_l#*=}\";; esac; done;"
-                + " unset rf_l; exec </dev/null";
-        if (command == null) {
-            return read + "\n";
-        }
-        StringBuilder s = new StringBuilder();
-        if (command.configures()) {
-            s.append("(").append(read).append("; exec ").append(join("./config.sh", command.configureArgs())).append(")\n");
-            s.append("rf_rc=$?\n");
-            s.append("exec </dev/null\n");
-            s.append("if [ \"$rf_rc\" -eq 0 ]; then ").append(runLine(command.runArgs())).append("; rf_rc=$?; fi\n");
-        } else {
-            s.append(read).append('\n');
-            s.append(runLine(command.runArgs())).append('\n').append("rf_rc=$?\n");
-        }
-        return s + exitTrailer();
-    }
-
-    /**
-     * The files of a JIT config, or none. The JIT config is never handed to {@code run.sh}: its
-     * command line and environment (and those of {@code run-helper.sh}, which run.sh keeps as a parent
-     * of the listener) are readable by every job of this user for the runner's whole life. The real
-     * listener only decodes it into {@code .runner}, {@code .credentials} and
-     * {@code .credentials_rsaparams} in its root directory and then runs from those files, so the
-     * backend writes the same files itself (owner-only) and starts run.sh without the config; a
-     * relaunch by run-helper.sh uses the files, as it would after the listener wrote them.
-     */
-    private static Map<String, Secret> jitFiles(String runner, Secret jitConfig) {
-        if (jitConfig == null) {
-            return Map.of();
-        }
-        try {
-            return JitConfig.files(jitConfig);
-        } catch (InvalidSpecException e) {
-            throw new InvalidSpecException("runner " + runner + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeJitFiles(Path dir, Map<String, Secret> files) throws IOException {
-        for (Map.Entry<String, Secret> f : files.entrySet()) {
-            Path file = dir.resolve(f.getKey());
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(file, Base64.getDecoder().decode(f.getValue().reveal()));
-        }
-    }
-
-    private static String exitTrailer() {
-        return "printf '%s\\n' \"$rf_rc\" > " + META_DIR + "/" + EXIT_FILE + "\n"
-                + "exit \"$rf_rc\"\n";
-    }
-
-    private static String runLine(List<String> args) {
-        return join("./run.sh", args);
-    }
-
-    private static String join(String program, List<String> args) {
-        StringBuilder b = new StringBuilder(program);
-        args.forEach(a -> b.append(' ').append(RunnerCommand.quote(a)));
-        return b.toString();
-    }
-
-    private static List<String> restartArgs(List<String> runArgs) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < runArgs.size(); i++) {
-            String a = runArgs.get(i);
-            if (a.equalsIgnoreCase("--jitconfig")) {
-                i++;
-            } else if (!a.toLowerCase(java.util.Locale.ROOT).startsWith("--jitconfig=")) {
-                out.add(a);
-            }
-        }
-        return out;
-    }
-
-    private static void refuseWhatProcessesCannotDo(LaunchSpec spec) {
-        String name = spec.runnerName();
-        List<String> refused = new ArrayList<>();
-        if (spec.privileged()) {
-            refused.add("privileged");
-        }
-        if (spec.dockerSocket()) {
-            refused.add("dockerSocket");
-        }
-        if (!spec.resources().equals(io.runnerfleet.Resources.none())) {
-            refused.add("resources " + spec.resources());
-        }
-        if (!"host".equals(spec.networkMode())) {
-            refused.add("networkMode " + spec.networkMode());
-        }
-        if (spec.user() != null) {
-            refused.add("user " + spec.user());
-        }
-        if (!refused.isEmpty()) {
-            throw new InvalidSpecException("runner " + name + ": the process backend runs runners as plain processes of "
-                    + "this user and cannot honour " + String.join(", ", refused)
-                    + "; remove these settings from the pool or use the Docker backend");
-        }
-        for (DeviceMapping device : spec.devices()) {
-            if (!Files.exists(Path.of(device.hostPath()))) {
-                throw new InvalidSpecException("runner " + name + ": device " + device.hostPath()
-                        + " does not exist on this host; plug the board in or fix the path (ls -l /dev/serial/by-id/)");
-            }
-        }
-    }
-
-    private static String validName(String name) {
-        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}") || name.contains("..")) {
-            throw new InvalidSpecException("runner name '" + name + "' cannot name a directory: use letters, digits, "
-                    + "'.', '_' and '-', starting with a letter or digit, at most 64 characters");
-        }
-        return name;
     }
 
     private void copyDistribution(Path dir) throws IOException {

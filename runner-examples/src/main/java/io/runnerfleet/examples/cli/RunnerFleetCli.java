@@ -1,25 +1,14 @@
 package io.runnerfleet.examples.cli;
 
 import io.runnerfleet.InvalidSpecException;
-import io.runnerfleet.JobRequest;
-import io.runnerfleet.MatchResult;
-import io.runnerfleet.RegistrationMode;
 import io.runnerfleet.RunnerFleet;
-import io.runnerfleet.RunnerFleetException;
-import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
-import io.runnerfleet.Secret;
-import io.runnerfleet.docker.ComposeExport;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.examples.EnvFile;
 import io.runnerfleet.examples.RunnerShSettings;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.spi.InstanceInfo;
-import io.runnerfleet.spi.LaunchSpec;
-import io.runnerfleet.spi.LogQuery;
-import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RegisteredRunner;
-import io.runnerfleet.spi.RegistrationToken;
 import io.runnerfleet.spi.RunnerBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,10 +51,10 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "runnerfleet", mixinStandardHelpOptions = true, version = "runnerfleet 0.1.0",
         description = "Runs self-hosted GitHub Actions runners on Docker, configured by a runner.sh .env file.",
         footer = {"", ExitCode.HELP},
-        subcommands = {RunnerFleetCli.Init.class, RunnerFleetCli.Compose.class, RunnerFleetCli.Register.class,
-            RunnerFleetCli.Start.class, RunnerFleetCli.Stop.class, RunnerFleetCli.Restart.class, RunnerFleetCli.Log.class,
-            RunnerFleetCli.Ps.class, RunnerFleetCli.Rm.class, RunnerFleetCli.Purge.class, RunnerFleetCli.Image.class,
-            RunnerFleetCli.Match.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunnerFleetCli.Init.class, ComposeCommand.class, RunnerFleetCli.Register.class,
+            RunnerFleetCli.Start.class, RunnerFleetCli.Stop.class, RunnerFleetCli.Restart.class, LogCommand.class,
+            PsCommand.class, RmCommand.class, PurgeCommand.class, ImageCommand.class,
+            MatchCommand.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class RunnerFleetCli implements Callable<Integer> {
     @Option(names = "--env-file", defaultValue = ".env", description = "the runner.sh settings file (default: ${DEFAULT-VALUE})")
     Path envFile;
@@ -140,7 +128,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
         return cl;
     }
 
-    private static String message(Throwable e) {
+    static String message(Throwable e) {
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.toString() : m;
     }
@@ -568,286 +556,4 @@ public final class RunnerFleetCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "log", description = "Print a runner's container log.")
-    static final class Log extends FleetCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
-        @Option(names = {"-f", "--follow"}, description = "keep printing new lines until interrupted")
-        boolean follow;
-
-        @Option(names = {"-n", "--lines"}, defaultValue = "200", description = "lines from the end (default ${DEFAULT-VALUE})")
-        int lines;
-
-        @Override
-        boolean needsCredentials() {
-            return false;
-        }
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            InstanceInfo i = select(config.fleetName(), backend.instances(config.fleetName()), List.of(name)).get(0);
-            LogQuery query = follow ? new LogQuery(lines, null, true) : LogQuery.tail(lines);
-            try (LogStream logs = backend.logs(i.id(), query)) {
-                logs.lines().forEach(l -> {
-                    cli.terminal.out().println(l);
-                    cli.terminal.out().flush();
-                });
-            }
-            return ExitCode.OK;
-        }
-    }
-
-    @Command(name = "ps", aliases = {"ls", "list", "status"}, description = "One table of the fleet's runners: container state and GitHub status.")
-    static final class Ps extends FleetCommand {
-        @Option(names = "--json", description = "print JSON instead of a table")
-        boolean json;
-
-        @Option(names = {"-w", "--watch"}, description = "redraw the table as runners change, until interrupted"
-                + " (ANSI on a terminal, a new timestamped table per change otherwise)")
-        boolean watch;
-
-        @Option(names = "--interval", defaultValue = "2", description = "seconds between looks with --watch (default ${DEFAULT-VALUE})")
-        int interval;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            if (watch && (json || interval < 1)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), json ? "--watch prints tables; drop --json"
-                        : "--interval must be 1 second or more, not " + interval);
-            }
-            GitHubRegistry registry = config.registry(cli.url(config));
-            if (!watch) {
-                List<Row> rows = rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners());
-                cli.terminal.out().print(json ? json(rows) + "\n" : table(rows));
-                cli.terminal.out().flush();
-                return ExitCode.OK;
-            }
-            String previous = null;
-            while (!Thread.currentThread().isInterrupted()) {
-                // The registry lists with If-None-Match, so an unchanged fleet costs GitHub nothing (304).
-                String table = table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners()));
-                String frame = watchFrame(previous, table, cli.terminal.interactive(), Instant.now());
-                if (frame != null) {
-                    cli.terminal.out().print(frame);
-                    cli.terminal.out().flush();
-                }
-                previous = table;
-                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(interval).toNanos());
-            }
-            return ExitCode.OK;
-        }
-    }
-
-    /**
-     * What {@code ps --watch} prints for a new look at the fleet: nothing when the table is unchanged; on a
-     * terminal the screen cleared and redrawn (ANSI); otherwise the new table under a timestamp line.
-     */
-    static String watchFrame(String previous, String table, boolean ansi, Instant at) {
-        if (table.equals(previous)) {
-            return null;
-        }
-        String header = "runnerfleet ps --watch  " + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\n";
-        return ansi ? "\u001b[H\u001b[2J" + header + table : (previous == null ? "" : "\n") + header + table;
-    }
-
-    @Command(name = "rm", aliases = {"remove", "delete"}, description = "Deregister runners and remove their containers and volumes (all, or the names given).")
-    static final class Rm extends FleetCommand {
-        @Parameters(arity = "0..*", paramLabel = "NAME")
-        List<String> names = new ArrayList<>();
-
-        @Option(names = {"-y", "--yes"}, description = "do not ask for confirmation")
-        boolean yes;
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            return remove(cli, config, backend, names, yes);
-        }
-    }
-
-    /** Removes the named runners (or all): registration first, then container and volumes. */
-    static int remove(RunnerFleetCli cli, FleetConfig config, RunnerBackend backend, List<String> names, boolean yes) {
-        String fleet = config.fleetName();
-        GitHubRegistry registry = config.registry(cli.url(config));
-        List<InstanceInfo> instances = backend.instances(fleet);
-        List<RegisteredRunner> registered = registry.runners().stream().filter(r -> ours(fleet, r.name())).toList();
-        java.util.Set<String> targets = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        if (names.isEmpty()) {
-            instances.forEach(i -> targets.add(i.runnerName()));
-            registered.forEach(r -> targets.add(r.name()));
-        } else {
-            for (String n : names) {
-                String full = ours(fleet, n) ? n : fleet + "-" + n;
-                boolean known = instances.stream().anyMatch(i -> i.runnerName().equalsIgnoreCase(full))
-                        || registered.stream().anyMatch(r -> r.name().equalsIgnoreCase(full));
-                if (!known) {
-                    throw new InvalidSpecException("no runner " + n + " in fleet " + fleet + " on Docker or at GitHub (see runnerfleet ps)");
-                }
-                targets.add(full);
-            }
-        }
-        if (targets.isEmpty()) {
-            cli.terminal.out().println("fleet " + fleet + " has nothing to remove");
-            return ExitCode.OK;
-        }
-        cli.confirm(yes, "remove " + targets.size() + " runner(s) of fleet " + fleet + " (registrations, containers, volumes)");
-        List<String> failures = new ArrayList<>();
-        for (String name : targets) {
-            try {
-                for (RegisteredRunner r : registered) {
-                    if (r.name().equalsIgnoreCase(name)) {
-                        registry.delete(r);
-                    }
-                }
-                for (InstanceInfo i : instances) {
-                    if (i.runnerName().equalsIgnoreCase(name)) {
-                        backend.remove(i.id(), false);
-                    }
-                }
-                cli.terminal.out().println("removed " + name);
-            } catch (RunnerFleetException e) {
-                failures.add(name + ": " + message(e));
-            }
-        }
-        cli.terminal.out().flush();
-        if (!failures.isEmpty()) {
-            throw new RunnerFleetException("could not remove " + failures.size() + " runner(s): " + String.join("; ", failures));
-        }
-        return ExitCode.OK;
-    }
-
-    @Command(name = "purge", description = "Remove every runner of the fleet: registrations, containers and volumes.")
-    static final class Purge extends FleetCommand {
-        @Option(names = {"-y", "--yes"}, description = "do not ask for confirmation")
-        boolean yes;
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            return remove(cli, config, backend, List.of(), yes);
-        }
-    }
-
-    @Command(name = "image", description = "Build the runner image (RUNNER_CUSTOM_IMAGE from a Dockerfile directory) or pull RUNNER_IMAGE.")
-    static final class Image extends FleetCommand {
-        @Option(names = "--dockerfile-dir", description = "directory with a Dockerfile to build as RUNNER_CUSTOM_IMAGE")
-        Path dir;
-
-        @Override
-        boolean needsCredentials() {
-            return false;
-        }
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            io.runnerfleet.RunnerImage image = dir != null
-                    ? io.runnerfleet.RunnerImage.dockerfile(dir).tag(config.settings().customImage()) : config.image();
-            String ref;
-            try (PrintWriterProgress bar = progress("image")) {
-                ref = backend.prepare(image, p -> bar.update(p.step(), p.totalSteps()));
-            }
-            cli.terminal.out().println("image ready: " + ref);
-            cli.terminal.out().flush();
-            return ExitCode.OK;
-        }
-    }
-
-    @Command(name = "compose", description = "Write docker-compose.yml (and runner-secrets.env.example) for the configured pools.")
-    static final class Compose extends FleetCommand {
-        @Option(names = "-n", defaultValue = "1", description = "how many generic runners (default ${DEFAULT-VALUE})")
-        int count;
-
-        @Option(names = {"-o", "--output"}, defaultValue = "docker-compose.yml", description = "the file to write (default ${DEFAULT-VALUE})")
-        Path output;
-
-        @Override
-        boolean needsCredentials() {
-            return false;
-        }
-
-        @Override
-        public Integer call() {
-            FleetConfig config = cli.config(false);
-            // Secrets are not written: the compose file references runner-secrets.env, filled in by the user.
-            RegistrationToken placeholder = new RegistrationToken(Secret.of("placeholder"), Instant.now().plus(Duration.ofHours(1)));
-            String url = config.settings().organization().isEmpty() ? "https://github.com/your-org"
-                    : "https://github.com/" + config.settings().organization()
-                    + (config.settings().repository().isEmpty() ? "" : "/" + config.settings().repository());
-            List<LaunchSpec> specs = new ArrayList<>();
-            for (RunnerPool.Builder b : config.pools(count)) {
-                RunnerPool pool = b.registrationMode(RegistrationMode.TOKEN).build();
-                for (int i = 1; i <= pool.scaling().min(); i++) {
-                    specs.add(pool.template().launchSpec(RunnerName.of(config.fleetName(), pool.name(), i),
-                            config.settings().image(), url, placeholder));
-                }
-            }
-            ComposeExport export = ComposeExport.of(specs);
-            export.writeTo(output);
-            try {
-                Files.writeString(output.toAbsolutePath().resolveSibling("runner-secrets.env.example"), export.envFileTemplate());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            cli.terminal.out().println("wrote " + output + " with " + specs.size() + " runner(s); fill in runner-secrets.env");
-            cli.terminal.out().flush();
-            return ExitCode.OK;
-        }
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
-    @Command(name = "match", description = "Say which pools or runners can take a job with these runs-on labels, or why none can.")
-    static final class Match extends FleetCommand {
-        @Option(names = "--runs-on", required = true, split = ",", description = "the job's runs-on labels, comma-separated")
-        List<String> labels;
-
-        @Option(names = "--repo", description = "the job's repository, owner/name")
-        String repo;
-
-        @Option(names = "--public", description = "the job's repository is public: only runner groups that allow public"
-                + " repositories take it (Default does not)")
-        boolean publicRepository;
-
-        @Option(names = "-n", defaultValue = "1", description = "generic runners to assume (default ${DEFAULT-VALUE})")
-        int count;
-
-        @Override
-        boolean needsCredentials() {
-            return false;
-        }
-
-        @Override
-        public Integer call() {
-            FleetConfig config = cli.config(false);
-            JobRequest job = JobRequest.runsOn(labels);
-            if (repo != null) {
-                job = job.repository(repo);
-            }
-            job = job.publicRepository(publicRepository);
-            List<RunnerPool> pools = config.pools(count).stream().map(RunnerPool.Builder::build).toList();
-            MatchResult result = io.runnerfleet.Matcher.of(pools.stream().map(RunnerPool::candidate).toList()).match(job);
-            cli.terminal.out().println(result.explain());
-            String group = config.settings().runnerGroup();
-            if (publicRepository && !io.runnerfleet.RunnerGroup.DEFAULT_NAME.equalsIgnoreCase(group)) {
-                // Offline, the group's access settings at GitHub are unknown: say which ones were assumed.
-                cli.terminal.out().println("note: runner group '" + group + "' (RUNNER_GROUP) was taken with GitHub's defaults"
-                        + " for a new group, which refuse public repositories; if it allows them at GitHub, its runners"
-                        + " can take the job");
-            }
-            cli.terminal.out().println("pools of fleet " + config.fleetName() + ":");
-            pools.forEach(p -> cli.terminal.out().println("  " + p.name() + ": labels " + p.template().labels().toCommaSeparated()));
-            cli.terminal.out().flush();
-            return result.matched() ? ExitCode.OK : ExitCode.FAILURE;
-        }
-
-        @Override
-        int run(FleetConfig config, RunnerBackend backend) {
-            throw new UnsupportedOperationException();
-        }
-    }
 }

@@ -13,20 +13,20 @@ class PsWatchTest {
 
     @Test
     void anUnchangedTableIsNotPrintedAgain() {
-        assertThat(RunnerFleetCli.watchFrame("T\n", "T\n", true, AT)).isNull();
-        assertThat(RunnerFleetCli.watchFrame("T\n", "T\n", false, AT)).isNull();
+        assertThat(PsCommand.watchFrame("T\n", "T\n", true, AT)).isNull();
+        assertThat(PsCommand.watchFrame("T\n", "T\n", false, AT)).isNull();
     }
 
     @Test
     void aTerminalGetsTheScreenClearedAndRedrawn() {
-        assertThat(RunnerFleetCli.watchFrame("A\n", "B\n", true, AT))
+        assertThat(PsCommand.watchFrame("A\n", "B\n", true, AT))
                 .isEqualTo("\u001b[H\u001b[2Jrunnerfleet ps --watch  2026-01-02T03:04:05Z\nB\n");
     }
 
     @Test
     void withoutATerminalEachChangeIsAPlainTimestampedTableWithoutEscapes() {
-        assertThat(RunnerFleetCli.watchFrame(null, "A\n", false, AT)).isEqualTo("runnerfleet ps --watch  2026-01-02T03:04:05Z\nA\n");
-        assertThat(RunnerFleetCli.watchFrame("A\n", "B\n", false, AT)).doesNotContain("\u001b")
+        assertThat(PsCommand.watchFrame(null, "A\n", false, AT)).isEqualTo("runnerfleet ps --watch  2026-01-02T03:04:05Z\nA\n");
+        assertThat(PsCommand.watchFrame("A\n", "B\n", false, AT)).doesNotContain("\u001b")
                 .isEqualTo("\nrunnerfleet ps --watch  2026-01-02T03:04:05Z\nB\n");
     }
 

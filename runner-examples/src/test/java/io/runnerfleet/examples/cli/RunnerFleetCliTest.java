@@ -99,11 +99,11 @@ class RunnerFleetCliTest {
 
     @Test
     void defect13_yesIsHonouredAnywhereNotOnlyAsTheFirstArgument() {
-        RunnerFleetCli.Rm after = (RunnerFleetCli.Rm) RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(),
+        RmCommand after = (RmCommand) RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(),
                 Map.of(), NO_DOCKER, Duration.ofSeconds(1))).parseArgs("rm", "a", "-y", "b").subcommand().commandSpec().userObject();
         assertThat(after.yes).isTrue();
         assertThat(after.names).containsExactly("a", "b");
-        RunnerFleetCli.Purge purge = (RunnerFleetCli.Purge) RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(),
+        PurgeCommand purge = (PurgeCommand) RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(),
                 Map.of(), NO_DOCKER, Duration.ofSeconds(1))).parseArgs("purge", "--yes").subcommand().commandSpec().userObject();
         assertThat(purge.yes).isTrue();
     }
@@ -113,12 +113,12 @@ class RunnerFleetCliTest {
         for (String alias : List.of("ps", "ls", "list", "status")) {
             assertThat(RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER,
                     Duration.ofSeconds(1))).parseArgs(alias, "--json").subcommand().commandSpec().userObject())
-                    .isInstanceOf(RunnerFleetCli.Ps.class);
+                    .isInstanceOf(PsCommand.class);
         }
         for (String alias : List.of("rm", "remove", "delete")) {
             assertThat(RunnerFleetCli.commandLine(new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER,
                     Duration.ofSeconds(1))).parseArgs(alias).subcommand().commandSpec().userObject())
-                    .isInstanceOf(RunnerFleetCli.Rm.class);
+                    .isInstanceOf(RmCommand.class);
         }
     }
 

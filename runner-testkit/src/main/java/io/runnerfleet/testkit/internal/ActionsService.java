@@ -1,8 +1,7 @@
 package io.runnerfleet.testkit.internal;
 
 import io.runnerfleet.testkit.Fault;
-import io.runnerfleet.testkit.internal.ScaleSets.Message;
-import io.runnerfleet.testkit.internal.ScaleSets.ServiceError;
+import io.runnerfleet.testkit.internal.ScaleSetModel.Message;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,7 +115,7 @@ final class ActionsService {
         }
         String op = route.operationId();
         e.countRequest(op);
-        Fault fault = e.takeFault(op).orElse(null);
+        Fault fault = e.faults().takeFault(op).orElse(null);
         if (fault instanceof Fault.Drop) {
             return new MockResponse.Builder().onResponseStart(SocketEffect.ShutdownConnection.INSTANCE).build();
         }
@@ -143,7 +142,7 @@ final class ActionsService {
             } catch (ServiceError err) {
                 reply = error(err);
             } catch (Json.MalformedJsonException ex) {
-                reply = error(ScaleSets.badRequest("the body is not JSON: " + ex.getMessage()));
+                reply = error(ServiceError.badRequest("the body is not JSON: " + ex.getMessage()));
             }
         }
         return respond(reply);
@@ -170,11 +169,11 @@ final class ActionsService {
         if (route.auth() == Auth.REGISTRATION) {
             String[] parts = authorization == null ? new String[0] : authorization.trim().split("\\s+", 2);
             if (parts.length != 2 || !parts[0].equals("RemoteAuth")) {
-                throw ScaleSets.unauthorized("runner-registration takes 'Authorization: RemoteAuth <registration token>'");
+                throw ServiceError.unauthorized("runner-registration takes 'Authorization: RemoteAuth <registration token>'");
             }
             Map<String, Object> b = object(body);
             if (!"register".equals(b.get("runner_event"))) {
-                throw ScaleSets.badRequest("\"runner_event\" must be \"register\", got " + Json.write(b.get("runner_event")));
+                throw ServiceError.badRequest("\"runner_event\" must be \"register\", got " + Json.write(b.get("runner_event")));
             }
             return Reply.json(200, sets.register(parts[1], b.get("url") instanceof String u ? u : null));
         }
@@ -183,16 +182,16 @@ final class ActionsService {
             return broker(route, m, request, bearer);
         }
         if (request.getUrl().queryParameter("api-version") == null) {
-            throw ScaleSets.badRequest("No api-version was given: add the query parameter api-version=6.0-preview");
+            throw ServiceError.badRequest("No api-version was given: add the query parameter api-version=6.0-preview");
         }
         if (route.auth() == Auth.QUEUE) { // acquirejobs: the session's token, not the admin one
             List<Long> ids = new ArrayList<>();
             if (!(Json.parse(body.isBlank() ? "null" : body) instanceof List<?> l)) {
-                throw ScaleSets.badRequest("the body must be a JSON array of runnerRequestIds, e.g. [1,2]");
+                throw ServiceError.badRequest("the body must be a JSON array of runnerRequestIds, e.g. [1,2]");
             }
             for (Object o : l) {
                 if (!(o instanceof Long id)) {
-                    throw ScaleSets.badRequest("runnerRequestIds must be integers, got " + Json.write(o));
+                    throw ServiceError.badRequest("runnerRequestIds must be integers, got " + Json.write(o));
                 }
                 ids.add(id);
             }
@@ -215,17 +214,17 @@ final class ActionsService {
                 sets.delete(scope, id(m, "set"));
                 yield Reply.json(204, null);
             }
-            case "generate-jit-config" -> Reply.json(200, sets.generateJitConfig(scope, id(m, "set"), object(body)));
+            case "generate-jit-config" -> Reply.json(200, sets.agents().generateJitConfig(sets.set(scope, id(m, "set")), object(body)));
             case "create-session" -> Reply.json(200, sets.createSession(scope, id(m, "set"), object(body)));
             case "refresh-session" -> Reply.json(200, sets.refreshSession(scope, id(m, "set"), m.group("session")));
             case "delete-session" -> {
                 sets.deleteSession(scope, id(m, "set"), m.group("session"));
                 yield Reply.json(204, null);
             }
-            case "list-runners" -> Reply.json(200, sets.agents(scope, request.getUrl().queryParameter("agentName")));
-            case "get-runner" -> Reply.json(200, sets.agent(scope, id(m, "agent")));
+            case "list-runners" -> Reply.json(200, sets.agents().agents(scope, request.getUrl().queryParameter("agentName")));
+            case "get-runner" -> Reply.json(200, sets.agents().agent(scope, id(m, "agent")));
             case "remove-runner" -> {
-                sets.removeAgent(scope, id(m, "agent"));
+                sets.agents().removeAgent(scope, id(m, "agent"));
                 yield Reply.json(204, null);
             }
             default -> throw new IllegalStateException("no handler for " + route.operationId());
@@ -236,12 +235,12 @@ final class ActionsService {
     private Reply broker(Route route, Matcher m, RecordedRequest request, String bearer) {
         String setId = request.getUrl().queryParameter("scaleSetId");
         if (setId == null) {
-            throw ScaleSets.badRequest("the query of messageQueueUrl (scaleSetId) is missing: call the URL the session"
+            throw ServiceError.badRequest("the query of messageQueueUrl (scaleSetId) is missing: call the URL the session"
                     + " gave, with its query");
         }
-        ScaleSets.Session ses = sets.queueSession(bearer, null);
+        ScaleSetModel.Session ses = sets.queueSession(bearer, null);
         if (!setId.equals(String.valueOf(ses.set.id))) {
-            throw ScaleSets.unauthorized("the message queue token is for scale set " + ses.set.id + ", not " + setId);
+            throw ServiceError.unauthorized("the message queue token is for scale set " + ses.set.id + ", not " + setId);
         }
         if (route.operationId().endsWith("delete-message")) {
             sets.ack(bearer, id(m, "message"));
@@ -249,12 +248,12 @@ final class ActionsService {
         }
         String capacity = request.getHeaders().get("X-ScaleSetMaxCapacity");
         if (capacity == null || !capacity.trim().matches("[0-9]{1,10}") || Long.parseLong(capacity.trim()) > Integer.MAX_VALUE) {
-            throw ScaleSets.badRequest("the header X-ScaleSetMaxCapacity must be the number of runners the client can"
+            throw ServiceError.badRequest("the header X-ScaleSetMaxCapacity must be the number of runners the client can"
                     + " provide (0 to 2147483647), got " + (capacity == null ? "none" : "'" + capacity + "'"));
         }
         Long last = longQuery(request, "lastMessageId");
         if (last != null && last < 0) {
-            throw ScaleSets.badRequest("lastMessageId must not be negative, got " + last);
+            throw ServiceError.badRequest("lastMessageId must not be negative, got " + last);
         }
         Message msg = sets.poll(bearer, last == null ? 0 : last);
         if (msg == null) {
@@ -271,7 +270,7 @@ final class ActionsService {
     private static String bearer(String authorization) {
         String[] parts = authorization == null ? new String[0] : authorization.trim().split("\\s+", 2);
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
-            throw ScaleSets.unauthorized("this call takes 'Authorization: Bearer <token>'");
+            throw ServiceError.unauthorized("this call takes 'Authorization: Bearer <token>'");
         }
         return parts[1];
     }
@@ -280,7 +279,7 @@ final class ActionsService {
     private static Map<String, Object> object(String body) {
         Object o = Json.parse(body.isBlank() ? "null" : body);
         if (!(o instanceof Map<?, ?>)) {
-            throw ScaleSets.badRequest("the body must be a JSON object");
+            throw ServiceError.badRequest("the body must be a JSON object");
         }
         return (Map<String, Object>) o;
     }
@@ -301,7 +300,7 @@ final class ActionsService {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException ex) {
-            throw ScaleSets.badRequest(name + " must be an integer, got '" + v + "'");
+            throw ServiceError.badRequest(name + " must be an integer, got '" + v + "'");
         }
     }
 
@@ -313,13 +312,13 @@ final class ActionsService {
         boolean session = op.endsWith("message") || op.endsWith("acquire-jobs") || op.endsWith("session");
         String type = switch (code) {
             case 401 -> "GitHub.Services.Common.VssUnauthorizedException, GitHub.Services.Common";
-            case 404 -> op.endsWith("runner") ? ScaleSets.taskType("AgentNotFoundException")
-                    : session ? ScaleSets.runtimeType("RunnerScaleSetSessionNotFoundException")
-                    : ScaleSets.runtimeType("RunnerScaleSetNotFoundException");
-            case 409 -> op.endsWith("create-session") ? ScaleSets.runtimeType("RunnerScaleSetSessionConflictException")
-                    : op.endsWith("generate-jit-config") ? ScaleSets.taskType("AgentExistsException")
+            case 404 -> op.endsWith("runner") ? ServiceError.taskType("AgentNotFoundException")
+                    : session ? ServiceError.runtimeType("RunnerScaleSetSessionNotFoundException")
+                    : ServiceError.runtimeType("RunnerScaleSetNotFoundException");
+            case 409 -> op.endsWith("create-session") ? ServiceError.runtimeType("RunnerScaleSetSessionConflictException")
+                    : op.endsWith("generate-jit-config") ? ServiceError.taskType("AgentExistsException")
                     : "GitHub.Services.WebApi.VssServiceException, GitHub.Services.WebApi";
-            default -> op.endsWith("remove-runner") && code == 400 ? ScaleSets.taskType("JobStillRunningException")
+            default -> op.endsWith("remove-runner") && code == 400 ? ServiceError.taskType("JobStillRunningException")
                     : "GitHub.Services.WebApi.VssServiceException, GitHub.Services.WebApi";
         };
         return error(new ServiceError(code, type, "injected failure of " + op + " (HTTP " + code + ")"));

@@ -1,9 +1,6 @@
 package io.runnerfleet.testkit.internal;
 
 import io.runnerfleet.InvalidSpecException;
-import io.runnerfleet.Secret;
-import io.runnerfleet.testkit.Fault;
-import io.runnerfleet.testkit.WebhookDelivery;
 import io.runnerfleet.testkit.internal.Model.App;
 import io.runnerfleet.testkit.internal.Model.Bucket;
 import io.runnerfleet.testkit.internal.Model.Credential;
@@ -15,11 +12,6 @@ import io.runnerfleet.testkit.internal.Model.Org;
 import io.runnerfleet.testkit.internal.Model.Repo;
 import io.runnerfleet.testkit.internal.Model.Runner;
 import io.runnerfleet.testkit.internal.Model.ScopedToken;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -29,27 +21,18 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The fake's state and behaviour: organizations, repositories, runners, groups, tokens, apps, jobs,
- * webhooks, faults and counters. {@link Api} serves the REST operations and {@link RunnerService}
+ * The fake's state and behaviour: organizations, repositories, runners, groups, tokens, apps, jobs
+ * and counters, with its {@link Webhooks}, {@link Faults} and {@link ScaleSets}. {@link Api} serves the REST operations and {@link RunnerService}
  * the runner side from it; the public {@code FakeGitHub} is a thin front. All state is guarded by
  * this object's monitor.
  */
@@ -74,23 +57,13 @@ public final class Engine {
     final Map<String, Bucket> anonymousBuckets = new HashMap<>();
     final Map<String, Long> labelIds = new HashMap<>();
     final Deque<Instant> contentCreating = new ArrayDeque<>();
-    private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
-    private final List<Outage> outages = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> notModified = new ConcurrentHashMap<>();
-    private final List<Hook> hooks = new CopyOnWriteArrayList<>();
-    private final List<WebhookDelivery> deliveries = new CopyOnWriteArrayList<>();
-    private final ExecutorService webhookSender = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "fake-github-webhooks");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Webhooks webhooks = new Webhooks(this);
+    private final Faults faults = new Faults();
     private final Map<Long, Long> jobSeconds = new HashMap<>();
     private long nextId = 1000;
     private final ScaleSets scaleSets = new ScaleSets(this);
-
-    record Hook(long id, URI url, Secret secret) {
-    }
 
     public Engine(Clock clock, Duration offlineAfter, Duration pollWait, int coreLimit) {
         this.clock = clock;
@@ -112,6 +85,16 @@ public final class Engine {
     /** The Actions-service side: runner scale sets, sessions and their job flow. */
     public ScaleSets scaleSets() {
         return scaleSets;
+    }
+
+    /** The webhooks and their deliveries. */
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
+    /** The faults to inject. */
+    public Faults faults() {
+        return faults;
     }
 
     synchronized long nextId() {
@@ -245,7 +228,7 @@ public final class Engine {
                 j.conclusion = "failure";
                 j.completedAt = now();
                 r.job = null;
-                deliver(j, "completed");
+                webhooks.deliver(j, "completed");
             }
         }
     }
@@ -386,7 +369,7 @@ public final class Engine {
         Job j = new Job(id, nextId(), r, labels, name, now());
         jobs.add(j);
         jobSeconds.put(id, Math.max(0, runFor.toSeconds()));
-        deliver(j, "queued");
+        webhooks.deliver(j, "queued");
         notifyAll();
         return id;
     }
@@ -471,7 +454,7 @@ public final class Engine {
                 j.runnerGroupId = r.groupId;
                 j.runnerGroupName = g == null ? "Default" : g.name;
                 r.job = j;
-                deliver(j, "in_progress");
+                webhooks.deliver(j, "in_progress");
                 return j;
             }
         }
@@ -487,145 +470,13 @@ public final class Engine {
         j.conclusion = conclusion;
         j.completedAt = now();
         r.job = null;
-        deliver(j, "completed");
+        webhooks.deliver(j, "completed");
         if (r.ephemeral) {
             removeRunner(r);
         }
     }
 
-    // ---- webhooks -------------------------------------------------------------------------------
-
-    public synchronized long webhook(URI url, Secret secret) {
-        long id = nextId();
-        hooks.add(new Hook(id, url, secret));
-        return id;
-    }
-
-    public List<WebhookDelivery> deliveries() {
-        return List.copyOf(deliveries);
-    }
-
-    private void deliver(Job j, String action) {
-        if (hooks.isEmpty() || webhookSender.isShutdown()) {
-            return;
-        }
-        Long installationId = null;
-        for (Installation inst : installations.values()) {
-            if (inst.org() == j.repo.owner) {
-                installationId = inst.id();
-            }
-        }
-        String body = Json.write(shapes.webhook(j, action, installationId));
-        for (Hook h : hooks) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("User-Agent", "GitHub-Hookshot/fake");
-            headers.put("Content-Type", "application/json");
-            headers.put("X-GitHub-Event", "workflow_job");
-            headers.put("X-GitHub-Delivery", UUID.randomUUID().toString());
-            headers.put("X-GitHub-Hook-ID", String.valueOf(h.id()));
-            headers.put("X-GitHub-Hook-Installation-Target-ID", String.valueOf(j.repo.owner.id));
-            headers.put("X-GitHub-Hook-Installation-Target-Type", "organization");
-            headers.put("X-Hub-Signature-256", "sha256=" + hmac(h.secret(), body));
-            webhookSender.execute(() -> post(h.url(), headers, body, action));
-        }
-    }
-
-    static String hmac(Secret secret, String body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.reveal().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
-    }
-
-    private void post(URI url, Map<String, String> headers, String body, String action) {
-        int code = -1;
-        try {
-            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
-            c.setConnectTimeout(5000);
-            c.setReadTimeout(10000);
-            c.setRequestMethod("POST");
-            c.setDoOutput(true);
-            headers.forEach(c::setRequestProperty);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body.getBytes(StandardCharsets.UTF_8));
-            }
-            code = c.getResponseCode();
-            c.disconnect();
-        } catch (IOException e) {
-            code = -1;
-        }
-        deliveries.add(new WebhookDelivery("workflow_job", action, headers, body, code));
-    }
-
-    // ---- faults and counters --------------------------------------------------------------------
-
-    public void failNext(String operationId, int n, Fault fault) {
-        requireOperation(operationId);
-        if (n < 1) {
-            throw new InvalidSpecException("fail at least one call, got " + n);
-        }
-        Deque<Fault> q = faults.computeIfAbsent(operationId, k -> new ArrayDeque<>());
-        synchronized (q) {
-            for (int i = 0; i < n; i++) {
-                q.add(fault);
-            }
-        }
-    }
-
-    private static void requireOperation(String operationId) {
-        if (!Api.OPERATIONS.contains(operationId) && !RunnerService.OPERATIONS.contains(operationId)
-                && !ActionsService.OPERATIONS.contains(operationId)) {
-            throw new InvalidSpecException("unknown operation '" + operationId + "': use an operationId of"
-                    + " runners-openapi.json such as actions/list-self-hosted-runners-for-org, a runner-side one: "
-                    + new java.util.TreeSet<>(RunnerService.OPERATIONS) + ", or an Actions-service one: "
-                    + ActionsService.OPERATIONS);
-        }
-    }
-
-    /**
-     * Every call of the operations fails with {@code fault} until {@code duration} has passed on the monotonic
-     * clock (an outage is real time, whatever the fake's own clock says); returns when the outage ends.
-     */
-    public Outage outage(java.util.Collection<String> operationIds, Duration duration, Fault fault) {
-        operationIds.forEach(Engine::requireOperation);
-        if (duration.isNegative() || duration.isZero()) {
-            throw new InvalidSpecException("an outage must last a positive time, got " + duration);
-        }
-        Outage o = new Outage(java.util.Set.copyOf(operationIds), System.nanoTime() + duration.toNanos(), fault);
-        outages.add(o);
-        return o;
-    }
-
-    /** Ends every outage and drops every fault not served yet. */
-    public void clearFaults() {
-        outages.clear();
-        faults.clear();
-    }
-
-    /** A running outage: its operations, when it ends (System.nanoTime) and its fault. */
-    public record Outage(java.util.Set<String> operationIds, long endsAtNanos, Fault fault) {
-    }
-
-    Optional<Fault> takeFault(String operationId) {
-        long now = System.nanoTime();
-        for (Outage o : outages) {
-            if (now - o.endsAtNanos() >= 0) {
-                outages.remove(o);
-            } else if (o.operationIds().contains(operationId)) {
-                return Optional.of(o.fault());
-            }
-        }
-        Deque<Fault> q = faults.get(operationId);
-        if (q == null) {
-            return Optional.empty();
-        }
-        synchronized (q) {
-            return Optional.ofNullable(q.poll());
-        }
-    }
+    // ---- counters -------------------------------------------------------------------------------
 
     void countRequest(String operationId) {
         requests.computeIfAbsent(operationId, k -> new AtomicLong()).incrementAndGet();
@@ -653,13 +504,7 @@ public final class Engine {
 
     /** Stops webhook delivery (after the queued ones) and wakes every long poll. */
     public synchronized void close() {
-        webhookSender.shutdown();
-        try {
-            webhookSender.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        webhookSender.shutdownNow();
+        webhooks.close();
         scaleSets.close();
         notifyAll();
     }

@@ -56,7 +56,7 @@ final class RunnerService {
         io.runnerfleet.testkit.Fault fault = null;
         if (OPERATIONS.contains(op)) {
             e.countRequest(op);
-            fault = e.takeFault(op).orElse(null);
+            fault = e.faults().takeFault(op).orElse(null);
         }
         long delayMillis = 0;
         if (fault instanceof io.runnerfleet.testkit.Fault.Drop) {

@@ -1,28 +1,31 @@
 package io.runnerfleet.testkit.internal;
 
+import static io.runnerfleet.testkit.internal.ServiceError.badRequest;
+import static io.runnerfleet.testkit.internal.ServiceError.runtimeType;
+import static io.runnerfleet.testkit.internal.ServiceError.sessionNotFound;
+import static io.runnerfleet.testkit.internal.ServiceError.setNotFound;
+import static io.runnerfleet.testkit.internal.ServiceError.taskType;
+import static io.runnerfleet.testkit.internal.ServiceError.unauthorized;
+
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.testkit.FakeScaleSetView;
 import io.runnerfleet.testkit.internal.Model.Group;
 import io.runnerfleet.testkit.internal.Model.Job;
-import io.runnerfleet.testkit.internal.Model.Label;
 import io.runnerfleet.testkit.internal.Model.Org;
 import io.runnerfleet.testkit.internal.Model.Repo;
 import io.runnerfleet.testkit.internal.Model.Runner;
 import io.runnerfleet.testkit.internal.Model.ScopedToken;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
+import io.runnerfleet.testkit.internal.ScaleSetModel.Message;
+import io.runnerfleet.testkit.internal.ScaleSetModel.ScaleSet;
+import io.runnerfleet.testkit.internal.ScaleSetModel.Session;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -36,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * the set's runner group admits) is offered to the set ({@code JobAvailable}); acquiring it assigns
  * it to the set ({@code JobAssigned}); from then on only a runner registered with a JIT config of that
  * set can take it ({@code JobStarted}), and its end is reported ({@code JobCompleted}). Job messages
- * are made lazily from the jobs' state ({@link #sync}) so the engine needs no callbacks.
+ * are made lazily from the jobs' state ({@link ScaleSetJobs#sync}) so the engine needs no callbacks.
  */
 public final class ScaleSets {
     static final Duration ADMIN_TOKEN_LIFETIME = Duration.ofHours(1);
@@ -45,9 +48,6 @@ public final class ScaleSets {
     static final Duration SESSION_ABANDONED_AFTER = Duration.ofMinutes(2);
     static final int MAX_JOB_MESSAGES = 50;
     static final String ZERO_TIME = "0001-01-01T00:00:00Z";
-    private static final String RUNTIME = "GitHub.Actions.Runtime.WebApi.";
-    private static final String TASK = "GitHub.DistributedTask.WebApi.";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Engine e;
     private final ServiceTokens tokens = new ServiceTokens();
@@ -57,113 +57,20 @@ public final class ScaleSets {
     private final Map<Scope, String> tenantKeys = new HashMap<>();
     private final Map<String, Scope> tenants = new HashMap<>();
     private final Map<Long, ScaleSet> sets = new LinkedHashMap<>();
-    private final Map<Long, ScaleSet> runnerSets = new HashMap<>();
-    private final Map<Long, Acquisition> acquisitions = new HashMap<>();
+    private final ScaleSetAgents agents;
+    private final ScaleSetJobs jobs;
     private long nextSetId = 1;
     private long nextMessageId = 1;
 
-    /** A runner scale set of an organization or repository (its tenant). */
-    static final class ScaleSet {
-        final long id;
-        final Scope scope;
-        final Instant createdOn;
-        String name;
-        long groupId;
-        List<String> labels;
-        boolean disableUpdate;
-        boolean ephemeral;
-        Session session;
-        /** Jobs already offered with JobAvailable. */
-        final Set<Long> offered = new HashSet<>();
-        /** Job messages not yet put in a message. */
-        final List<Map<String, Object>> pending = new ArrayList<>();
-        /** Messages delivered (or made) and not acknowledged, by id: the long poll delivers them again. */
-        final TreeMap<Long, Message> unacked = new TreeMap<>();
-
-        ScaleSet(long id, Scope scope, Instant createdOn) {
-            this.id = id;
-            this.scope = scope;
-            this.createdOn = createdOn;
-        }
-    }
-
-    /** The one message session a scale set may have. */
-    static final class Session {
-        final String id;
-        final String owner;
-        final ScaleSet set;
-        /** Queue tokens minted before the current generation are refused (expireQueueTokens). */
-        int generation;
-        Instant lastSeen;
-
-        Session(String id, String owner, ScaleSet set, Instant now) {
-            this.id = id;
-            this.owner = owner;
-            this.set = set;
-            this.lastSeen = now;
-        }
-    }
-
-    /** One long-poll message: its id, the double-encoded body and the statistics when it was made. */
-    record Message(long id, String body, Map<String, Object> statistics) {
-    }
-
-    /** A job a scale set acquired, and which of its later messages were made. */
-    static final class Acquisition {
-        final Job job;
-        final ScaleSet set;
-        final Instant at;
-        boolean startedSent;
-        boolean completedSent;
-
-        Acquisition(Job job, ScaleSet set, Instant at) {
-            this.job = job;
-            this.set = set;
-            this.at = at;
-        }
-    }
-
-    /** A refusal of the service: status plus the {@code typeName} and message of its exception body. */
-    static final class ServiceError extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int status;
-        final String typeName;
-
-        ServiceError(int status, String typeName, String message) {
-            super(message, null, false, false);
-            this.status = status;
-            this.typeName = typeName;
-        }
-    }
-
-    static String runtimeType(String simpleName) {
-        return RUNTIME + simpleName + ", GitHub.Actions.Runtime.WebApi";
-    }
-
-    static String taskType(String simpleName) {
-        return TASK + simpleName + ", GitHub.DistributedTask.WebApi";
-    }
-
-    static ServiceError badRequest(String message) {
-        return new ServiceError(400, "System.ArgumentException, mscorlib", message);
-    }
-
-    static ServiceError unauthorized(String message) {
-        return new ServiceError(401, "GitHub.Services.Common.VssUnauthorizedException, GitHub.Services.Common", message);
-    }
-
-    private static ServiceError setNotFound(long id) {
-        return new ServiceError(404, runtimeType("RunnerScaleSetNotFoundException"),
-                "No runner scale set with id " + id + " exists: it was deleted, or never created. Create it again.");
-    }
-
-    private static ServiceError sessionNotFound(String id) {
-        return new ServiceError(404, runtimeType("RunnerScaleSetSessionNotFoundException"),
-                "The message session " + id + " does not exist (it was deleted or evicted): create a new session.");
-    }
-
     ScaleSets(Engine engine) {
         this.e = engine;
+        this.agents = new ScaleSetAgents(engine);
+        this.jobs = new ScaleSetJobs(engine, sets, agents, this::serviceUrl);
+    }
+
+    /** The runners (agents) of the scale sets. */
+    ScaleSetAgents agents() {
+        return agents;
     }
 
     // ---- settings and faults (public front) -------------------------------------------------------
@@ -236,12 +143,12 @@ public final class ScaleSets {
     public List<FakeScaleSetView> views(Scope scope) {
         synchronized (e) {
             e.failLostJobs();
-            sync();
+            jobs.sync();
             List<FakeScaleSetView> out = new ArrayList<>();
             for (ScaleSet s : sets.values()) {
                 if (s.scope == scope) {
                     out.add(new FakeScaleSetView(s.id, s.name, s.groupId, s.labels,
-                            s.session == null ? null : s.session.owner, s.unacked.size(), statistics(s)));
+                            s.session == null ? null : s.session.owner, s.unacked.size(), jobs.statistics(s)));
                 }
             }
             return out;
@@ -264,12 +171,7 @@ public final class ScaleSets {
      * only to that set's runners, and a scale-set runner takes only jobs its set acquired.
      */
     boolean admits(Runner r, Job j) {
-        ScaleSet own = runnerSets.get(r.id);
-        Acquisition a = acquisitions.get(j.id);
-        if (own == null) {
-            return a == null;
-        }
-        return a != null && a.set == own;
+        return jobs.admits(r, j);
     }
 
     // ---- tenants and admin tokens ------------------------------------------------------------------
@@ -424,7 +326,7 @@ public final class ScaleSets {
     }
 
     private void remove(ScaleSet s, boolean force) {
-        List<Runner> runners = runnersOf(s);
+        List<Runner> runners = agents.runnersOf(s);
         if (!force) {
             for (Runner r : runners) {
                 if (r.job != null) {
@@ -435,12 +337,10 @@ public final class ScaleSets {
         }
         sets.remove(s.id);
         s.session = null;
-        // Jobs assigned to the set but not to a runner go back to the queue, as GitHub requeues them.
-        acquisitions.values().removeIf(a -> a.set == s && a.job.runner == null && "queued".equals(a.job.status));
+        jobs.requeue(s);
         for (Runner r : runners) {
             if (r.job == null) {
-                e.removeRunner(r);
-                runnerSets.remove(r.id);
+                agents.unregister(r);
             }
         }
         e.notifyAll();
@@ -518,131 +418,8 @@ public final class ScaleSets {
         m.put("runnerJitConfigUrl", base + "/generatejitconfig");
         m.put("acquireJobsUrl", base + "/acquirejobs");
         m.put("enabled", true);
-        m.put("statistics", statisticsJson(s));
+        m.put("statistics", jobs.statisticsJson(s));
         return m;
-    }
-
-    // ---- runners (agents) --------------------------------------------------------------------------
-
-    Map<String, Object> generateJitConfig(Scope scope, long id, Map<String, Object> body) {
-        ScaleSet s = set(scope, id);
-        Object name = body.get("name");
-        if (!(name instanceof String n) || !n.trim().matches("[A-Za-z0-9._-]{1,64}")) {
-            throw badRequest("\"name\" must be 1 to 64 letters, digits, '.', '_' or '-', got " + Json.write(name));
-        }
-        Object work = body.get("workFolder");
-        if (work != null && !(work instanceof String)) {
-            throw badRequest("\"workFolder\" must be a string, got " + Json.write(work));
-        }
-        String runnerName = ((String) name).trim();
-        if (e.runnerByName(scope, runnerName) != null) {
-            throw new ServiceError(409, taskType("AgentExistsException"), "A runner named " + runnerName
-                    + " already exists in " + scope.fullName() + ": delete it or pick another name.");
-        }
-        Runner r = e.createRunner(scope, runnerName, s.labels, s.groupId, true);
-        r.workFolder = work == null || ((String) work).isBlank() ? "_work" : (String) work;
-        runnerSets.put(r.id, s);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("runner", agentJson(r));
-        m.put("encodedJITConfig", encodeJitConfig(r));
-        return m;
-    }
-
-    /**
-     * The runner's JIT config: base64 of a JSON object mapping each file the runner writes
-     * ({@code .runner}, {@code .credentials}, {@code .credentials_rsaparams}) to its base64 content. The
-     * first two are the fake runner's own files, the key pair a stand-in (the fake runner signs nothing).
-     */
-    private String encodeJitConfig(Runner r) {
-        String scopeUrl = e.base() + r.scope.path();
-        Map<String, Object> files = new LinkedHashMap<>();
-        files.put(".runner", b64(RunnerService.runnerFile(r, scopeUrl)));
-        files.put(".credentials", b64(RunnerService.credentialsFile(r)));
-        StringBuilder rsa = new StringBuilder("{\n");
-        String[] keys = {"d", "dp", "dq", "exponent", "inverseQ", "modulus", "p", "q"};
-        for (int i = 0; i < keys.length; i++) {
-            byte[] bytes = new byte[keys[i].equals("exponent") ? 3 : keys[i].equals("modulus") || keys[i].equals("d") ? 256 : 128];
-            RANDOM.nextBytes(bytes);
-            rsa.append("  \"").append(keys[i]).append("\": \"").append(Base64.getEncoder().encodeToString(bytes))
-                    .append(i + 1 < keys.length ? "\",\n" : "\"\n");
-        }
-        files.put(".credentials_rsaparams", b64(rsa.append("}\n").toString()));
-        return b64(Json.write(files));
-    }
-
-    private static String b64(String s) {
-        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Map<String, Object> agents(Scope scope, String agentName) {
-        List<Object> value = new ArrayList<>();
-        for (Runner r : e.runnersOf(scope)) {
-            if (agentName == null || r.name.equalsIgnoreCase(agentName)) {
-                value.add(agentJson(r));
-            }
-        }
-        return list(value);
-    }
-
-    Map<String, Object> agent(Scope scope, long id) {
-        Runner r = e.runners.get(id);
-        if (r == null || r.scope != scope) {
-            throw new ServiceError(404, taskType("AgentNotFoundException"), "No runner with id " + id + " exists in "
-                    + scope.fullName() + ".");
-        }
-        return agentJson(r);
-    }
-
-    /** DELETE agents/{id}: 204 also when the runner does not exist; a busy runner stays. */
-    void removeAgent(Scope scope, long id) {
-        Runner r = e.runners.get(id);
-        if (r == null || r.scope != scope) {
-            return;
-        }
-        if (r.job != null) {
-            throw new ServiceError(400, taskType("JobStillRunningException"), "Runner " + r.name
-                    + " is still running a job; remove it once the job finished.");
-        }
-        e.removeRunner(r);
-        runnerSets.remove(r.id);
-    }
-
-    private Map<String, Object> agentJson(Runner r) {
-        ScaleSet s = runnerSets.get(r.id);
-        Group g = r.org().groups.get(r.groupId);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", r.id);
-        m.put("name", r.name);
-        m.put("runnerScaleSetId", s == null ? 0L : s.id);
-        m.put("runnerGroupId", r.groupId);
-        m.put("runnerGroupName", g == null ? "Default" : g.name);
-        m.put("os", r.os);
-        m.put("version", r.version == null ? "" : r.version);
-        m.put("enabled", true);
-        m.put("ephemeral", r.ephemeral);
-        m.put("disableUpdate", s != null && s.disableUpdate);
-        m.put("status", e.status(r));
-        m.put("busy", r.job != null);
-        m.put("provisioningState", "Provisioned");
-        List<Object> labels = new ArrayList<>();
-        for (Label l : r.labels) {
-            Map<String, Object> lm = new LinkedHashMap<>();
-            lm.put("name", l.name());
-            lm.put("type", l.readOnly() ? "system" : "user");
-            labels.add(lm);
-        }
-        m.put("labels", labels);
-        return m;
-    }
-
-    private List<Runner> runnersOf(ScaleSet s) {
-        List<Runner> out = new ArrayList<>();
-        for (Runner r : e.runners.values()) {
-            if (runnerSets.get(r.id) == s) {
-                out.add(r);
-            }
-        }
-        return out;
     }
 
     // ---- sessions ----------------------------------------------------------------------------------
@@ -694,7 +471,7 @@ public final class ScaleSets {
         m.put("runnerScaleSet", setJson(ses.set));
         m.put("messageQueueUrl", e.base() + "/_broker/scalesets/message?scaleSetId=" + ses.set.id);
         m.put("messageQueueAccessToken", tokens.mint(ServiceTokens.QUEUE, e.now(), QUEUE_TOKEN_LIFETIME, claims));
-        m.put("statistics", statisticsJson(ses.set));
+        m.put("statistics", jobs.statisticsJson(ses.set));
         return m;
     }
 
@@ -737,7 +514,7 @@ public final class ScaleSets {
         while (true) {
             ses.lastSeen = e.now();
             e.failLostJobs();
-            sync();
+            jobs.sync();
             Message m = next(ses.set, lastMessageId);
             if (m != null) {
                 return m;
@@ -768,7 +545,7 @@ public final class ScaleSets {
         }
         List<Map<String, Object>> batch = new ArrayList<>(s.pending.subList(0, Math.min(MAX_JOB_MESSAGES, s.pending.size())));
         s.pending.subList(0, batch.size()).clear();
-        Message m = new Message(nextMessageId++, Json.write(batch), statisticsJson(s));
+        Message m = new Message(nextMessageId++, Json.write(batch), jobs.statisticsJson(s));
         s.unacked.put(m.id(), m);
         return m;
     }
@@ -782,166 +559,20 @@ public final class ScaleSets {
     List<Long> acquire(String bearer, long setId, List<Long> ids) {
         ScaleSet s = queueSession(bearer, setId).set;
         e.failLostJobs();
-        List<Long> got = new ArrayList<>();
-        for (long id : ids) {
-            Job j = e.job(id);
-            if (j != null && "queued".equals(j.status) && !acquisitions.containsKey(id) && matches(s, j)) {
-                Acquisition a = new Acquisition(j, s, e.now());
-                acquisitions.put(id, a);
-                s.offered.add(id);
-                s.pending.add(jobMessage("JobAssigned", j, a, s));
-                got.add(id);
-            }
-        }
+        List<Long> got = jobs.acquire(s, ids);
         e.notifyAll(); // runners of the set long-poll for exactly these jobs
         return got;
     }
 
-    // ---- job flow ----------------------------------------------------------------------------------
-
-    /** Turns job state changes since the last call into job messages. */
-    void sync() {
-        for (Job j : e.jobs) {
-            Acquisition a = acquisitions.get(j.id);
-            if (a == null) {
-                if ("queued".equals(j.status)) {
-                    for (ScaleSet s : sets.values()) {
-                        if (matches(s, j) && s.offered.add(j.id)) {
-                            s.pending.add(jobMessage("JobAvailable", j, null, s));
-                        }
-                    }
-                }
-                continue;
-            }
-            if (!sets.containsKey(a.set.id)) {
-                continue;
-            }
-            if (j.runner != null && !a.startedSent) {
-                a.startedSent = true;
-                a.set.pending.add(jobMessage("JobStarted", j, a, a.set));
-            }
-            if ("completed".equals(j.status) && !a.completedSent) {
-                a.completedSent = true;
-                a.set.pending.add(jobMessage("JobCompleted", j, a, a.set));
-            }
-        }
-    }
-
-    /** GitHub's rule for a scale set: every runs-on label among the set's labels, and its group admits the repo. */
-    private static boolean matches(ScaleSet s, Job j) {
-        if (s.scope instanceof Repo repo) {
-            if (repo != j.repo) {
-                return false;
-            }
-        } else {
-            Org o = (Org) s.scope;
-            Group g = o.groups.get(s.groupId);
-            if (j.repo.owner != o || g == null || !j.repo.isPrivate && !g.allowsPublicRepositories
-                    || "selected".equals(g.visibility) && !g.repositoryIds.contains(j.repo.id)) {
-                return false;
-            }
-        }
-        for (String wanted : j.labels) {
-            if (s.labels.stream().noneMatch(wanted::equalsIgnoreCase)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private Map<String, Object> jobMessage(String type, Job j, Acquisition a, ScaleSet s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("messageType", type);
-        m.put("runnerRequestId", j.id);
-        m.put("repositoryName", j.repo.name);
-        m.put("ownerName", j.repo.owner.login);
-        m.put("jobId", UUID.nameUUIDFromBytes(("job-" + j.id).getBytes(StandardCharsets.UTF_8)).toString());
-        m.put("jobWorkflowRef", j.repo.fullName() + "/.github/workflows/ci.yml@refs/heads/main");
-        m.put("jobDisplayName", j.name);
-        m.put("workflowRunId", j.runId);
-        m.put("eventName", "push");
-        m.put("requestLabels", new ArrayList<>(j.labels));
-        m.put("queueTime", time(j.createdAt));
-        m.put("scaleSetAssignTime", time(a == null ? null : a.at));
-        m.put("runnerAssignTime", time(type.equals("JobStarted") || type.equals("JobCompleted") ? j.startedAt : null));
-        m.put("finishTime", time(type.equals("JobCompleted") ? j.completedAt : null));
-        switch (type) {
-            case "JobAvailable" -> m.put("acquireJobUrl", serviceUrl(s.scope) + "_apis/runtime/runnerscalesets/" + s.id
-                    + "/acquirejobs");
-            case "JobStarted", "JobCompleted" -> {
-                if (type.equals("JobCompleted")) {
-                    m.put("result", result(j.conclusion));
-                }
-                m.put("runnerId", j.runner == null ? 0L : j.runner.id);
-                m.put("runnerName", j.runnerName == null ? "" : j.runnerName);
-            }
-            default -> {
-            }
-        }
-        return m;
-    }
-
-    private static String result(String conclusion) {
-        if (conclusion == null) {
-            return "canceled";
-        }
-        return switch (conclusion) {
-            case "success" -> "succeeded";
-            case "failure" -> "failed";
-            case "cancelled" -> "canceled";
-            default -> conclusion;
-        };
-    }
-
-    private FakeScaleSetView.Statistics statistics(ScaleSet s) {
-        int available = 0;
-        int acquired = 0;
-        int assigned = 0;
-        int running = 0;
-        for (Job j : e.jobs) {
-            Acquisition a = acquisitions.get(j.id);
-            if (a == null) {
-                if ("queued".equals(j.status) && matches(s, j)) {
-                    available++;
-                }
-            } else if (a.set == s && !"completed".equals(j.status)) {
-                assigned++;
-                if (j.runner != null) {
-                    running++;
-                } else {
-                    acquired++;
-                }
-            }
-        }
-        int registered = 0;
-        int busy = 0;
-        for (Runner r : runnersOf(s)) {
-            registered++;
-            busy += r.job != null ? 1 : 0;
-        }
-        return new FakeScaleSetView.Statistics(available, acquired, assigned, running, registered, busy, registered - busy);
-    }
-
-    private Map<String, Object> statisticsJson(ScaleSet s) {
-        FakeScaleSetView.Statistics st = statistics(s);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("totalAvailableJobs", st.availableJobs());
-        m.put("totalAcquiredJobs", st.acquiredJobs());
-        m.put("totalAssignedJobs", st.assignedJobs());
-        m.put("totalRunningJobs", st.runningJobs());
-        m.put("totalRegisteredRunners", st.registeredRunners());
-        m.put("totalBusyRunners", st.busyRunners());
-        m.put("totalIdleRunners", st.idleRunners());
-        return m;
-    }
-
-    private static Map<String, Object> list(List<Object> value) {
+    /** The Actions service's list shape: {@code {"count": n, "value": [...]}}. */
+    static Map<String, Object> list(List<Object> value) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", value.size());
         m.put("value", value);
         return m;
     }
 
+    /** The service's timestamp; a missing one is {@link #ZERO_TIME}, as .NET writes it. */
     static String time(Instant t) {
         return t == null ? ZERO_TIME : Shapes.time(t);
     }

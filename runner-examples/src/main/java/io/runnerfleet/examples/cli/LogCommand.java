@@ -1,0 +1,44 @@
+package io.runnerfleet.examples.cli;
+
+import static io.runnerfleet.examples.cli.RunnerFleetCli.select;
+
+import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.LogQuery;
+import io.runnerfleet.spi.LogStream;
+import io.runnerfleet.spi.RunnerBackend;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runnerfleet log}: print a runner's container log. */
+@Command(name = "log", description = "Print a runner's container log.")
+final class LogCommand extends FleetCommand {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = {"-f", "--follow"}, description = "keep printing new lines until interrupted")
+    boolean follow;
+
+    @Option(names = {"-n", "--lines"}, defaultValue = "200", description = "lines from the end (default ${DEFAULT-VALUE})")
+    int lines;
+
+    @Override
+    boolean needsCredentials() {
+        return false;
+    }
+
+    @Override
+    int run(FleetConfig config, RunnerBackend backend) {
+        InstanceInfo i = select(config.fleetName(), backend.instances(config.fleetName()), List.of(name)).get(0);
+        LogQuery query = follow ? new LogQuery(lines, null, true) : LogQuery.tail(lines);
+        try (LogStream logs = backend.logs(i.id(), query)) {
+            logs.lines().forEach(l -> {
+                cli.terminal.out().println(l);
+                cli.terminal.out().flush();
+            });
+        }
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,83 @@
+package io.runnerfleet.examples.cli;
+
+import static io.runnerfleet.examples.cli.RunnerFleetCli.message;
+import static io.runnerfleet.examples.cli.RunnerFleetCli.ours;
+
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.RunnerFleetException;
+import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
+import io.runnerfleet.github.GitHubRegistry;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.RegisteredRunner;
+import io.runnerfleet.spi.RunnerBackend;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runnerfleet rm}: deregister runners and remove their containers and volumes (all, or the names given). */
+@Command(name = "rm", aliases = {"remove", "delete"}, description = "Deregister runners and remove their containers and volumes (all, or the names given).")
+final class RmCommand extends FleetCommand {
+    @Parameters(arity = "0..*", paramLabel = "NAME")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = {"-y", "--yes"}, description = "do not ask for confirmation")
+    boolean yes;
+
+    @Override
+    int run(FleetConfig config, RunnerBackend backend) {
+        return remove(cli, config, backend, names, yes);
+    }
+
+    /** Removes the named runners (or all): registration first, then container and volumes. */
+    static int remove(RunnerFleetCli cli, FleetConfig config, RunnerBackend backend, List<String> names, boolean yes) {
+        String fleet = config.fleetName();
+        GitHubRegistry registry = config.registry(cli.url(config));
+        List<InstanceInfo> instances = backend.instances(fleet);
+        List<RegisteredRunner> registered = registry.runners().stream().filter(r -> ours(fleet, r.name())).toList();
+        java.util.Set<String> targets = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        if (names.isEmpty()) {
+            instances.forEach(i -> targets.add(i.runnerName()));
+            registered.forEach(r -> targets.add(r.name()));
+        } else {
+            for (String n : names) {
+                String full = ours(fleet, n) ? n : fleet + "-" + n;
+                boolean known = instances.stream().anyMatch(i -> i.runnerName().equalsIgnoreCase(full))
+                        || registered.stream().anyMatch(r -> r.name().equalsIgnoreCase(full));
+                if (!known) {
+                    throw new InvalidSpecException("no runner " + n + " in fleet " + fleet + " on Docker or at GitHub (see runnerfleet ps)");
+                }
+                targets.add(full);
+            }
+        }
+        if (targets.isEmpty()) {
+            cli.terminal.out().println("fleet " + fleet + " has nothing to remove");
+            return ExitCode.OK;
+        }
+        cli.confirm(yes, "remove " + targets.size() + " runner(s) of fleet " + fleet + " (registrations, containers, volumes)");
+        List<String> failures = new ArrayList<>();
+        for (String name : targets) {
+            try {
+                for (RegisteredRunner r : registered) {
+                    if (r.name().equalsIgnoreCase(name)) {
+                        registry.delete(r);
+                    }
+                }
+                for (InstanceInfo i : instances) {
+                    if (i.runnerName().equalsIgnoreCase(name)) {
+                        backend.remove(i.id(), false);
+                    }
+                }
+                cli.terminal.out().println("removed " + name);
+            } catch (RunnerFleetException e) {
+                failures.add(name + ": " + message(e));
+            }
+        }
+        cli.terminal.out().flush();
+        if (!failures.isEmpty()) {
+            throw new RunnerFleetException("could not remove " + failures.size() + " runner(s): " + String.join("; ", failures));
+        }
+        return ExitCode.OK;
+    }
+}
