@@ -689,7 +689,9 @@ class FaultMatrixIT {
         assertThat(dockerd.info().command().orElse("")).as("the process in " + PID_FILE).endsWith("dockerd");
         dockerd.destroy();   // SIGTERM: dockerd stops its containers and exits
         dockerd.onExit().get(90, TimeUnit.SECONDS);
-        Process start = new ProcessBuilder("bash", "../scripts/docker-engine.sh").redirectErrorStream(true).start();
+        // In a session of its own, so that the new dockerd is nobody's child here and outlives this test JVM.
+        Process start = new ProcessBuilder("setsid", "bash", "../scripts/docker-engine.sh").redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         String out = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(start.waitFor(120, TimeUnit.SECONDS) && start.exitValue() == 0).as("docker-engine.sh: " + out).isTrue();
     }
