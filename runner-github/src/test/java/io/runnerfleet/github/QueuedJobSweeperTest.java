@@ -296,7 +296,8 @@ class QueuedJobSweeperTest {
             Await.until(Duration.ofSeconds(10), "the next sweep scheduled", () -> sweeper.toString().contains(next));
             assertThat(sweeper.toString()).contains("1 demanded");
         }
-        assertThat(sweeperThreads()).isEmpty();
+        // close() waits for the executor to terminate; its worker thread dies a moment after signalling that.
+        Await.until(Duration.ofSeconds(10), "the sweeper's thread gone", () -> sweeperThreads().isEmpty());
         assertThat(sweeper.toString()).contains("closed");
         assertThatThrownBy(sweeper::start).isInstanceOf(IllegalStateException.class);
     }
