@@ -4,12 +4,15 @@ import io.runnerfleet.FleetEvent;
 import io.runnerfleet.FleetTimeoutException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RegistrationMode;
+import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.spi.RunnerRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -81,6 +84,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
     private volatile int min;
     private volatile int max = Integer.MAX_VALUE;
     private volatile boolean closed;
+    private volatile boolean shrinkPending;
     private volatile ScaleSetListener.Event lastEvent;
 
     private ScaleSetAutoscaler(Builder b) {
@@ -177,8 +181,13 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
             this.fleet = fleet;
         }
         fleet.addListener(event -> {
-            if (event instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Removed) {
-                registry.removed(sc.runner());
+            if (event instanceof FleetEvent.StateChanged sc) {
+                if (sc.to() instanceof RunnerState.Removed) {
+                    registry.removed(sc.runner());
+                }
+                if (shrinkPending) {
+                    replanSoon();
+                }
             }
         });
         // Sized before the fleet's first cycle, so that runners a killed process left are adopted, not removed.
@@ -219,7 +228,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
         lastEvent = e;
         if (e instanceof ScaleSetListener.Event.ScaleSetRecreated) {
             // Its idle runners went with it: learn that before the next plan counts them.
-            registry.listSoon();
+            registry.recreated();
             reconcileSoon();
         }
         userEvents.accept(e);
@@ -241,7 +250,23 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
             return;
         }
         try {
-            f.scale(pool, registry.plan(max));
+            int target = registry.plan(max);
+            int slots = target;
+            // The fleet drains each runner above its new count on a worker thread that first waits for the runner's
+            // claim. A runner being launched, removed or running a job holds it for a while, and enough such waits
+            // fill every worker while the tasks that would release the claims queue behind them. So the count goes
+            // down only past runners that are waiting (Requested), idle or failed; the rest is retried when a
+            // runner changes state (see start()).
+            for (Runner r : f.runners()) {
+                int index = RunnerName.parse(f.name(), List.of(pool), r.name()).map(RunnerName::index).orElse(0);
+                RunnerState s = r.state();
+                if (index > slots && !(s instanceof RunnerState.Requested || s instanceof RunnerState.Idle
+                        || s instanceof RunnerState.Failed || s instanceof RunnerState.Stopped)) {
+                    slots = index;
+                }
+            }
+            shrinkPending = slots > target;
+            f.scale(pool, slots);
         } catch (RuntimeException e) {
             LOG.warn("scale set '{}': could not scale pool {} of fleet {}: {}", spec.name(), pool, f.name(),
                     e.toString());
@@ -289,6 +314,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
 
         @Override
         public void onJobCompleted(JobMessage.JobCompleted job) {
+            registry.jobEnded();
             registry.completed(job.runnerName());
             reconcileSoon();
         }

@@ -39,6 +39,8 @@ import java.util.function.Supplier;
 final class ScaleSetRegistry implements RunnerRegistry {
     /** How long a runner whose job completed is still counted as occupying its slot if no removal is heard. */
     static final Duration COMPLETING_EXPIRY = Duration.ofMinutes(5);
+    /** How long a runner that started a job may be missing from lists before it is forgotten without its JobCompleted. */
+    static final Duration COMPLETION_GRACE = Duration.ofSeconds(30);
 
     private final ScaleSetClient client;
     private final String scaleSetName;
@@ -59,6 +61,7 @@ final class ScaleSetRegistry implements RunnerRegistry {
     private int slots;
     private boolean listed;
     private boolean listNow;
+    private boolean listNowAfterRecreate;
     private long lastList;
     private long lists;
 
@@ -72,6 +75,8 @@ final class ScaleSetRegistry implements RunnerRegistry {
         boolean busy;
         // A JobStarted was heard: busy until its JobCompleted, whatever an older list says.
         boolean started;
+        // When a list first missed a runner that started a job (0: it did not); see list().
+        long missingSince;
         final long since;
 
         Entry(String name, long id, LabelSet labels, long since) {
@@ -231,6 +236,15 @@ final class ScaleSetRegistry implements RunnerRegistry {
         changed.run();
     }
 
+    /**
+     * A job completed (ran, or was canceled before a runner took it): one job fewer is assigned. The
+     * statistics that follow in the same message say so too; counting it now keeps the gap between the
+     * two from letting a runner register for a job that no longer needs one.
+     */
+    synchronized void jobEnded() {
+        wanted = Math.max(0, wanted - 1);
+    }
+
     /** The fleet removed a runner: its slot is free. */
     void removed(String runnerName) {
         boolean had;
@@ -249,9 +263,15 @@ final class ScaleSetRegistry implements RunnerRegistry {
         }
     }
 
-    /** Lists the runners at the next {@link #runners()} (the scale set was created again, or a call said it was gone). */
+    /** Lists the runners at the next {@link #runners()} (a call said the scale set was gone). */
     synchronized void listSoon() {
         listNow = true;
+    }
+
+    /** The scale set was created again: its idle runners went with the old one, and its jobs' completions too. */
+    synchronized void recreated() {
+        listNow = true;
+        listNowAfterRecreate = true;
     }
 
     /** How many times the scope's runners were listed. */
@@ -288,8 +308,25 @@ final class ScaleSetRegistry implements RunnerRegistry {
                 e.online = r.online() || e.started;
                 e.busy = r.busy() || e.started;
             }
-            // Registered before this list was asked for and missing from it: GitHub deleted it.
-            runners.values().removeIf(e -> !seen.contains(key(e.name)) && e.since - start < 0);
+            // Registered before this list was asked for and missing from it: GitHub deleted it. A runner that
+            // started a job goes when its JobCompleted comes (the statistics of the same message count the job
+            // out): dropping it earlier would let a new runner register for a job that no longer needs one.
+            // After the set was deleted no JobCompleted comes, so it goes after a grace period.
+            boolean recreated = listNowAfterRecreate;
+            listNowAfterRecreate = false;
+            runners.values().removeIf(e -> {
+                if (seen.contains(key(e.name)) || e.since - start >= 0) {
+                    e.missingSince = 0;
+                    return false;
+                }
+                if (!e.started || recreated) {
+                    return true;
+                }
+                if (e.missingSince == 0) {
+                    e.missingSince = start;
+                }
+                return start - e.missingSince > COMPLETION_GRACE.toNanos();
+            });
         }
         changed.run();
     }
