@@ -28,7 +28,9 @@ import java.util.Map;
  * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (35 s, two reconcile intervals, of an undisturbed
  * fleet), {@code --memory-runners N} (100), {@code --out DIR} ({@code target/bench}),
  * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}, {@code --webhook-jobs N} (40 jobs for the
- * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning}.
+ * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning},
+ * {@code --scaleset-jobs N} (40 cold jobs through a scale set; {@code 0} skips the scale-set part),
+ * {@code --scaleset-burst N} (20 jobs queued at once), {@code --idle-window S} (120 s of an idle scale-set fleet).
  *
  * <p>Sharp edges: these are measurements, never pass/fail checks; on a shared 2-core machine other
  * builds move the figures, so compare ratios taken in the same run rather than absolute seconds.
@@ -40,7 +42,7 @@ public final class Benchmarks {
     /** The parsed command line. */
     record Options(int reps, List<Integer> sizes, List<Integer> apiSizes, int cycles, Duration window,
                    int memoryRunners, Path out, boolean docker, boolean api, boolean memory, int webhookJobs,
-                   boolean provisioning) {
+                   boolean provisioning, int scaleSetJobs, int scaleSetBurst, Duration idleWindow) {
 
         static Options parse(String... args) {
             int reps = 3;
@@ -55,6 +57,9 @@ public final class Benchmarks {
             boolean memory = true;
             int webhookJobs = 40;
             boolean provisioning = true;
+            int scaleSetJobs = 40;
+            int scaleSetBurst = 20;
+            Duration idleWindow = Duration.ofSeconds(120);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -63,7 +68,7 @@ public final class Benchmarks {
                     case "--skip-memory" -> memory = false;
                     case "--skip-provisioning" -> provisioning = false;
                     case "--reps", "--sizes", "--api-sizes", "--cycles", "--window", "--memory-runners", "--out",
-                         "--webhook-jobs" -> {
+                         "--webhook-jobs", "--scaleset-jobs", "--scaleset-burst", "--idle-window" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("option " + a + " needs a value, e.g. " + a + " "
                                     + (a.contains("sizes") ? "1,5,10" : a.equals("--out") ? "target/bench" : "3"));
@@ -77,16 +82,20 @@ public final class Benchmarks {
                             case "--window" -> window = Duration.ofSeconds(positive(a, v));
                             case "--memory-runners" -> memoryRunners = positive(a, v);
                             case "--webhook-jobs" -> webhookJobs = v.trim().equals("0") ? 0 : positive(a, v);
+                            case "--scaleset-jobs" -> scaleSetJobs = v.trim().equals("0") ? 0 : positive(a, v);
+                            case "--scaleset-burst" -> scaleSetBurst = v.trim().equals("0") ? 0 : positive(a, v);
+                            case "--idle-window" -> idleWindow = Duration.ofSeconds(positive(a, v));
                             default -> out = Path.of(v);
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'; known: --reps N, --sizes"
                             + " 1,5,10,20, --api-sizes 10,100,500, --cycles N, --window SECONDS, --memory-runners N,"
-                            + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning");
+                            + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning,"
+                            + " --scaleset-jobs N, --scaleset-burst N, --idle-window SECONDS");
                 }
             }
             return new Options(reps, sizes, apiSizes, cycles, window, memoryRunners, out, docker, api, memory,
-                    webhookJobs, provisioning);
+                    webhookJobs, provisioning, scaleSetJobs, scaleSetBurst, idleWindow);
         }
 
         private static int positive(String option, String v) {
@@ -131,7 +140,8 @@ public final class Benchmarks {
 
     /** Everything one run measured. */
     record Results(Instant at, int cores, Options options, List<Provisioning> provisioning,
-                   List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory, WebhookLatencyBench.Latency webhook) {
+                   List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory, WebhookLatencyBench.Latency webhook,
+                   ScaleSetLatencyBench.Result scaleSet) {
     }
 
     /** Runs the benchmarks {@code args} ask for; exits 2 on a bad option. */
@@ -185,6 +195,15 @@ public final class Benchmarks {
             }
             WebhookLatencyBench.print(webhook, out);
         }
+        ScaleSetLatencyBench.Result scaleSet = null;
+        if (o.docker() && (o.scaleSetJobs() > 0 || o.scaleSetBurst() > 0)) {
+            // In the same run as the webhook path, so the two are compared under the same load.
+            try (ScaleSetLatencyBench bench = new ScaleSetLatencyBench(); ProvisioningBench floor = new ProvisioningBench()) {
+                scaleSet = bench.run(o.scaleSetJobs(), o.scaleSetBurst(), o.idleWindow(), floor);
+            }
+            out.printf(Locale.ROOT, "%nload average at the scale-set part: %s%n", loadAverage());
+            ScaleSetLatencyBench.print(scaleSet, out);
+        }
         List<FakeFleetBench.ApiCost> api = new ArrayList<>();
         FakeFleetBench.Memory memory = null;
         if (o.api() || o.memory()) {
@@ -204,7 +223,7 @@ public final class Benchmarks {
                 }
             }
         }
-        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook);
+        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook, scaleSet);
     }
 
     static double median(double[] values) {
@@ -296,6 +315,7 @@ public final class Benchmarks {
         j.append(m == null ? "null" : "{\"runners\": " + m.runners() + ", \"heapBeforeMb\": " + num(m.heapBeforeMb())
                 + ", \"heapAfterMb\": " + num(m.heapAfterMb()) + ", \"fleetMb\": " + num(m.fleetMb()) + "}");
         j.append(",\n  \"webhook\": ").append(webhookJson(r.webhook()));
+        j.append(",\n  \"scaleSet\": ").append(scaleSetJson(r.scaleSet()));
         j.append("\n}\n");
         try {
             Files.createDirectories(r.options().out());
@@ -317,6 +337,29 @@ public final class Benchmarks {
                 + ", \"p50Seconds\": " + num(w.percentile(50)) + ", \"p90Seconds\": " + num(w.percentile(90))
                 + ", \"p99Seconds\": " + num(w.percentile(99)) + ", \"maxSeconds\": " + num(w.max())
                 + ", \"seconds\": " + nums(w.total()) + ", \"toDemandSeconds\": " + nums(w.toDemand()) + "}";
+    }
+
+    static String scaleSetJson(ScaleSetLatencyBench.Result s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder idle = new StringBuilder("{");
+        s.idleRequests().forEach((op, n) -> idle.append(idle.length() == 1 ? "" : ", ").append('"').append(op)
+                .append("\": ").append(n));
+        return "{\"coldSeconds\": " + nums(s.cold()) + ", \"burstSeconds\": " + nums(s.burst())
+                + ", \"burstFloorSeconds\": " + num(s.burstFloor()) + ", \"idleWindowSeconds\": "
+                + s.idleWindow().toSeconds() + ", \"idleRequestsPerHour\": " + num(s.idleRequestsPerHour())
+                + ", \"idleRequests\": " + idle.append('}') + ", \"loadAverage\": \"" + loadAverage() + "\"}";
+    }
+
+    /** The 1, 5 and 15 minute load averages, or "?" where /proc/loadavg is missing. */
+    static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     private static String num(double v) {

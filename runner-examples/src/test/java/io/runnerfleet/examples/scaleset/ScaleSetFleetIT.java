@@ -167,13 +167,16 @@ class ScaleSetFleetIT {
         Child first = child(name, state);
         first.await("ready");
         List<FakeJob> jobs = queue(20, Duration.ofSeconds(4));
-        await("some jobs running and some done", () -> jobs.stream().filter(j -> "completed".equals(j.status())).count() >= 3);
+        await("some jobs running and some still queued", () -> jobs.stream().anyMatch(j -> "in_progress".equals(j.status()))
+                && jobs.stream().anyMatch(j -> "queued".equals(j.status())));
         first.kill();
         long doneAtKill = jobs.stream().filter(j -> "completed".equals(j.status())).count();
+        long queuedAtKill = jobs.stream().filter(j -> "queued".equals(j.status())).count();
 
         ScaleSetFleet f = start(name, 30, state);
         await("20 jobs completed after the restart: " + jobs, () -> allCompleted(jobs));
         assertThat(doneAtKill).as("killed in the middle").isLessThan(20);
+        assertThat(queuedAtKill).as("jobs still waiting for a runner at the kill").isPositive();
         assertThat(jobs).as("no job lost or failed").allMatch(j -> "success".equals(j.conclusion()));
         List<String> runners = jobs.stream().map(FakeJob::runnerName).toList();
         assertThat(runners).as("one runner per job, none twice").doesNotHaveDuplicates()
@@ -183,7 +186,7 @@ class ScaleSetFleetIT {
                 .isBetween(20L, 28L);
         awaitBackAtMinimum(f);
         assertThat(launched()).as("containers the restarted fleet started").doesNotHaveDuplicates();
-        System.out.println("kill test: " + doneAtKill + " of 20 jobs done at the kill, " + jits + " JIT configs in all, "
+        System.out.println("kill test: " + doneAtKill + " of 20 jobs done and " + queuedAtKill + " queued at the kill, " + jits + " JIT configs in all, "
                 + launched().size() + " containers started after the restart");
     }
 
