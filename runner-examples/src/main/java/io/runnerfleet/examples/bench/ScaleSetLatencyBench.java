@@ -94,7 +94,7 @@ final class ScaleSetLatencyBench implements AutoCloseable {
         BlockingQueue<Instant> launched = new LinkedBlockingQueue<>();
         Path state;
         try {
-            state = Files.createTempFile("bench-scaleset", ".json");
+            state = Files.createTempDirectory("bench-scaleset").resolve("state.json");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -114,6 +114,7 @@ final class ScaleSetLatencyBench implements AutoCloseable {
                     .pool(RunnerPool.builder("w").image(image).ephemeral(true)
                             .scaling(Scaling.onDemand(0, Math.max(2, burstJobs))))
                     .build();
+            boolean cleaned = false;
             try {
                 autoscaler.start(fleet);
                 double[] cold = new double[coldJobs];
@@ -161,18 +162,33 @@ final class ScaleSetLatencyBench implements AutoCloseable {
                 });
                 return new Result(cold, burst, burstFloor, idleWindow, idle,
                         idle.getOrDefault("actions-service/list-runners", 0L));
+            } catch (RuntimeException e) {
+                cleaned = true;
+                try {
+                    cleanUp(autoscaler, fleet);
+                } catch (RuntimeException c) {
+                    e.addSuppressed(c);
+                }
+                throw e;
             } finally {
-                autoscaler.close();
-                fleet.remove();
-                ProvisioningBench.requireClean(backend, org, name);
+                if (!cleaned) {
+                    cleanUp(autoscaler, fleet);
+                }
             }
         } finally {
             try {
                 Files.deleteIfExists(state);
+                Files.deleteIfExists(state.getParent());
             } catch (IOException e) {
                 // a temp file
             }
         }
+    }
+
+    private void cleanUp(ScaleSetAutoscaler autoscaler, RunnerFleet fleet) {
+        autoscaler.close();
+        fleet.remove();
+        ProvisioningBench.requireClean(backend, org, name);
     }
 
     private void backAtZero(RunnerFleet fleet, List<FakeJob> jobs, String what) {

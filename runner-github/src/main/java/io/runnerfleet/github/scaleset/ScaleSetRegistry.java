@@ -138,7 +138,7 @@ final class ScaleSetRegistry implements RunnerRegistry {
      */
     @Override
     public JitConfig jitConfig(JitRequest request) {
-        ScaleSet set = scaleSet.get();
+        ScaleSet set = set();
         String key = key(request.name());
         int index = index(request.name());
         synchronized (this) {
@@ -173,7 +173,7 @@ final class ScaleSetRegistry implements RunnerRegistry {
     /** The scale set's group: a scale set's runners always join it, whatever the pool names. */
     @Override
     public long runnerGroupId(String groupName) {
-        long id = scaleSet.get().runnerGroupId();
+        long id = set().runnerGroupId();
         return id > 0 ? id : 1;
     }
 
@@ -210,7 +210,7 @@ final class ScaleSetRegistry implements RunnerRegistry {
                 return; // a redelivered message about a job that already ended
             }
             Entry e = runners.computeIfAbsent(key(runnerName), k -> new Entry(runnerName, runnerId,
-                    LabelSet.of(scaleSet.get().labels()), nanoTime.getAsLong()));
+                    LabelSet.of(set().labels()), nanoTime.getAsLong()));
             if (e.id == 0) {
                 e.id = runnerId;
             }
@@ -282,7 +282,7 @@ final class ScaleSetRegistry implements RunnerRegistry {
     /** Lists the runners now (at start, so that a restarted fleet plans with what GitHub holds). */
     void list() {
         long start = nanoTime.getAsLong();
-        ScaleSet set = scaleSet.get();
+        ScaleSet set = set();
         List<ScaleSetClient.Agent> agents = client.listAgents();
         synchronized (this) {
             lists++;
@@ -341,6 +341,16 @@ final class ScaleSetRegistry implements RunnerRegistry {
         }
         boolean unknown = runners.values().stream().anyMatch(e -> !e.online && !e.busy);
         return unknown && now - lastList >= listInterval.toNanos();
+    }
+
+    /** The scale set, known once the autoscaler started its listener. */
+    private ScaleSet set() {
+        try {
+            return scaleSet.get();
+        } catch (IllegalStateException notStarted) {
+            throw new RegistrationException(scope() + " is not known yet: call ScaleSetAutoscaler.start(fleet),"
+                    + " which starts the fleet, instead of fleet.start()");
+        }
     }
 
     // ---- the plan -------------------------------------------------------------------------------------
