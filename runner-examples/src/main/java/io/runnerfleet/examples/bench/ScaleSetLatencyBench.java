@@ -192,9 +192,14 @@ final class ScaleSetLatencyBench implements AutoCloseable {
     }
 
     private void backAtZero(RunnerFleet fleet, List<FakeJob> jobs, String what) {
-        ProvisioningBench.await(what + " completed and the pool back at 0", () -> jobs.stream()
-                .allMatch(j -> "completed".equals(j.status())) && fleet.runners().isEmpty()
-                && backend.instances(name).isEmpty());
+        try {
+            ProvisioningBench.await(what + " completed and the pool back at 0", () -> jobs.stream()
+                    .allMatch(j -> "completed".equals(j.status())) && fleet.runners().isEmpty()
+                    && backend.instances(name).isEmpty());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; jobs " + jobs + ", fleet " + fleet.status().table()
+                    + ", desired " + fleet.status().desired() + ", containers " + backend.instances(name), e);
+        }
     }
 
     private static double seconds(Instant from, Instant to) {
