@@ -185,7 +185,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
                 if (sc.to() instanceof RunnerState.Removed) {
                     registry.removed(sc.runner());
                 }
-                if (shrinkPending) {
+                if (shrinkPending || sc.to() instanceof RunnerState.Removed) {
                     replanSoon();
                 }
             }
@@ -252,6 +252,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
         try {
             int target = registry.plan(max);
             int slots = target;
+            int stuck = 0;
             // The fleet drains each runner above its new count on a worker thread that first waits for the runner's
             // claim. A runner being launched, removed or running a job holds it for a while, and enough such waits
             // fill every worker while the tasks that would release the claims queue behind them. So the count goes
@@ -264,9 +265,18 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
                         || s instanceof RunnerState.Failed || s instanceof RunnerState.Stopped)) {
                     slots = index;
                 }
+                if (s instanceof RunnerState.Requested) {
+                    stuck = Math.max(stuck, index);
+                }
             }
             shrinkPending = slots > target;
             f.scale(pool, slots);
+            if (stuck > slots && slots < max) {
+                // A slot whose JIT config was refused is put back as Requested by the fleet even when the pool
+                // shrank below it meanwhile, and only a shrink removes it: one up and down again does.
+                f.scale(pool, slots + 1);
+                f.scale(pool, slots);
+            }
         } catch (RuntimeException e) {
             LOG.warn("scale set '{}': could not scale pool {} of fleet {}: {}", spec.name(), pool, f.name(),
                     e.toString());
