@@ -220,8 +220,9 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
 
     /** How many runners the scale set wants now: {@code min(max, min + totalAssignedJobs)}. */
     static int wanted(int min, int max, long assigned) {
-        long w = Math.min((long) max, (long) min + Math.max(0, assigned));
-        return (int) w;
+        // Saturating: a huge count from the service must not wrap around to "nothing wanted".
+        long jobs = Math.max(0, assigned);
+        return jobs >= max - min ? max : (int) (min + jobs);
     }
 
     private void onEvent(ScaleSetListener.Event e) {

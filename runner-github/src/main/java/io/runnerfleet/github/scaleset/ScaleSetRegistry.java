@@ -126,8 +126,8 @@ final class ScaleSetRegistry implements RunnerRegistry {
     @Override
     public RegistrationToken registrationToken() {
         throw new RegistrationException("runners of " + scope() + " register just in time only, with a JIT config"
-                + " of the scale set; make the pool ephemeral (JIT is the default for ephemeral runners) and do not"
-                + " set registrationMode(TOKEN)");
+                + " of the scale set; build the pool with .ephemeral(true) (ephemeral runners register just in time by"
+                + " default) and without registrationMode(TOKEN)");
     }
 
     /**
