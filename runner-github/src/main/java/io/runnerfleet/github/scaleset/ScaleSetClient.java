@@ -11,6 +11,7 @@ import io.runnerfleet.github.internal.EnvProxySelector;
 import io.runnerfleet.github.internal.Json;
 import io.runnerfleet.github.internal.Sleeper;
 import io.runnerfleet.spi.JitConfig;
+import io.runnerfleet.spi.RegisteredRunner;
 import java.net.Proxy;
 import java.time.Clock;
 import java.time.Duration;
@@ -296,6 +297,21 @@ public final class ScaleSetClient implements AutoCloseable {
                     + found.size() + " runners named '" + name + "'; expected at most one", null);
         }
         return found.stream().findFirst();
+    }
+
+    /**
+     * Every runner registered in the scope (one request, {@code GET agents}), with its status as the
+     * service reports it; for {@link ScaleSetRegistry}, which asks only while a runner's state is unknown.
+     */
+    List<Agent> listAgents() {
+        String op = "list the runners of " + endpoint.scope();
+        ActionsHttp.Reply reply = admin("GET", agents(), Map.of(), null, op, ActionsHttp.Retrying.IDEMPOTENT,
+                ActionsHttp.Meaning.ADMIN, null);
+        return list(reply, op, Wire::agent);
+    }
+
+    /** A runner as the agents list shows it: its registration, and the scale set it belongs to (0: none). */
+    record Agent(RegisteredRunner runner, long scaleSetId) {
     }
 
     /** The runner with this id, or empty. */

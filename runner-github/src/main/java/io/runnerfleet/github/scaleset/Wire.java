@@ -1,7 +1,9 @@
 package io.runnerfleet.github.scaleset;
 
+import io.runnerfleet.LabelSet;
 import io.runnerfleet.Secret;
 import io.runnerfleet.github.internal.Json;
+import io.runnerfleet.spi.RegisteredRunner;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -47,6 +49,22 @@ final class Wire {
 
     static ScaleSetRunner runner(Map<String, Object> o) {
         return new ScaleSetRunner(Json.integer(o, "id"), Json.string(o, "name"), num(o, "runnerScaleSetId"));
+    }
+
+    /** An agent with the fields GitHub's service sends beyond the reference client's three. */
+    static ScaleSetClient.Agent agent(Map<String, Object> o) {
+        List<String> labels = new ArrayList<>();
+        if (o.get("labels") instanceof List<?> list) {
+            for (Object item : list) {
+                if (item instanceof Map<?, ?> m && m.get("name") instanceof String n && !n.isBlank()) {
+                    labels.add(n.strip());
+                }
+            }
+        }
+        RegisteredRunner runner = new RegisteredRunner(Json.integer(o, "id"), Json.string(o, "name"), str(o, "os"),
+                "online".equalsIgnoreCase(str(o, "status")), Json.bool(o, "busy"), LabelSet.of(labels),
+                Json.bool(o, "ephemeral"));
+        return new ScaleSetClient.Agent(runner, num(o, "runnerScaleSetId"));
     }
 
     static MessageSession session(Map<String, Object> o, long scaleSetId) {
