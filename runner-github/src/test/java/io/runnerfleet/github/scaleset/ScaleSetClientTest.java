@@ -604,4 +604,29 @@ class ScaleSetClientTest {
         texts.add(session().toString());
         assertThat(texts).hasSizeGreaterThan(8);
     }
+
+    @Test
+    void proxyCredentialsFromTheEnvironmentAnswerA407() throws Exception {
+        try (MockWebServer proxy = ScaleSetTestSupport.server();
+             GitHubClient github = GitHubClient.builder().baseUrl(server.url("/").toString()).clock(clock)
+                     .credentials(io.runnerfleet.github.GitHubCredentials.token(Secret.of(PAT))).build()) {
+            // Loopback never goes through a proxy: the token and the registration are direct, the service is not.
+            server.enqueue(registrationToken());
+            server.enqueue(json(201, "{\"url\":\"http://actions.example.invalid/tenant/123/\",\"token\":\""
+                    + ADMIN_TOKEN + "\",\"token_schema\":\"OAuthAccessToken\"}"));
+            proxy.enqueue(new MockResponse.Builder().code(407).addHeader("Proxy-Authenticate", "Basic realm=\"corp\"")
+                    .build());
+            proxy.enqueue(json(200, "{\"count\":0,\"value\":[]}"));
+            try (ScaleSetClient viaProxy = ScaleSetClient.builder().github(github, RunnerScope.organization("acme"))
+                    .clock(clock).sleeper(sleeper)
+                    .environment(java.util.Map.of("HTTPS_PROXY", "http://fleet:s3cret@127.0.0.1:" + proxy.getPort()))
+                    .build()) {
+                assertThat(viaProxy.scaleSet(1, "qemu")).isEmpty();
+            }
+            assertThat(proxy.takeRequest().getHeaders().get("Proxy-Authorization")).isNull();
+            RecordedRequest retried = proxy.takeRequest();
+            assertThat(retried.getRequestLine()).contains("http://actions.example.invalid/tenant/123/_apis/runtime/runnerscalesets");
+            assertThat(retried.getHeaders().get("Proxy-Authorization")).isEqualTo(okhttp3.Credentials.basic("fleet", "s3cret"));
+        }
+    }
 }
