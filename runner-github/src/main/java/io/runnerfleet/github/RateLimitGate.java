@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@link GitHubApiException.RateLimited} a refusal becomes. Thread-safe.
  */
 final class RateLimitGate {
+    // GitHubHttp's logger: the rate-limit warnings keep the namespace they were always logged under.
     private static final Logger LOG = LoggerFactory.getLogger(GitHubHttp.class);
 
     private final Clock clock;
@@ -47,10 +48,12 @@ final class RateLimitGate {
         return new WaitBudget();
     }
 
+    /** The bucket of the latest answer that reported one. */
     Optional<RateLimit> last() {
         return Optional.ofNullable(lastLimit.get());
     }
 
+    /** The latest state of every bucket seen, by resource name. */
     Map<String, RateLimit> all() {
         return Map.copyOf(limits);
     }

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
  * deleted it. Holds no state of its own: the listener keeps the id it was given.
  */
 final class ScaleSetProvisioner {
+    // The listener's logger: what it logs about the scale set keeps its namespace.
     private static final Logger LOG = LoggerFactory.getLogger(ScaleSetListener.class);
 
     /** The scale set found or made, and whether it had to be created. */
