@@ -1,6 +1,6 @@
 package io.runnerfleet.github;
 
-import io.runnerfleet.RegistrationException;
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -26,59 +26,35 @@ import java.util.Optional;
  * {@link RateLimited#resetAt()}). A status of {@code 0} means no HTTP answer was read at all (the
  * connection failed, timed out or the body was cut off). Messages never contain a token.
  */
-public class GitHubApiException extends RegistrationException {
+public non-sealed class GitHubApiException extends GitHubServiceException {
     private static final long serialVersionUID = 1L;
 
-    private final int status;
-    private final String operation;
-    private final String scope;
-    private final String githubMessage;
-    private final String documentationUrl;
-    private final String requestId;
+    // What GitHubServiceException does not keep: scope, GitHub's message and documentation URL.
+    private final Details details;
 
     GitHubApiException(Details d, String message, Throwable cause) {
-        super(message, cause);
-        this.status = d.status;
-        this.operation = d.operation;
-        this.scope = d.scope;
-        this.githubMessage = d.githubMessage;
-        this.documentationUrl = d.documentationUrl;
-        this.requestId = d.requestId;
-    }
-
-    /** The HTTP status GitHub answered with, or {@code 0} when no answer was read. */
-    public int status() {
-        return status;
-    }
-
-    /** The operation that failed, e.g. {@code create a registration token}. */
-    public String operation() {
-        return operation;
+        super(message, cause, d.status(), d.operation(), d.requestId());
+        this.details = d;
     }
 
     /** The scope the operation addressed, e.g. {@code organization acme}. */
     public String scope() {
-        return scope;
+        return details.scope();
     }
 
     /** GitHub's {@code message}, if the body had one. */
     public Optional<String> githubMessage() {
-        return Optional.ofNullable(githubMessage);
+        return Optional.ofNullable(details.githubMessage());
     }
 
     /** GitHub's {@code documentation_url}, if the body had one. */
     public Optional<String> documentationUrl() {
-        return Optional.ofNullable(documentationUrl);
-    }
-
-    /** The {@code x-github-request-id} header, if GitHub sent one. */
-    public Optional<String> requestId() {
-        return Optional.ofNullable(requestId);
+        return Optional.ofNullable(details.documentationUrl());
     }
 
     /** The facts every GitHub error carries; built by the HTTP layer. */
     record Details(int status, String operation, String scope, String githubMessage, String documentationUrl,
-                   String requestId) {
+                   String requestId) implements Serializable {
     }
 
     /** 401: the token is missing, wrong, revoked or expired. */

@@ -1,7 +1,7 @@
 package io.runnerfleet.github;
 
 import io.runnerfleet.InvalidSpecException;
-import io.runnerfleet.github.internal.EnvProxySelector;
+import io.runnerfleet.github.internal.HttpSettings;
 import io.runnerfleet.github.internal.Json;
 import io.runnerfleet.github.internal.Sleeper;
 import java.net.Proxy;
@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
 
 /**
  * A connection to GitHub's REST API (api.github.com or a GitHub Enterprise Server), from which the
@@ -124,17 +123,9 @@ public final class GitHubClient implements AutoCloseable {
         private String baseUrl;
         private String webUrl;
         private GitHubCredentials credentials;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration readTimeout = Duration.ofSeconds(30);
-        private Duration callTimeout = Duration.ofSeconds(60);
-        private Proxy proxy;
-        private Map<String, String> environment = System.getenv();
+        private final HttpSettings http = new HttpSettings("runner-fleet", Duration.ofSeconds(30));
         private int maxConcurrentRequests = 10;
         private int maxContentCreatingPerMinute = 80;
-        private RetrySettings retry = RetrySettings.defaults();
-        private Clock clock = Clock.systemUTC();
-        private Sleeper sleeper = Sleeper.SYSTEM;
-        private String userAgent = "runner-fleet";
 
         private Builder() {
         }
@@ -167,25 +158,25 @@ public final class GitHubClient implements AutoCloseable {
 
         /** The connect timeout. */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive("connectTimeout", timeout);
+            http.connectTimeout(timeout);
             return this;
         }
 
         /** The read (and write) timeout between bytes. */
         public Builder readTimeout(Duration timeout) {
-            this.readTimeout = positive("readTimeout", timeout);
+            http.readTimeout(timeout);
             return this;
         }
 
         /** The timeout of one whole request attempt. */
         public Builder callTimeout(Duration timeout) {
-            this.callTimeout = positive("callTimeout", timeout);
+            http.callTimeout(timeout);
             return this;
         }
 
         /** An explicit proxy ({@link Proxy#NO_PROXY} for none), instead of {@code HTTPS_PROXY}. */
         public Builder proxy(Proxy proxy) {
-            this.proxy = Objects.requireNonNull(proxy, "proxy");
+            http.proxy(proxy);
             return this;
         }
 
@@ -212,40 +203,30 @@ public final class GitHubClient implements AutoCloseable {
 
         /** How to retry. */
         public Builder retry(RetrySettings settings) {
-            this.retry = Objects.requireNonNull(settings, "settings");
+            http.retry(settings);
             return this;
         }
 
         /** The clock for JWTs, token expiry and rate-limit resets. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            http.clock(clock);
             return this;
         }
 
         /** The {@code User-Agent} (GitHub asks for one naming the application). */
         public Builder userAgent(String userAgent) {
-            if (userAgent == null || userAgent.isBlank()) {
-                throw new InvalidSpecException("the User-Agent must not be blank");
-            }
-            this.userAgent = userAgent;
+            http.userAgent(userAgent);
             return this;
         }
 
         Builder sleeper(Sleeper sleeper) {
-            this.sleeper = sleeper;
+            http.sleeper(sleeper);
             return this;
         }
 
         Builder environment(Map<String, String> env) {
-            this.environment = Map.copyOf(env);
+            http.environment(env);
             return this;
-        }
-
-        private static Duration positive(String what, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new InvalidSpecException(what + " must be positive, got " + d);
-            }
-            return d;
         }
 
         /** Builds the client. */
@@ -267,44 +248,14 @@ public final class GitHubClient implements AutoCloseable {
                 String fromEnv = fromEnvironment("GITHUB_SERVER_URL", "https://github.com or https://HOST");
                 web = fromEnv != null ? stripSlash(fromEnv) : deriveWebUrl(base);
             }
-            OkHttpClient.Builder ok = new OkHttpClient.Builder()
-                    .connectTimeout(connectTimeout)
-                    .readTimeout(readTimeout)
-                    .writeTimeout(readTimeout)
-                    .callTimeout(callTimeout)
-                    // Retries are ours, so that a POST is never repeated behind our back.
-                    .retryOnConnectionFailure(false);
-            if (proxy != null) {
-                ok.proxy(proxy);
-            } else {
-                EnvProxySelector selector;
-                try {
-                    selector = EnvProxySelector.fromEnvironment(environment);
-                } catch (IllegalArgumentException e) {
-                    throw new InvalidSpecException(e.getMessage());
-                }
-                if (selector != null) {
-                    ok.proxySelector(selector);
-                    String userInfo = selector.userInfo();
-                    if (userInfo != null) {
-                        int colon = userInfo.indexOf(':');
-                        String basic = okhttp3.Credentials.basic(colon < 0 ? userInfo : userInfo.substring(0, colon),
-                                colon < 0 ? "" : userInfo.substring(colon + 1));
-                        ok.proxyAuthenticator((route, response) ->
-                                response.request().header("Proxy-Authorization") != null ? null
-                                        : response.request().newBuilder().header("Proxy-Authorization", basic).build());
-                    }
-                }
-            }
-            GitHubHttp http = new GitHubHttp(ok.build(), base, clock, sleeper, retry, maxConcurrentRequests,
-                    maxContentCreatingPerMinute, credentials,
-                    userAgent);
-            return new GitHubClient(http, web);
+            GitHubHttp engine = new GitHubHttp(http.okHttp(), base, http.clock(), http.sleeper(), http.retry(),
+                    maxConcurrentRequests, maxContentCreatingPerMinute, credentials, http.userAgent());
+            return new GitHubClient(engine, web);
         }
 
         /** The variable's value when set and not blank, checked to be an absolute http(s) URL; else null. */
         private String fromEnvironment(String name, String example) {
-            String value = environment.get(name);
+            String value = http.environment().get(name);
             if (value == null || value.isBlank()) {
                 return null;
             }

@@ -18,19 +18,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 import okhttp3.HttpUrl;
@@ -110,19 +106,10 @@ final class GitHubHttp implements AutoCloseable {
     private final Semaphore permits;
     private final Authorizer authorizer;
     private final String userAgent;
-    private final int maxContentCreatingPerMinute;
-    private final java.util.ArrayDeque<Instant> contentCreating = new java.util.ArrayDeque<>();
+    private final RateLimitGate limits;
     private final LongAdder requests = new LongAdder();
     private final LongAdder notModified = new LongAdder();
     private final LongAdder retries = new LongAdder();
-    private final Map<String, RateLimit> limits = new ConcurrentHashMap<>();
-    private final AtomicReference<RateLimit> lastLimit = new AtomicReference<>();
-    // Secondary limits hold the whole client: GitHub asks not to call again before notBefore, and to back off
-    // exponentially while it keeps refusing (streak). A WARN is logged once per episode, which a success ends.
-    private final Object limitLock = new Object();
-    private Instant notBefore = Instant.MIN;
-    private int secondaryStreak;
-    private volatile boolean limitedEpisode;
     private final Map<String, Cached> etags = java.util.Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 private static final long serialVersionUID = 1L;
@@ -135,7 +122,7 @@ final class GitHubHttp implements AutoCloseable {
 
     GitHubHttp(OkHttpClient ok, HttpUrl base, Clock clock, Sleeper sleeper, RetrySettings retry, int maxConcurrent,
                int maxContentCreatingPerMinute, GitHubCredentials credentials, String userAgent) {
-        this.maxContentCreatingPerMinute = maxContentCreatingPerMinute;
+        this.limits = new RateLimitGate(clock, sleeper, retry, maxContentCreatingPerMinute);
         this.ok = ok;
         this.base = base;
         this.clock = clock;
@@ -173,32 +160,17 @@ final class GitHubHttp implements AutoCloseable {
     }
 
     Optional<RateLimit> lastRateLimit() {
-        return Optional.ofNullable(lastLimit.get());
+        return limits.last();
     }
 
     Map<String, RateLimit> rateLimits() {
-        return Map.copyOf(limits);
+        return limits.all();
     }
 
     /** Sends the call, retrying as its {@link Retrying} allows. */
     Reply send(Call call) {
-        WaitBudget budget = new WaitBudget();
+        RateLimitGate.WaitBudget budget = limits.budget();
         return retrying(call.operation(), attempt -> attempt(call, attempt, budget));
-    }
-
-    /** How long one call has waited for rate limits so far; bounded by {@link RetrySettings#maxRateLimitWait()}. */
-    private final class WaitBudget {
-        private Duration spent = Duration.ZERO;
-
-        /** Takes {@code wait} from the budget when it fits, and says whether it did. */
-        boolean take(Duration wait) {
-            Duration total = spent.plus(wait);
-            if (total.compareTo(retry.maxRateLimitWait()) > 0) {
-                return false;
-            }
-            spent = total;
-            return true;
-        }
     }
 
     /** Every item of a paginated list: {@code per_page=100}, following {@code Link: rel="next"}. */
@@ -304,8 +276,8 @@ final class GitHubHttp implements AutoCloseable {
         return authorizer.header(this);
     }
 
-    private Reply attempt(Call call, int attempt, WaitBudget budget) {
-        holdBack(call, budget);
+    private Reply attempt(Call call, int attempt, RateLimitGate.WaitBudget budget) {
+        limits.holdBack(call, budget);
         String authorization = authorizationFor(call);
         Request.Builder rb = new Request.Builder().url(call.url())
                 .header("Accept", "application/vnd.github+json")
@@ -331,7 +303,7 @@ final class GitHubHttp implements AutoCloseable {
         String text;
         okhttp3.Headers headers;
         if (!call.method().equals("GET")) {
-            paceContentCreation();
+            limits.paceContentCreation();
         }
         acquire(call);
         try {
@@ -355,10 +327,10 @@ final class GitHubHttp implements AutoCloseable {
         } finally {
             permits.release();
         }
-        recordRateLimit(headers);
+        limits.record(headers);
         LOG.debug("{} {} -> {}", call.method(), call.url().encodedPath(), status);
         if ((status >= 200 && status < 300) || status == 304) {
-            limitLifted();
+            limits.lifted();
         }
 
         if (status == 304 && cached != null) {
@@ -380,32 +352,6 @@ final class GitHubHttp implements AutoCloseable {
             throw new RetryableFailure(failure, Duration.ZERO);
         }
         throw failure;
-    }
-
-    /**
-     * Keeps writes under GitHub's secondary limit on content-creating requests: when the last minute
-     * already holds the maximum, wait until the oldest of them is a minute old. Slots are reserved
-     * under the lock and waited for outside it, so concurrent writers queue in order.
-     */
-    private void paceContentCreation() {
-        Duration wait;
-        synchronized (contentCreating) {
-            Instant now = clock.instant();
-            Instant windowStart = now.minus(Duration.ofMinutes(1));
-            while (!contentCreating.isEmpty() && !contentCreating.peekFirst().isAfter(windowStart)) {
-                contentCreating.pollFirst();
-            }
-            if (contentCreating.size() < maxContentCreatingPerMinute) {
-                contentCreating.addLast(now);
-                return;
-            }
-            Instant slot = contentCreating.pollFirst().plus(Duration.ofMinutes(1));
-            contentCreating.addLast(slot);
-            wait = Duration.between(now, slot);
-        }
-        LOG.debug("pacing a content-creating request by {} to stay under {} per minute", wait,
-                maxContentCreatingPerMinute);
-        sleeper.sleep(wait);
     }
 
     private void acquire(Call call) {
@@ -434,33 +380,7 @@ final class GitHubHttp implements AutoCloseable {
         }
     }
 
-    private void recordRateLimit(okhttp3.Headers h) {
-        Long limit = number(h.get("x-ratelimit-limit"));
-        Long remaining = number(h.get("x-ratelimit-remaining"));
-        Long reset = number(h.get("x-ratelimit-reset"));
-        if (limit == null || remaining == null || reset == null) {
-            return;
-        }
-        Long used = number(h.get("x-ratelimit-used"));
-        String resource = Optional.ofNullable(h.get("x-ratelimit-resource")).orElse("core");
-        RateLimit r = new RateLimit(resource, limit, remaining, used != null ? used : limit - remaining,
-                Instant.ofEpochSecond(reset));
-        limits.put(resource, r);
-        lastLimit.set(r);
-    }
-
-    private static Long number(String s) {
-        if (s == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(s.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    private RuntimeException failureFor(Call call, int attempt, WaitBudget budget, int status,
+    private RuntimeException failureFor(Call call, int attempt, RateLimitGate.WaitBudget budget, int status,
                                         okhttp3.Headers headers, String text) {
         Map<String, Object> body = Map.of();
         try {
@@ -476,7 +396,7 @@ final class GitHubHttp implements AutoCloseable {
                 Json.optString(body, "documentation_url"), headers.get("x-github-request-id"));
 
         if (status == 403 || status == 429) {
-            RuntimeException limited = rateLimited(call, budget, d, headers, message);
+            RuntimeException limited = limits.refused(call, budget, d, headers, message);
             if (limited != null) {
                 return limited;
             }
@@ -519,116 +439,7 @@ final class GitHubHttp implements AutoCloseable {
         return out;
     }
 
-    private RuntimeException rateLimited(Call call, WaitBudget budget, GitHubApiException.Details d, okhttp3.Headers h,
-                                         String message) {
-        Long retryAfter = number(h.get("retry-after"));
-        Long remaining = number(h.get("x-ratelimit-remaining"));
-        Long reset = number(h.get("x-ratelimit-reset"));
-        String lower = message == null ? "" : message.toLowerCase(Locale.ROOT);
-        // GitHub does not always send retry-after for secondary limits; older answers said "abuse detection".
-        boolean secondaryText = lower.contains("secondary rate limit") || lower.contains("abuse detection");
-        Instant now = clock.instant();
-        Instant resetAt;
-        boolean secondary;
-        String why;
-        if (retryAfter != null) {
-            resetAt = holdUntil(now, Duration.ofSeconds(Math.max(0, retryAfter)), false);
-            secondary = true;
-            why = "a secondary rate limit was hit (retry-after " + retryAfter + " s)";
-        } else if (remaining != null && remaining == 0 && reset != null) {
-            Instant at = Instant.ofEpochSecond(reset);
-            resetAt = at.isAfter(now) ? at.plusSeconds(1) : now;
-            secondary = false;
-            why = "the primary rate limit (" + Optional.ofNullable(h.get("x-ratelimit-resource")).orElse("core")
-                    + ") is exhausted";
-        } else if (secondaryText || d.status() == 429) {
-            // GitHub's guidance without retry-after: wait at least a minute, longer while it keeps refusing.
-            resetAt = holdUntil(now, retry.secondaryLimitBackoff(), true);
-            secondary = true;
-            why = "a secondary rate limit was hit (no retry-after)";
-        } else {
-            return null;
-        }
-        Duration wait = Duration.between(now, resetAt);
-        boolean retries = call.retrying() != Retrying.NEVER;
-        boolean fits = retries && budget.take(wait);
-        String how = fits ? "retries ran out" : !retries ? "this request is not retried"
-                : "waiting " + wait.toSeconds() + " s would exceed the bound of " + retry.maxRateLimitWait().toSeconds()
-                        + " s per call";
-        GitHubApiException.RateLimited failure = new GitHubApiException.RateLimited(d,
-                text(d, why + "; GitHub accepts requests again at " + resetAt + " (" + how + ")"), resetAt, secondary);
-        if (!limitedEpisode) {
-            synchronized (limitLock) {
-                if (!limitedEpisode) {
-                    limitedEpisode = true;
-                    LOG.warn("GitHub rate-limited this client ({} {} -> {}, {} for {}): {}; {} until {}", call.method(),
-                            call.url().encodedPath(), d.status(), call.operation(), call.scope(), why,
-                            secondary ? "no request is sent" : "requests are refused", resetAt);
-                }
-            }
-        }
-        return fits ? new RetryableFailure(failure, wait) : failure;
-    }
-
-    /**
-     * Records that GitHub asked for a pause of {@code wait} (doubled per earlier refusal in a row when
-     * {@code exponential}, up to 8 times), and returns the instant before which no request is sent.
-     */
-    private Instant holdUntil(Instant now, Duration wait, boolean exponential) {
-        synchronized (limitLock) {
-            // Concurrent requests refused in the same episode count once: only a refusal after the hold ended
-            // makes the next one longer.
-            if (!now.isBefore(notBefore)) {
-                secondaryStreak++;
-            }
-            Duration hold = exponential ? wait.multipliedBy(1L << Math.min(secondaryStreak - 1, 3)) : wait;
-            Instant until = now.plus(hold);
-            if (until.isAfter(notBefore)) {
-                notBefore = until;
-            }
-            return notBefore;
-        }
-    }
-
-    /** A success: GitHub accepts requests again. */
-    private void limitLifted() {
-        if (limitedEpisode) {   // every refusal sets it, so no lock on the common path
-            synchronized (limitLock) {
-                limitedEpisode = false;
-                secondaryStreak = 0;
-            }
-        }
-    }
-
-    /**
-     * Before a request: while a secondary limit holds the client, waits out the rest when the call's budget
-     * allows, else fails fast without contacting GitHub.
-     */
-    private void holdBack(Call call, WaitBudget budget) {
-        Instant until;
-        synchronized (limitLock) {
-            until = notBefore;
-        }
-        Instant now = clock.instant();
-        if (!now.isBefore(until)) {
-            return;
-        }
-        Duration wait = Duration.between(now, until);
-        // A few milliseconds left over from a retry's own wait (sleep and clock granularity) are always waited out.
-        if (budget.take(wait) || wait.compareTo(Duration.ofMillis(100)) <= 0) {
-            LOG.debug("holding '{}' back {} for GitHub's secondary rate limit", call.operation(), wait);
-            sleeper.sleep(wait);
-            return;
-        }
-        GitHubApiException.Details d = new GitHubApiException.Details(0, call.operation(), call.scope(), null, null,
-                null);
-        throw new GitHubApiException.RateLimited(d, "did not " + call.operation() + " for " + call.scope()
-                + ": GitHub refused an earlier request for a secondary rate limit, so this client sends nothing before "
-                + until + " (" + wait.toSeconds() + " s from now, over the bound of " + retry.maxRateLimitWait().toSeconds()
-                + " s per call); retry after that", until, true);
-    }
-
-    private static String text(GitHubApiException.Details d, String hint) {
+    static String text(GitHubApiException.Details d, String hint) {
         StringBuilder b = new StringBuilder();
         b.append("GitHub refused to ").append(d.operation()).append(" for ").append(d.scope()).append(": ")
                 .append(d.status());

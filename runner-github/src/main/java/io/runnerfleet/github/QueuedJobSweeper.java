@@ -1,7 +1,6 @@
 package io.runnerfleet.github;
 
 import io.runnerfleet.InvalidSpecException;
-import io.runnerfleet.JobRequest;
 import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.github.internal.Json;
 import java.time.Clock;
@@ -517,14 +516,7 @@ public final class QueuedJobSweeper implements AutoCloseable {
 
         /** Grows {@code fleet} for each overdue job: {@code fleet.demand(event.jobRequest())}. */
         public Builder fleet(RunnerFleet fleet) {
-            Objects.requireNonNull(fleet, "fleet");
-            return onQueued(event -> {
-                JobRequest job = event.jobRequest();
-                if (fleet.demand(job).isEmpty()) {
-                    LOG.info("queued-job sweeper: no pool of fleet {} can take job {} ({}): {}", fleet.name(),
-                            event.job().id(), job, fleet.match(job).explain());
-                }
-            });
+            return onQueued(JobHandoff.demand(fleet, "queued-job sweeper", LOG));
         }
 
         /** The clock that ages jobs and rate-limit windows (tests). */
@@ -543,10 +535,7 @@ public final class QueuedJobSweeper implements AutoCloseable {
                 throw new InvalidSpecException("the queued-job sweeper has no repository to sweep; call"
                         + " .repositories(\"owner/name\", ...) before build()");
             }
-            if (onQueued == null) {
-                throw new InvalidSpecException("the queued-job sweeper has nothing to hand overdue jobs to; call"
-                        + " .fleet(fleet) or .onQueued(event -> ...) before build()");
-            }
+            JobHandoff.required(onQueued, "the queued-job sweeper", "overdue jobs");
             return new QueuedJobSweeper(this);
         }
     }

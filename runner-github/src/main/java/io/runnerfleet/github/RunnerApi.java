@@ -266,14 +266,12 @@ public final class RunnerApi {
 
     /** Allows one more repository to use a group. */
     public void addGroupRepository(long groupId, long repositoryId) {
-        call("PUT", "add repository " + repositoryId + " to runner group " + groupId, null,
-                groupPath(id(groupId), "repositories", id(repositoryId)));
+        groupMember(true, groupId, "repositories", "repository", repositoryId);
     }
 
     /** Stops a repository from using a group. */
     public void removeGroupRepository(long groupId, long repositoryId) {
-        call("DELETE", "remove repository " + repositoryId + " from runner group " + groupId, null,
-                groupPath(id(groupId), "repositories", id(repositoryId)));
+        groupMember(false, groupId, "repositories", "repository", repositoryId);
     }
 
     /** The runners in a group (all pages). */
@@ -289,14 +287,19 @@ public final class RunnerApi {
 
     /** Moves a runner into a group. */
     public void addGroupRunner(long groupId, long runnerId) {
-        call("PUT", "add runner " + runnerId + " to runner group " + groupId, null,
-                groupPath(id(groupId), "runners", id(runnerId)));
+        groupMember(true, groupId, "runners", "runner", runnerId);
     }
 
     /** Removes a runner from a group (it returns to the default group). */
     public void removeGroupRunner(long groupId, long runnerId) {
-        call("DELETE", "remove runner " + runnerId + " from runner group " + groupId, null,
-                groupPath(id(groupId), "runners", id(runnerId)));
+        groupMember(false, groupId, "runners", "runner", runnerId);
+    }
+
+    /** Adds ({@code PUT}) or removes ({@code DELETE}) one of a group's {@code members}: repositories or runners. */
+    private void groupMember(boolean add, long groupId, String members, String noun, long memberId) {
+        String op = add ? "add " + noun + " " + memberId + " to runner group " + groupId
+                : "remove " + noun + " " + memberId + " from runner group " + groupId;
+        call(add ? "PUT" : "DELETE", op, null, groupPath(id(groupId), members, id(memberId)));
     }
 
     // ---- workflow runs and jobs (repositories) ----

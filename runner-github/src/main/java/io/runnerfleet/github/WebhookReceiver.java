@@ -3,7 +3,6 @@ package io.runnerfleet.github;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.runnerfleet.InvalidSpecException;
-import io.runnerfleet.JobRequest;
 import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.Secret;
 import java.io.IOException;
@@ -508,15 +507,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
         /** Grows {@code fleet} for each queued job: {@code fleet.demand(event.jobRequest())}. */
         public Builder fleet(RunnerFleet fleet) {
-            Objects.requireNonNull(fleet, "fleet");
-            return onQueued(event -> {
-                JobRequest job = event.jobRequest();
-                if (fleet.demand(job).isEmpty()) {
-                    // match() says why per pool (labels lacking, group excluding the repository) and emits a Warning.
-                    LOG.info("webhook receiver: no pool of fleet {} can take job {} ({}): {}", fleet.name(),
-                            event.job().id(), job, fleet.match(job).explain());
-                }
-            });
+            return onQueued(JobHandoff.demand(fleet, "webhook receiver", LOG));
         }
 
         /**
@@ -525,10 +516,7 @@ public final class WebhookReceiver implements AutoCloseable {
          * @throws InvalidSpecException when no consumer was set
          */
         public WebhookReceiver build() {
-            if (onQueued == null) {
-                throw new InvalidSpecException("the webhook receiver has nothing to hand queued jobs to; call"
-                        + " .fleet(fleet) or .onQueued(event -> ...) before build()");
-            }
+            JobHandoff.required(onQueued, "the webhook receiver", "queued jobs");
             return new WebhookReceiver(this);
         }
     }

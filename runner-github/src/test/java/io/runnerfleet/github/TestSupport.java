@@ -12,14 +12,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 
-/** Shared helpers: a local server, canned answers, a sleeper that advances the test clock (core's {@link MutableClock}). */
-final class TestSupport {
+/**
+ * Shared helpers of runner-github's tests (the scale-set tests too): a local server, canned answers, a sleeper
+ * that advances the test clock (core's {@link MutableClock}).
+ */
+public final class TestSupport {
     static final String TOKEN = "ghp_TESTTOKEN_0123456789_doNotLeak";
 
     private TestSupport() {
     }
 
-    static MockWebServer server() {
+    /** A MockWebServer on 127.0.0.1 and a free port, started. */
+    public static MockWebServer server() {
         MockWebServer server = new MockWebServer();
         try {
             server.start(InetAddress.getByName("127.0.0.1"), 0);
@@ -29,12 +33,14 @@ final class TestSupport {
         return server;
     }
 
-    static MockResponse json(int code, String body) {
+    /** A JSON answer. */
+    public static MockResponse json(int code, String body) {
         return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json; charset=utf-8")
                 .body(body).build();
     }
 
-    static MockResponse empty(int code) {
+    /** An answer without a body. */
+    public static MockResponse empty(int code) {
         return new MockResponse.Builder().code(code).build();
     }
 

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
 
@@ -58,6 +59,41 @@ final class AdminConnection {
         }
     }
 
+    /** An admin call with the admin token; a 401 renews the connection once, as the refusal means nothing was done. */
+    ActionsHttp.Reply send(String method, List<String> path, Map<String, String> query, Object body, String op,
+                           ActionsHttp.Retrying retrying, ActionsHttp.Meaning meaning, String runnerName) {
+        for (int attempt = 1; ; attempt++) {
+            Connection c = get();
+            try {
+                return http.send(new ActionsHttp.Call(method, url(c, path, query), body,
+                        () -> "Bearer " + c.token().reveal(), op, retrying, meaning, Map.of(), false, runnerName));
+            } catch (ScaleSetApiException.Unauthorized e) {
+                if (attempt > 1 || e.status() != 401) {
+                    throw e;
+                }
+                invalidate(c);
+            }
+        }
+    }
+
+    /** The service URL of {@code path} (registering first if needed). */
+    HttpUrl url(List<String> path, Map<String, String> query) {
+        return url(get(), path, query);
+    }
+
+    /** The service URL of {@code path}, with {@code api-version} added unless the base has one. */
+    private static HttpUrl url(Connection c, List<String> path, Map<String, String> query) {
+        HttpUrl.Builder b = c.actionsUrl().newBuilder();
+        for (String segment : path) {
+            b.addPathSegment(segment);
+        }
+        query.forEach(b::setQueryParameter);
+        if (c.actionsUrl().queryParameter("api-version") == null) {
+            b.setQueryParameter("api-version", ScaleSetClient.API_VERSION);
+        }
+        return b.build();
+    }
+
     private Connection register() {
         RegistrationToken registration = github.tokens(endpoint.scope()).registrationToken();
         HttpUrl url = HttpUrl.get(endpoint.apiUrl()).newBuilder().addPathSegment("actions")
@@ -69,7 +105,7 @@ final class AdminConnection {
         ActionsHttp.Reply reply = http.send(new ActionsHttp.Call("POST", url, body,
                 () -> "RemoteAuth " + registration.token().reveal(), op, ActionsHttp.Retrying.REGISTRATION,
                 ActionsHttp.Meaning.ADMIN));
-        return ScaleSetClient.read(reply, op, o -> {
+        return Wire.read(reply, op, o -> {
             String service = Json.string(o, "url");
             String token = Json.string(o, "token");
             HttpUrl actions = HttpUrl.parse(service);

@@ -25,6 +25,14 @@ final class FileScaleSetState implements ScaleSetState {
         this.path = path.toAbsolutePath();
     }
 
+    /** {@code ~/.runner-fleet/scalesets/<host>-<scope>-<name>.json}: one file per GitHub host, scope and set. */
+    static Path defaultPath(ScaleSetEndpoint e, String scaleSetName) {
+        String file = (e.webUrl().replaceFirst("^https?://", "") + "-" + e.scope().owner()
+                + (e.scope().repository() == null ? "" : "-" + e.scope().repository()) + "-" + scaleSetName)
+                .replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
+        return Path.of(System.getProperty("user.home"), ".runner-fleet", "scalesets", file);
+    }
+
     @Override
     public synchronized Snapshot load() {
         String text;

@@ -1,6 +1,7 @@
 package io.runnerfleet.github.scaleset;
 
-import io.runnerfleet.RegistrationException;
+import io.runnerfleet.github.GitHubServiceException;
+import java.io.Serializable;
 import java.util.Optional;
 
 /**
@@ -23,42 +24,20 @@ import java.util.Optional;
  * {@code ...SessionExpiredException} {@link SessionNotFound}. {@code JobStillRunningException} becomes
  * core's {@link io.runnerfleet.RunnerBusyException} instead. Messages never contain a token or a JIT config.
  */
-public class ScaleSetApiException extends RegistrationException {
+public non-sealed class ScaleSetApiException extends GitHubServiceException {
     private static final long serialVersionUID = 1L;
 
-    private final int status;
-    private final String operation;
-    private final String typeName;
-    private final String requestId;
-    private final boolean maybeApplied;
+    // What GitHubServiceException does not keep: the service's type name, and whether it may have applied.
+    private final Details details;
 
     ScaleSetApiException(Details d, String message, Throwable cause) {
-        super(message, cause);
-        this.status = d.status();
-        this.operation = d.operation();
-        this.typeName = d.typeName();
-        this.requestId = d.requestId();
-        this.maybeApplied = d.maybeApplied();
-    }
-
-    /** The HTTP status, or {@code 0} when no answer was read (connection failed, timed out or was cut). */
-    public int status() {
-        return status;
-    }
-
-    /** The operation that failed, e.g. {@code create a message session for scale set 42}. */
-    public String operation() {
-        return operation;
+        super(message, cause, d.status(), d.operation(), d.requestId());
+        this.details = d;
     }
 
     /** The service's exception type name, e.g. {@code GitHub.Actions.Runtime.WebApi.AgentExistsException}. */
     public Optional<String> typeName() {
-        return Optional.ofNullable(typeName);
-    }
-
-    /** The {@code ActivityId} or {@code X-GitHub-Request-Id} header, if the service sent one. */
-    public Optional<String> requestId() {
-        return Optional.ofNullable(requestId);
+        return Optional.ofNullable(details.typeName());
     }
 
     /**
@@ -67,11 +46,12 @@ public class ScaleSetApiException extends RegistrationException {
      * checked, not blindly repeated.
      */
     public boolean maybeApplied() {
-        return maybeApplied;
+        return details.maybeApplied();
     }
 
     /** The facts every failure carries; built by the HTTP layer. */
-    record Details(int status, String operation, String typeName, String requestId, boolean maybeApplied) {
+    record Details(int status, String operation, String typeName, String requestId, boolean maybeApplied)
+            implements Serializable {
     }
 
     /** 401 or 403 on an admin call: the credentials or registration were refused. */

@@ -403,10 +403,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
 
         /** The session owner GitHub shows; default the host name. */
         public Builder owner(String owner) {
-            if (owner == null || owner.isBlank()) {
-                throw new InvalidSpecException("the session owner must not be blank");
-            }
-            this.owner = owner;
+            this.owner = io.runnerfleet.github.internal.Checks.owner(owner);
             return this;
         }
 
@@ -418,15 +415,13 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
 
         /** How long {@link ScaleSetAutoscaler#start} waits for the session's first statistics; default 60 s. */
         public Builder startTimeout(Duration timeout) {
-            this.startTimeout = positive("startTimeout", timeout);
+            this.startTimeout = io.runnerfleet.github.internal.Checks.positive("startTimeout", timeout);
             return this;
         }
 
         /** Bounds of the listener's backoff after failures; default 1 s to 60 s. */
         public Builder backoff(Duration min, Duration max) {
-            if (min == null || max == null || min.isNegative() || max.compareTo(min) < 0) {
-                throw new InvalidSpecException("backoff must satisfy 0 <= min <= max, got " + min + " and " + max);
-            }
+            io.runnerfleet.github.internal.Checks.bounds("backoff", min, max);
             this.minBackoff = min;
             this.maxBackoff = max;
             return this;
@@ -434,10 +429,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
 
         /** The least time between polls answered "no message"; default 1 s. */
         public Builder minPollInterval(Duration interval) {
-            if (interval == null || interval.isNegative()) {
-                throw new InvalidSpecException("minPollInterval must not be negative, got " + interval);
-            }
-            this.minPollInterval = interval;
+            this.minPollInterval = io.runnerfleet.github.internal.Checks.notNegative("minPollInterval", interval);
             return this;
         }
 
@@ -447,20 +439,13 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
          * listed at most once a second.
          */
         public Builder runnerListInterval(Duration interval) {
-            this.refreshInterval = positive("runnerListInterval", interval);
+            this.refreshInterval = io.runnerfleet.github.internal.Checks.positive("runnerListInterval", interval);
             return this;
         }
 
         Builder listInterval(Duration interval) {
-            this.listInterval = positive("listInterval", interval);
+            this.listInterval = io.runnerfleet.github.internal.Checks.positive("listInterval", interval);
             return this;
-        }
-
-        private static Duration positive(String what, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new InvalidSpecException(what + " must be a positive duration, got " + d);
-            }
-            return d;
         }
 
         /** Builds the autoscaler; nothing is sent before {@link ScaleSetAutoscaler#start}. */

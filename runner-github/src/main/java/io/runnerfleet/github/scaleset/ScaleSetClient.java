@@ -7,7 +7,8 @@ import io.runnerfleet.github.GitHubClient;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.RetrySettings;
 import io.runnerfleet.github.RunnerScope;
-import io.runnerfleet.github.internal.EnvProxySelector;
+import io.runnerfleet.github.internal.Checks;
+import io.runnerfleet.github.internal.HttpSettings;
 import io.runnerfleet.github.internal.Json;
 import io.runnerfleet.github.internal.Sleeper;
 import io.runnerfleet.spi.JitConfig;
@@ -21,9 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.regex.Pattern;
-import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
@@ -72,6 +71,7 @@ public final class ScaleSetClient implements AutoCloseable {
     private final boolean ownsGithub;
     private final ActionsHttp http;
     private final AdminConnection admin;
+    private final MessageQueue queue;
     private final OkHttpClient ok;
 
     private ScaleSetClient(ScaleSetEndpoint endpoint, GitHubClient github, boolean ownsGithub, ActionsHttp http,
@@ -82,6 +82,7 @@ public final class ScaleSetClient implements AutoCloseable {
         this.http = http;
         this.ok = ok;
         this.admin = new AdminConnection(github, endpoint, http, clock);
+        this.queue = new MessageQueue(http);
     }
 
     /** A builder with the defaults listed on {@link Builder}. */
@@ -109,16 +110,16 @@ public final class ScaleSetClient implements AutoCloseable {
         }
         String op = "look up runner group '" + name + "' in " + endpoint.scope();
         // GitHub's own client sends the trailing slash; the service accepts both.
-        ActionsHttp.Reply reply = admin("GET", List.of("_apis", "runtime", "runnergroups", ""),
+        ActionsHttp.Reply reply = admin.send("GET", List.of("_apis", "runtime", "runnergroups", ""),
                 Map.of("groupName", name), null, op, ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.ADMIN, null);
-        List<RunnerGroupRef> groups = list(reply, op, o -> new RunnerGroupRef(Json.integer(o, "id"),
+        List<RunnerGroupRef> groups = Wire.list(reply, op, o -> new RunnerGroupRef(Json.integer(o, "id"),
                 Json.string(o, "name")));
         if (groups.isEmpty()) {
-            throw new ScaleSetApiException.NotFound(details(reply.status(), op), "no runner group named '" + name
+            throw new ScaleSetApiException.NotFound(Wire.details(reply.status(), op), "no runner group named '" + name
                     + "' in " + endpoint.scope() + "; create it in the organization's settings or use \"default\"");
         }
         if (groups.size() > 1) {
-            throw new ScaleSetApiException(details(reply.status(), op), "the Actions service answered "
+            throw new ScaleSetApiException(Wire.details(reply.status(), op), "the Actions service answered "
                     + groups.size() + " runner groups named '" + name + "'; expected one", null);
         }
         return groups.get(0);
@@ -130,12 +131,12 @@ public final class ScaleSetClient implements AutoCloseable {
     public Optional<ScaleSet> scaleSet(long runnerGroupId, String name) {
         Objects.requireNonNull(name, "name");
         String op = "look up scale set '" + name + "' in runner group " + runnerGroupId;
-        ActionsHttp.Reply reply = admin("GET", List.of("_apis", "runtime", "runnerscalesets"),
+        ActionsHttp.Reply reply = admin.send("GET", List.of("_apis", "runtime", "runnerscalesets"),
                 Map.of("runnerGroupId", Long.toString(runnerGroupId), "name", name), null, op,
                 ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.ADMIN, null);
-        List<ScaleSet> sets = list(reply, op, Wire::scaleSet);
+        List<ScaleSet> sets = Wire.list(reply, op, Wire::scaleSet);
         if (sets.size() > 1) {
-            throw new ScaleSetApiException(details(reply.status(), op), "the Actions service answered "
+            throw new ScaleSetApiException(Wire.details(reply.status(), op), "the Actions service answered "
                     + sets.size() + " scale sets named '" + name + "' in one group; expected at most one", null);
         }
         return sets.stream().findFirst();
@@ -148,13 +149,13 @@ public final class ScaleSetClient implements AutoCloseable {
      */
     public ScaleSet scaleSet(long scaleSetId) {
         String op = "get scale set " + scaleSetId;
-        ActionsHttp.Reply reply = admin("GET", scaleSetPath(scaleSetId), Map.of(), null, op,
+        ActionsHttp.Reply reply = admin.send("GET", scaleSetPath(scaleSetId), Map.of(), null, op,
                 ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.SCALE_SET, null);
         if (reply.text() == null || reply.text().strip().equals("null")) {
-            throw new ScaleSetApiException.ScaleSetNotFound(details(reply.status(), op),
+            throw new ScaleSetApiException.ScaleSetNotFound(Wire.details(reply.status(), op),
                     "scale set " + scaleSetId + " does not exist; create it again");
         }
-        return read(reply, op, Wire::scaleSet);
+        return Wire.read(reply, op, Wire::scaleSet);
     }
 
     /**
@@ -167,12 +168,12 @@ public final class ScaleSetClient implements AutoCloseable {
         Objects.requireNonNull(spec, "spec");
         RunnerGroupRef group = runnerGroup(spec.runnerGroup());
         String op = "create scale set '" + spec.name() + "' in runner group '" + group.name() + "'";
-        Map<String, Object> body = scaleSetBody(spec, group.id());
+        Map<String, Object> body = Wire.scaleSetBody(spec, group.id());
         for (int attempt = 1; ; attempt++) {
             try {
-                ActionsHttp.Reply reply = admin("POST", List.of("_apis", "runtime", "runnerscalesets"), Map.of(), body,
+                ActionsHttp.Reply reply = admin.send("POST", List.of("_apis", "runtime", "runnerscalesets"), Map.of(), body,
                         op, ActionsHttp.Retrying.UNSENT_ONLY, ActionsHttp.Meaning.ADMIN, null);
-                return read(reply, op, Wire::scaleSet);
+                return Wire.read(reply, op, Wire::scaleSet);
             } catch (ScaleSetApiException e) {
                 if (!e.maybeApplied() || attempt >= http.retry().maxAttempts()) {
                     throw e;
@@ -192,9 +193,9 @@ public final class ScaleSetClient implements AutoCloseable {
         Objects.requireNonNull(spec, "spec");
         RunnerGroupRef group = runnerGroup(spec.runnerGroup());
         String op = "update scale set " + scaleSetId + " ('" + spec.name() + "')";
-        ActionsHttp.Reply reply = admin("PATCH", scaleSetPath(scaleSetId), Map.of(), scaleSetBody(spec, group.id()),
+        ActionsHttp.Reply reply = admin.send("PATCH", scaleSetPath(scaleSetId), Map.of(), Wire.scaleSetBody(spec, group.id()),
                 op, ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.SCALE_SET, null);
-        return read(reply, op, Wire::scaleSet);
+        return Wire.read(reply, op, Wire::scaleSet);
     }
 
     /**
@@ -203,27 +204,11 @@ public final class ScaleSetClient implements AutoCloseable {
      */
     public void deleteScaleSet(long scaleSetId) {
         try {
-            admin("DELETE", scaleSetPath(scaleSetId), Map.of(), null, "delete scale set " + scaleSetId,
+            admin.send("DELETE", scaleSetPath(scaleSetId), Map.of(), null, "delete scale set " + scaleSetId,
                     ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.SCALE_SET, null);
         } catch (ScaleSetApiException.ScaleSetNotFound gone) {
             // Already gone: what the caller wanted.
         }
-    }
-
-    private static Map<String, Object> scaleSetBody(ScaleSetSpec spec, long groupId) {
-        List<Object> labels = new ArrayList<>();
-        for (String l : spec.effectiveLabels()) {
-            Map<String, Object> label = new LinkedHashMap<>();
-            label.put("type", "System");
-            label.put("name", l);
-            labels.add(label);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("name", spec.name());
-        body.put("runnerGroupId", groupId);
-        body.put("labels", labels);
-        body.put("RunnerSetting", Map.of("disableUpdate", spec.disableUpdate()));
-        return body;
     }
 
     // ---- runners ----
@@ -251,7 +236,7 @@ public final class ScaleSetClient implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             ActionsHttp.Reply reply;
             try {
-                reply = admin("POST", append(scaleSetPath(scaleSetId), "generatejitconfig"), Map.of(), body, op,
+                reply = admin.send("POST", append(scaleSetPath(scaleSetId), "generatejitconfig"), Map.of(), body, op,
                         ActionsHttp.Retrying.NEVER, ActionsHttp.Meaning.SCALE_SET, runnerName);
             } catch (ScaleSetApiException e) {
                 if (!e.maybeApplied() && e.status() != 429 || attempt >= http.retry().maxAttempts()) {
@@ -269,7 +254,7 @@ public final class ScaleSetClient implements AutoCloseable {
                 if (made.isPresent()) {
                     ScaleSetRunner r = made.get();
                     if (r.scaleSetId() != 0 && r.scaleSetId() != scaleSetId) {
-                        throw new ScaleSetApiException.RunnerExists(details(409, op), "runner '" + runnerName
+                        throw new ScaleSetApiException.RunnerExists(Wire.details(409, op), "runner '" + runnerName
                                 + "' exists in scale set " + r.scaleSetId() + ", not " + scaleSetId
                                 + "; choose another name", runnerName);
                     }
@@ -277,7 +262,7 @@ public final class ScaleSetClient implements AutoCloseable {
                 }
                 continue;
             }
-            return read(reply, op, o -> {
+            return Wire.read(reply, op, o -> {
                 Map<String, Object> runner = Json.object(o.get("runner"), "runner");
                 return new JitConfig(Json.integer(runner, "id"), Json.string(runner, "name"),
                         Secret.of(Json.string(o, "encodedJITConfig")));
@@ -289,11 +274,11 @@ public final class ScaleSetClient implements AutoCloseable {
     public Optional<ScaleSetRunner> runner(String name) {
         Objects.requireNonNull(name, "name");
         String op = "look up runner '" + name + "'";
-        ActionsHttp.Reply reply = admin("GET", agents(), Map.of("agentName", name), null, op,
+        ActionsHttp.Reply reply = admin.send("GET", agents(), Map.of("agentName", name), null, op,
                 ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.ADMIN, name);
-        List<ScaleSetRunner> found = list(reply, op, Wire::runner);
+        List<ScaleSetRunner> found = Wire.list(reply, op, Wire::runner);
         if (found.size() > 1) {
-            throw new ScaleSetApiException(details(reply.status(), op), "the Actions service answered "
+            throw new ScaleSetApiException(Wire.details(reply.status(), op), "the Actions service answered "
                     + found.size() + " runners named '" + name + "'; expected at most one", null);
         }
         return found.stream().findFirst();
@@ -305,9 +290,9 @@ public final class ScaleSetClient implements AutoCloseable {
      */
     List<Agent> listAgents() {
         String op = "list the runners of " + endpoint.scope();
-        ActionsHttp.Reply reply = admin("GET", agents(), Map.of(), null, op, ActionsHttp.Retrying.IDEMPOTENT,
+        ActionsHttp.Reply reply = admin.send("GET", agents(), Map.of(), null, op, ActionsHttp.Retrying.IDEMPOTENT,
                 ActionsHttp.Meaning.ADMIN, null);
-        return list(reply, op, Wire::agent);
+        return Wire.list(reply, op, Wire::agent);
     }
 
     /** A runner as the agents list shows it: its registration, and the scale set it belongs to (0: none). */
@@ -318,9 +303,9 @@ public final class ScaleSetClient implements AutoCloseable {
     public Optional<ScaleSetRunner> runner(long runnerId) {
         String op = "get runner " + runnerId;
         try {
-            ActionsHttp.Reply reply = admin("GET", append(agents(), Long.toString(runnerId)), Map.of(), null, op,
+            ActionsHttp.Reply reply = admin.send("GET", append(agents(), Long.toString(runnerId)), Map.of(), null, op,
                     ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.ADMIN, null);
-            return reply.text() == null ? Optional.empty() : Optional.of(read(reply, op, Wire::runner));
+            return reply.text() == null ? Optional.empty() : Optional.of(Wire.read(reply, op, Wire::runner));
         } catch (ScaleSetApiException.NotFound e) {
             return Optional.empty();
         }
@@ -333,7 +318,7 @@ public final class ScaleSetClient implements AutoCloseable {
      */
     public void deleteRunner(long runnerId) {
         try {
-            admin("DELETE", append(agents(), Long.toString(runnerId)), Map.of(), null, "delete runner " + runnerId,
+            admin.send("DELETE", append(agents(), Long.toString(runnerId)), Map.of(), null, "delete runner " + runnerId,
                     ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.ADMIN, "runner " + runnerId);
         } catch (ScaleSetApiException.NotFound gone) {
             // Already gone.
@@ -357,9 +342,9 @@ public final class ScaleSetClient implements AutoCloseable {
         body.put("sessionId", "00000000-0000-0000-0000-000000000000");
         body.put("ownerName", owner);
         String op = "create a message session for scale set " + scaleSetId;
-        ActionsHttp.Reply reply = admin("POST", append(scaleSetPath(scaleSetId), "sessions"), Map.of(), body, op,
+        ActionsHttp.Reply reply = admin.send("POST", append(scaleSetPath(scaleSetId), "sessions"), Map.of(), body, op,
                 ActionsHttp.Retrying.UNSENT_ONLY, ActionsHttp.Meaning.SESSION_CREATE, null);
-        return read(reply, op, o -> Wire.session(o, scaleSetId));
+        return Wire.read(reply, op, o -> Wire.session(o, scaleSetId));
     }
 
     /**
@@ -370,17 +355,17 @@ public final class ScaleSetClient implements AutoCloseable {
     public MessageSession refreshSession(long scaleSetId, String sessionId) {
         Objects.requireNonNull(sessionId, "sessionId");
         String op = "refresh message session " + sessionId + " of scale set " + scaleSetId;
-        ActionsHttp.Reply reply = admin("PATCH", List.of("_apis", "runtime", "runnerscalesets",
+        ActionsHttp.Reply reply = admin.send("PATCH", List.of("_apis", "runtime", "runnerscalesets",
                 Long.toString(scaleSetId), "sessions", sessionId), Map.of(), null, op,
                 ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.SESSION, null);
-        return read(reply, op, o -> Wire.session(o, scaleSetId));
+        return Wire.read(reply, op, o -> Wire.session(o, scaleSetId));
     }
 
     /** Deletes a session; one that is gone or expired counts as deleted. */
     public void deleteSession(long scaleSetId, String sessionId) {
         Objects.requireNonNull(sessionId, "sessionId");
         try {
-            admin("DELETE", List.of("_apis", "runtime", "runnerscalesets", Long.toString(scaleSetId), "sessions",
+            admin.send("DELETE", List.of("_apis", "runtime", "runnerscalesets", Long.toString(scaleSetId), "sessions",
                     sessionId), Map.of(), null, "delete message session " + sessionId + " of scale set " + scaleSetId,
                     ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.SESSION, null);
         } catch (ScaleSetApiException.NotFound gone) {
@@ -399,25 +384,7 @@ public final class ScaleSetClient implements AutoCloseable {
      * @throws ScaleSetApiException.SessionNotFound on 404: open a new session
      */
     public Optional<ScaleSetMessage> poll(MessageSession session, long lastMessageId, int maxCapacity) {
-        Objects.requireNonNull(session, "session");
-        if (maxCapacity < 0 || lastMessageId < 0) {
-            throw new IllegalArgumentException("maxCapacity and lastMessageId must not be negative, got "
-                    + maxCapacity + " and " + lastMessageId);
-        }
-        String op = "poll for messages of scale set " + session.scaleSetId();
-        HttpUrl.Builder url = queueUrl(session, op).newBuilder();
-        if (lastMessageId > 0) {
-            url.setQueryParameter("lastMessageId", Long.toString(lastMessageId));
-        }
-        Secret token = session.queueToken();
-        ActionsHttp.Reply reply = http.send(new ActionsHttp.Call("GET", url.build(), null,
-                () -> "Bearer " + token.reveal(), op, ActionsHttp.Retrying.NEVER, ActionsHttp.Meaning.QUEUE,
-                Map.of("Accept", "application/json; api-version=" + API_VERSION,
-                        "X-ScaleSetMaxCapacity", Integer.toString(maxCapacity)), true, null));
-        if (reply.status() == 202 || reply.status() == 204) {
-            return Optional.empty();
-        }
-        return Optional.of(read(reply, op, Wire::message));
+        return queue.poll(session, lastMessageId, maxCapacity);
     }
 
     /**
@@ -426,12 +393,7 @@ public final class ScaleSetClient implements AutoCloseable {
      * @throws ScaleSetApiException.QueueTokenExpired on 401: refresh the session and acknowledge again
      */
     public void acknowledge(MessageSession session, long messageId) {
-        Objects.requireNonNull(session, "session");
-        String op = "acknowledge message " + messageId + " of scale set " + session.scaleSetId();
-        HttpUrl url = queueUrl(session, op).newBuilder().addPathSegment(Long.toString(messageId)).build();
-        Secret token = session.queueToken();
-        http.send(new ActionsHttp.Call("DELETE", url, null, () -> "Bearer " + token.reveal(), op,
-                ActionsHttp.Retrying.IDEMPOTENT, ActionsHttp.Meaning.QUEUE));
+        queue.acknowledge(session, messageId);
     }
 
     /**
@@ -446,22 +408,8 @@ public final class ScaleSetClient implements AutoCloseable {
         if (ids.isEmpty()) {
             return List.of();
         }
-        String op = "acquire " + ids.size() + " job(s) for scale set " + session.scaleSetId();
-        AdminConnection.Connection c = admin.get();
-        HttpUrl url = url(c, append(scaleSetPath(session.scaleSetId()), "acquirejobs"), Map.of());
-        Secret token = session.queueToken();
-        ActionsHttp.Reply reply = http.send(new ActionsHttp.Call("POST", url, ids, () -> "Bearer " + token.reveal(), op,
-                ActionsHttp.Retrying.UNSENT_ONLY, ActionsHttp.Meaning.QUEUE));
-        return read(reply, op, o -> {
-            List<Long> got = new ArrayList<>();
-            for (Object v : Json.array(o, "value")) {
-                if (!(v instanceof Number n)) {
-                    throw new Json.MalformedJsonException("'value' holds a non-number");
-                }
-                got.add(n.longValue());
-            }
-            return List.copyOf(got);
-        });
+        return queue.acquireJobs(session, ids,
+                admin.url(append(scaleSetPath(session.scaleSetId()), "acquirejobs"), Map.of()));
     }
 
     /** Cancels the call {@code thread} is blocked in (a listener closing mid-poll). */
@@ -487,46 +435,6 @@ public final class ScaleSetClient implements AutoCloseable {
 
     // ---- plumbing ----
 
-    private HttpUrl queueUrl(MessageSession session, String op) {
-        HttpUrl url = session.messageQueueUrl().isBlank() ? null : HttpUrl.parse(session.messageQueueUrl());
-        if (url == null) {
-            throw new ScaleSetApiException.QueueTokenExpired(details(0, op), "could not " + op
-                    + ": session " + session.sessionId() + " has no usable messageQueueUrl; refresh the session");
-        }
-        return url;
-    }
-
-    /** An admin call; a 401 renews the admin connection once, as the refusal means nothing was done. */
-    private ActionsHttp.Reply admin(String method, List<String> path, Map<String, String> query, Object body,
-                                    String op, ActionsHttp.Retrying retrying, ActionsHttp.Meaning meaning,
-                                    String runnerName) {
-        for (int attempt = 1; ; attempt++) {
-            AdminConnection.Connection c = admin.get();
-            try {
-                return http.send(new ActionsHttp.Call(method, url(c, path, query), body,
-                        () -> "Bearer " + c.token().reveal(), op, retrying, meaning, Map.of(), false, runnerName));
-            } catch (ScaleSetApiException.Unauthorized e) {
-                if (attempt > 1 || e.status() != 401) {
-                    throw e;
-                }
-                admin.invalidate(c);
-            }
-        }
-    }
-
-    /** The service URL of {@code path}, with {@code api-version} added unless the base has one. */
-    private static HttpUrl url(AdminConnection.Connection c, List<String> path, Map<String, String> query) {
-        HttpUrl.Builder b = c.actionsUrl().newBuilder();
-        for (String segment : path) {
-            b.addPathSegment(segment);
-        }
-        query.forEach(b::setQueryParameter);
-        if (c.actionsUrl().queryParameter("api-version") == null) {
-            b.setQueryParameter("api-version", API_VERSION);
-        }
-        return b.build();
-    }
-
     private static List<String> scaleSetPath(long id) {
         return List.of("_apis", "runtime", "runnerscalesets", Long.toString(id));
     }
@@ -539,36 +447,6 @@ public final class ScaleSetClient implements AutoCloseable {
         List<String> out = new ArrayList<>(path);
         out.add(segment);
         return out;
-    }
-
-    private static ScaleSetApiException.Details details(int status, String op) {
-        return new ScaleSetApiException.Details(status, op, null, null, false);
-    }
-
-    /** Maps the reply's JSON object; a wrong shape becomes a {@link ScaleSetApiException} naming the operation. */
-    static <T> T read(ActionsHttp.Reply reply, String op, Function<Map<String, Object>, T> f) {
-        try {
-            return f.apply(Json.object(reply.json(op), "the response"));
-        } catch (Json.MalformedJsonException | NullPointerException | IllegalArgumentException e) {
-            throw new ScaleSetApiException(details(reply.status(), op), "the Actions service answered "
-                    + reply.status() + " to " + op + " but the body is not what the protocol describes ("
-                    + e.getMessage() + "); retry later, or report it if it persists", null);
-        }
-    }
-
-    /** The items of a {@code {"count","value":[...]}} list; a count of 0 means none, whatever the value holds. */
-    private static <T> List<T> list(ActionsHttp.Reply reply, String op, Function<Map<String, Object>, T> f) {
-        return read(reply, op, o -> {
-            Long count = Json.optInteger(o, "count");
-            if (count != null && count == 0) {
-                return List.of();
-            }
-            List<T> out = new ArrayList<>();
-            for (Object item : Json.array(o, "value")) {
-                out.add(f.apply(Json.object(item, "item")));
-            }
-            return List.copyOf(out);
-        });
     }
 
     /**
@@ -586,15 +464,8 @@ public final class ScaleSetClient implements AutoCloseable {
         private GitHubClient github;
         private ScaleSetEndpoint endpoint;
         private GitHubCredentials credentials;
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration callTimeout = Duration.ofSeconds(60);
+        private final HttpSettings http = new HttpSettings("runner-fleet-scaleset", null);
         private Duration pollTimeout = Duration.ofSeconds(90);
-        private RetrySettings retry = RetrySettings.defaults();
-        private Clock clock = Clock.systemUTC();
-        private Sleeper sleeper = Sleeper.SYSTEM;
-        private Proxy proxy;
-        private Map<String, String> environment = System.getenv();
-        private String userAgent = "runner-fleet-scaleset";
 
         private Builder() {
         }
@@ -631,64 +502,54 @@ public final class ScaleSetClient implements AutoCloseable {
 
         /** The connect timeout. */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive("connectTimeout", timeout);
+            http.connectTimeout(timeout);
             return this;
         }
 
         /** The timeout of one admin call attempt. */
         public Builder callTimeout(Duration timeout) {
-            this.callTimeout = positive("callTimeout", timeout);
+            http.callTimeout(timeout);
             return this;
         }
 
         /** How long a long poll may stay silent before it counts as a hang; keep it above 50 s in production. */
         public Builder pollTimeout(Duration timeout) {
-            this.pollTimeout = positive("pollTimeout", timeout);
+            this.pollTimeout = Checks.positive("pollTimeout", timeout);
             return this;
         }
 
         /** How to retry (also used for the {@link GitHubClient} this builder makes). */
         public Builder retry(RetrySettings settings) {
-            this.retry = Objects.requireNonNull(settings, "settings");
+            http.retry(settings);
             return this;
         }
 
         /** The clock for token expiry. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            http.clock(clock);
             return this;
         }
 
         /** An explicit proxy ({@link Proxy#NO_PROXY} for none), instead of {@code HTTPS_PROXY}. */
         public Builder proxy(Proxy proxy) {
-            this.proxy = Objects.requireNonNull(proxy, "proxy");
+            http.proxy(proxy);
             return this;
         }
 
         /** The {@code User-Agent}. */
         public Builder userAgent(String userAgent) {
-            if (userAgent == null || userAgent.isBlank()) {
-                throw new InvalidSpecException("the User-Agent must not be blank");
-            }
-            this.userAgent = userAgent;
+            http.userAgent(userAgent);
             return this;
         }
 
         Builder sleeper(Sleeper sleeper) {
-            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+            http.sleeper(sleeper);
             return this;
         }
 
         Builder environment(Map<String, String> env) {
-            this.environment = Map.copyOf(env);
+            http.environment(env);
             return this;
-        }
-
-        private static Duration positive(String what, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new InvalidSpecException(what + " must be positive, got " + d);
-            }
-            return d;
         }
 
         /**
@@ -706,38 +567,18 @@ public final class ScaleSetClient implements AutoCloseable {
                 throw new InvalidSpecException("a scale-set client for " + endpoint.configUrl()
                         + " needs .credentials(GitHubCredentials.fromEnvironment()) or a PAT / GitHub App");
             }
-            OkHttpClient.Builder ok = new OkHttpClient.Builder()
-                    .connectTimeout(connectTimeout)
-                    .readTimeout(callTimeout)
-                    .writeTimeout(callTimeout)
-                    .callTimeout(callTimeout)
-                    // Retries are ours, so that a POST is never repeated behind our back.
-                    .retryOnConnectionFailure(false);
-            if (proxy != null) {
-                ok.proxy(proxy);
-            } else {
-                EnvProxySelector selector;
-                try {
-                    selector = EnvProxySelector.fromEnvironment(environment);
-                } catch (IllegalArgumentException e) {
-                    throw new InvalidSpecException(e.getMessage());
-                }
-                if (selector != null) {
-                    ok.proxySelector(selector);
-                }
-            }
+            OkHttpClient client = http.okHttp();
             GitHubClient gh = github;
             if (owns) {
                 GitHubClient.Builder b = GitHubClient.builder().baseUrl(endpoint.apiUrl()).webUrl(endpoint.webUrl())
-                        .credentials(credentials).clock(clock).retry(retry).userAgent(userAgent);
-                if (proxy != null) {
-                    b.proxy(proxy);
+                        .credentials(credentials).clock(http.clock()).retry(http.retry()).userAgent(http.userAgent());
+                if (http.proxy() != null) {
+                    b.proxy(http.proxy());
                 }
                 gh = b.build();
             }
-            OkHttpClient client = ok.build();
-            ActionsHttp http = new ActionsHttp(client, pollTimeout, sleeper, retry, userAgent);
-            return new ScaleSetClient(endpoint, gh, owns, http, client, clock);
+            ActionsHttp actions = new ActionsHttp(client, pollTimeout, http.sleeper(), http.retry(), http.userAgent());
+            return new ScaleSetClient(endpoint, gh, owns, actions, client, http.clock());
         }
     }
 }

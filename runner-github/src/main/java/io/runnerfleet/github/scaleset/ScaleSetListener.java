@@ -1,15 +1,13 @@
 package io.runnerfleet.github.scaleset;
 
 import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.github.internal.Checks;
 import io.runnerfleet.github.internal.Sleeper;
 import io.runnerfleet.spi.JitConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -133,68 +131,23 @@ public final class ScaleSetListener implements AutoCloseable {
         }
     }
 
-    /** Wraps a handler's exception so that it is told apart from the service's failures. */
-    private static final class HandlerFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final long messageId;
-
-        HandlerFailure(long messageId, RuntimeException cause) {
-            super(cause);
-            this.messageId = messageId;
-        }
-    }
-
     private final ScaleSetClient client;
     private final ScaleSetSpec spec;
-    private final Handler handler;
-    private final Consumer<Event> events;
-    private final ScaleSetState state;
-    private final String owner;
-    private final IntSupplier maxCapacity;
-    private final boolean acquireJobs;
-    private final boolean resumeLastMessageId;
     private final String workFolder;
-    private final Duration minBackoff;
-    private final Duration maxBackoff;
-    private final Duration minConflictBackoff;
-    private final Duration maxConflictBackoff;
-    private final Duration minPollInterval;
     private final Duration closeTimeout;
-    private final Clock clock;
-    private final Sleeper sleeper;
+    private final ListenerLoop loop;
 
     private final Object lifecycle = new Object();
-    private final Object wake = new Object();
     private volatile boolean started;
     private volatile boolean closed;
     private Thread thread;
 
-    // Written by start() before the thread starts, then by the listener thread only.
-    private volatile ScaleSet scaleSet;
-    private volatile MessageSession session;
-    private volatile ScaleSetState.Snapshot snapshot;
-    private volatile Statistics statistics;
-    private boolean needsRefresh;
-
     private ScaleSetListener(Builder b) {
         this.client = b.client;
         this.spec = b.spec;
-        this.handler = b.handler;
-        this.events = b.events;
-        this.state = b.state;
-        this.owner = b.owner;
-        this.maxCapacity = b.maxCapacity;
-        this.acquireJobs = b.acquireJobs;
-        this.resumeLastMessageId = b.resumeLastMessageId;
         this.workFolder = b.workFolder;
-        this.minBackoff = b.minBackoff;
-        this.maxBackoff = b.maxBackoff;
-        this.minConflictBackoff = b.minConflictBackoff;
-        this.maxConflictBackoff = b.maxConflictBackoff;
-        this.minPollInterval = b.minPollInterval;
         this.closeTimeout = b.closeTimeout;
-        this.clock = b.clock;
-        this.sleeper = b.sleeper != null ? b.sleeper : this::pauseUntilClosed;
+        this.loop = new ListenerLoop(b);
     }
 
     /** A builder for a listener of the scale set {@code spec} describes, using {@code client}. */
@@ -219,9 +172,9 @@ public final class ScaleSetListener implements AutoCloseable {
             if (started) {
                 return this;
             }
-            prepare();
+            loop.prepare();
             started = true;
-            thread = new Thread(this::run, "scaleset-listener-" + spec.name());
+            thread = new Thread(loop, "scaleset-listener-" + spec.name());
             thread.setDaemon(true);
             thread.start();
             return this;
@@ -230,7 +183,7 @@ public final class ScaleSetListener implements AutoCloseable {
 
     /** The scale set being listened to (its id changes if it is created again). */
     public ScaleSet scaleSet() {
-        ScaleSet s = scaleSet;
+        ScaleSet s = loop.scaleSet();
         if (s == null) {
             throw new IllegalStateException("scale-set listener '" + spec.name() + "' is not started; call start()");
         }
@@ -239,7 +192,7 @@ public final class ScaleSetListener implements AutoCloseable {
 
     /** The latest statistics heard, empty before the first session opened. */
     public Optional<Statistics> statistics() {
-        return Optional.ofNullable(statistics);
+        return Optional.ofNullable(loop.statistics());
     }
 
     /** Whether the listener's thread is running. */
@@ -271,9 +224,7 @@ public final class ScaleSetListener implements AutoCloseable {
             closed = true;
             t = thread;
         }
-        synchronized (wake) {
-            wake.notifyAll();
-        }
+        loop.stop();
         if (t != null) {
             client.cancel(t);
             try {
@@ -286,301 +237,18 @@ public final class ScaleSetListener implements AutoCloseable {
                         + " deleting its session anyway", spec.name(), closeTimeout);
             }
         }
-        MessageSession s = session;
-        session = null;
-        if (s != null) {
-            try {
-                client.deleteSession(s.scaleSetId(), s.sessionId());
-            } catch (RuntimeException e) {
-                LOG.warn("could not delete the message session of scale set '{}' ({}); it expires on its own",
-                        spec.name(), e.getMessage());
-            }
-        }
-        ScaleSetState.Snapshot snap = snapshot;
-        if (snap != null && snap.sessionId().isPresent()) {
-            save(snap.withSession(null));
-        }
+        loop.releaseSession();
     }
 
     /** {@code ScaleSetListener[qemu, set 42, session 9b2f..., last message 17, running]}. */
     @Override
     public String toString() {
-        ScaleSetState.Snapshot s = snapshot;
-        MessageSession m = session;
+        ScaleSetState.Snapshot s = loop.snapshot();
+        MessageSession m = loop.session();
         return "ScaleSetListener[" + spec.name() + (s == null ? "" : ", set " + s.scaleSetId())
                 + (m == null ? ", no session" : ", session " + m.sessionId())
                 + (s == null ? "" : ", last message " + s.lastMessageId())
                 + (closed ? ", closed" : started ? ", running" : ", not started") + "]";
-    }
-
-    // ---- start ----
-
-    private void prepare() {
-        ScaleSetState.Snapshot stored = state.load();
-        if (!stored.scaleSetName().equals(spec.name())) {
-            stored = ScaleSetState.Snapshot.EMPTY;
-        }
-        RunnerGroupRef group = client.runnerGroup(spec.runnerGroup());
-        ScaleSet set = null;
-        if (stored.scaleSetId() > 0) {
-            try {
-                set = client.scaleSet(stored.scaleSetId());
-                if (!set.name().equals(spec.name())) {
-                    set = null;
-                }
-            } catch (ScaleSetApiException.ScaleSetNotFound gone) {
-                // Deleted while we were away: found by name or created below.
-            }
-        }
-        if (set == null) {
-            set = client.scaleSet(group.id(), spec.name()).orElse(null);
-        }
-        if (set == null) {
-            set = client.createScaleSet(spec);
-            LOG.info("created scale set '{}' (id {}) in runner group '{}'", spec.name(), set.id(), group.name());
-            if (stored.scaleSetId() > 0) {
-                emit(new Event.ScaleSetRecreated(spec.name(), stored.scaleSetId(), set.id()));
-            }
-        } else if (!spec.matches(set, group.id())) {
-            try {
-                set = client.updateScaleSet(set.id(), spec);
-            } catch (ScaleSetApiException e) {
-                LOG.warn("scale set '{}' (id {}) has labels {} in group {}, the spec asks for {} in '{}', and the"
-                        + " update was refused; listening with the labels it has ({})", spec.name(), set.id(),
-                        set.labels(), set.runnerGroupId(), spec.effectiveLabels(), group.name(), e.getMessage());
-            }
-        }
-        ScaleSetState.Snapshot snap = set.id() == stored.scaleSetId()
-                ? stored : new ScaleSetState.Snapshot(spec.name(), set.id(), Optional.empty(), 0);
-        if (!resumeLastMessageId) {
-            snap = snap.withLastMessageId(0);
-        }
-        scaleSet = set;
-        save(snap);
-    }
-
-    // ---- the loop ----
-
-    private void run() {
-        int failures = 0;
-        int conflicts = 0;
-        int quickFixes = 0;
-        while (!closed) {
-            try {
-                if (session == null) {
-                    openSession();
-                } else if (needsRefresh) {
-                    session = client.refreshSession(session.scaleSetId(), session.sessionId());
-                    needsRefresh = false;
-                }
-                Instant polled = clock.instant();
-                Optional<ScaleSetMessage> message = client.poll(session, snapshot.lastMessageId(),
-                        Math.max(0, maxCapacity.getAsInt()));
-                failures = 0;
-                conflicts = 0;
-                quickFixes = 0;
-                if (message.isPresent()) {
-                    handle(message.get());
-                } else {
-                    Duration elapsed = Duration.between(polled, clock.instant());
-                    if (elapsed.compareTo(minPollInterval) < 0) {
-                        pause(minPollInterval.minus(elapsed));
-                    }
-                }
-            } catch (RuntimeException e) {
-                if (closed) {
-                    break;
-                }
-                if (e instanceof HandlerFailure h) {
-                    Duration wait = ActionsHttp.jittered(minBackoff, maxBackoff, ++failures);
-                    emit(new Event.HandlerFailed(spec.name(), h.messageId, String.valueOf(h.getCause()), wait));
-                    pause(wait);
-                } else if (e instanceof ScaleSetApiException.QueueTokenExpired) {
-                    // Refreshing is the cure; only a refresh that does not help waits.
-                    needsRefresh = true;
-                    if (++quickFixes > 1) {
-                        pause(ActionsHttp.jittered(minBackoff, maxBackoff, ++failures));
-                    }
-                } else if (e instanceof ScaleSetApiException.SessionNotFound) {
-                    MessageSession lost = session;
-                    session = null;
-                    needsRefresh = false;
-                    save(snapshot.withSession(null));
-                    emit(new Event.SessionLost(spec.name(), lost == null ? "" : lost.sessionId(), e.getMessage()));
-                    if (++quickFixes > 1) {
-                        pause(ActionsHttp.jittered(minBackoff, maxBackoff, ++failures));
-                    }
-                } else if (e instanceof ScaleSetApiException.SessionConflict) {
-                    Duration wait = ActionsHttp.jittered(minConflictBackoff, maxConflictBackoff, ++conflicts);
-                    LOG.warn("scale set '{}' has a session of another owner; trying again in {}", spec.name(), wait);
-                    emit(new Event.SessionConflict(spec.name(), snapshot.scaleSetId(), e.getMessage(), wait));
-                    pause(wait);
-                } else if (e instanceof ScaleSetApiException.ScaleSetNotFound) {
-                    session = null;
-                    needsRefresh = false;
-                    if (!recreateScaleSet()) {
-                        Duration wait = ActionsHttp.jittered(minBackoff, maxBackoff, ++failures);
-                        emit(new Event.Disconnected(spec.name(), e.getMessage(), wait));
-                        pause(wait);
-                    }
-                } else {
-                    Duration wait = ActionsHttp.jittered(minBackoff, maxBackoff, ++failures);
-                    LOG.debug("scale set '{}': {}; trying again in {}", spec.name(), e.getMessage(), wait);
-                    emit(new Event.Disconnected(spec.name(), e.getMessage(), wait));
-                    pause(wait);
-                }
-            }
-        }
-    }
-
-    /** Resumes the stored session by refreshing it, else creates one. */
-    private void openSession() {
-        long setId = snapshot.scaleSetId();
-        Optional<String> stored = snapshot.sessionId();
-        MessageSession opened = null;
-        if (stored.isPresent()) {
-            try {
-                opened = client.refreshSession(setId, stored.get());
-            } catch (ScaleSetApiException.NotFound gone) {
-                save(snapshot.withSession(null));
-            } catch (ScaleSetApiException e) {
-                if (e.status() != 400) {
-                    throw e;
-                }
-                // An expired session is refused with 400 by some services: open a new one.
-                save(snapshot.withSession(null));
-            }
-        }
-        boolean resumed = opened != null;
-        if (opened == null) {
-            opened = client.createSession(setId, owner);
-        }
-        session = opened;
-        needsRefresh = false;
-        save(snapshot.withSession(opened.sessionId()));
-        LOG.info("scale set '{}' (id {}): {} message session {}", spec.name(), setId,
-                resumed ? "resumed" : "opened", opened.sessionId());
-        emit(new Event.SessionOpened(spec.name(), setId, opened.sessionId(), resumed));
-        statistics = opened.statistics();
-        try {
-            handler.onStatistics(opened.statistics());
-        } catch (RuntimeException e) {
-            throw new HandlerFailure(0, e);
-        }
-    }
-
-    /**
-     * Creates the scale set again when a lookup by id confirms it is gone; {@code false} when it still
-     * exists (the 404 meant something else) or could not be created.
-     */
-    private boolean recreateScaleSet() {
-        long old = snapshot.scaleSetId();
-        try {
-            client.scaleSet(old);
-            return false;
-        } catch (ScaleSetApiException.ScaleSetNotFound confirmed) {
-            // Gone indeed.
-        } catch (RuntimeException e) {
-            return false;
-        }
-        ScaleSet created;
-        try {
-            created = client.createScaleSet(spec);
-        } catch (RuntimeException e) {
-            // Someone (another listener of the same name) may have created it already.
-            try {
-                created = client.scaleSet(client.runnerGroup(spec.runnerGroup()).id(), spec.name()).orElse(null);
-            } catch (RuntimeException lookup) {
-                created = null;
-            }
-            if (created == null) {
-                return false;
-            }
-        }
-        scaleSet = created;
-        save(new ScaleSetState.Snapshot(spec.name(), created.id(), Optional.empty(), 0));
-        LOG.warn("scale set '{}' was deleted on GitHub's side; created it again (id {} -> {})", spec.name(), old,
-                created.id());
-        emit(new Event.ScaleSetRecreated(spec.name(), old, created.id()));
-        return true;
-    }
-
-    private void handle(ScaleSetMessage message) {
-        List<Long> available = new ArrayList<>();
-        for (JobMessage job : message.jobs()) {
-            if (job instanceof JobMessage.JobAvailable a) {
-                available.add(a.job().runnerRequestId());
-            }
-        }
-        if (acquireJobs && !available.isEmpty()) {
-            withFreshToken(() -> client.acquireJobs(session, available));
-        }
-        try {
-            for (JobMessage job : message.jobs()) {
-                if (job instanceof JobMessage.JobAvailable a) {
-                    handler.onJobAvailable(a);
-                } else if (job instanceof JobMessage.JobAssigned a) {
-                    handler.onJobAssigned(a);
-                } else if (job instanceof JobMessage.JobStarted st) {
-                    handler.onJobStarted(st);
-                } else if (job instanceof JobMessage.JobCompleted c) {
-                    handler.onJobCompleted(c);
-                }
-            }
-            handler.onStatistics(message.statistics());
-        } catch (RuntimeException e) {
-            throw new HandlerFailure(message.messageId(), e);
-        }
-        statistics = message.statistics();
-        withFreshToken(() -> {
-            client.acknowledge(session, message.messageId());
-            return null;
-        });
-        save(snapshot.withLastMessageId(message.messageId()));
-    }
-
-    /** Runs a queue call, refreshing the session once if its token expired. */
-    private <T> T withFreshToken(java.util.function.Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (ScaleSetApiException.QueueTokenExpired e) {
-            session = client.refreshSession(session.scaleSetId(), session.sessionId());
-            return call.get();
-        }
-    }
-
-    private void save(ScaleSetState.Snapshot s) {
-        snapshot = s;
-        state.save(s);
-    }
-
-    private void emit(Event e) {
-        try {
-            events.accept(e);
-        } catch (RuntimeException failure) {
-            LOG.warn("the event consumer of scale-set listener '{}' threw on {}: {}", spec.name(), e, failure.toString());
-        }
-    }
-
-    private void pause(Duration d) {
-        if (!closed && !d.isNegative() && !d.isZero()) {
-            sleeper.sleep(d);
-        }
-    }
-
-    /** The default wait: ends early when the listener closes. */
-    private void pauseUntilClosed(Duration d) {
-        long end = System.nanoTime() + d.toNanos();
-        synchronized (wake) {
-            for (long left = d.toNanos(); left > 0 && !closed; left = end - System.nanoTime()) {
-                try {
-                    wake.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
     }
 
     /**
@@ -593,24 +261,25 @@ public final class ScaleSetListener implements AutoCloseable {
      * doubling to 5 minutes; at least 1 s between polls answered "no message"; close timeout 10 s.
      */
     public static final class Builder {
-        private final ScaleSetClient client;
-        private final ScaleSetSpec spec;
-        private Handler handler;
-        private Consumer<Event> events = e -> { };
-        private ScaleSetState state;
-        private String owner;
-        private IntSupplier maxCapacity = () -> Integer.MAX_VALUE;
-        private boolean acquireJobs = true;
-        private boolean resumeLastMessageId = true;
-        private String workFolder = "";
-        private Duration minBackoff = Duration.ofSeconds(1);
-        private Duration maxBackoff = Duration.ofSeconds(60);
-        private Duration minConflictBackoff = Duration.ofSeconds(30);
-        private Duration maxConflictBackoff = Duration.ofMinutes(5);
-        private Duration minPollInterval = Duration.ofSeconds(1);
-        private Duration closeTimeout = Duration.ofSeconds(10);
-        private Clock clock = Clock.systemUTC();
-        private Sleeper sleeper;
+        // Package-private: ListenerLoop's constructor reads them.
+        final ScaleSetClient client;
+        final ScaleSetSpec spec;
+        Handler handler;
+        Consumer<Event> events = e -> { };
+        ScaleSetState state;
+        String owner;
+        IntSupplier maxCapacity = () -> Integer.MAX_VALUE;
+        boolean acquireJobs = true;
+        boolean resumeLastMessageId = true;
+        String workFolder = "";
+        Duration minBackoff = Duration.ofSeconds(1);
+        Duration maxBackoff = Duration.ofSeconds(60);
+        Duration minConflictBackoff = Duration.ofSeconds(30);
+        Duration maxConflictBackoff = Duration.ofMinutes(5);
+        Duration minPollInterval = Duration.ofSeconds(1);
+        Duration closeTimeout = Duration.ofSeconds(10);
+        Clock clock = Clock.systemUTC();
+        Sleeper sleeper;
 
         private Builder(ScaleSetClient client, ScaleSetSpec spec) {
             this.client = Objects.requireNonNull(client, "client");
@@ -642,10 +311,7 @@ public final class ScaleSetListener implements AutoCloseable {
 
         /** The session owner GitHub shows. */
         public Builder owner(String owner) {
-            if (owner == null || owner.isBlank()) {
-                throw new InvalidSpecException("the session owner must not be blank");
-            }
-            this.owner = owner;
+            this.owner = Checks.owner(owner);
             return this;
         }
 
@@ -686,7 +352,7 @@ public final class ScaleSetListener implements AutoCloseable {
 
         /** Bounds of the jittered exponential backoff after failures (5xx, hangs, handler errors). */
         public Builder backoff(Duration min, Duration max) {
-            checkBounds("backoff", min, max);
+            Checks.bounds("backoff", min, max);
             this.minBackoff = min;
             this.maxBackoff = max;
             return this;
@@ -694,7 +360,7 @@ public final class ScaleSetListener implements AutoCloseable {
 
         /** Bounds of the backoff while another owner holds the session. */
         public Builder conflictBackoff(Duration min, Duration max) {
-            checkBounds("conflictBackoff", min, max);
+            Checks.bounds("conflictBackoff", min, max);
             this.minConflictBackoff = min;
             this.maxConflictBackoff = max;
             return this;
@@ -702,19 +368,13 @@ public final class ScaleSetListener implements AutoCloseable {
 
         /** The least time between polls answered "no message", so that a server answering at once is not hammered. */
         public Builder minPollInterval(Duration interval) {
-            if (interval == null || interval.isNegative()) {
-                throw new InvalidSpecException("minPollInterval must not be negative, got " + interval);
-            }
-            this.minPollInterval = interval;
+            this.minPollInterval = Checks.notNegative("minPollInterval", interval);
             return this;
         }
 
         /** How long {@link ScaleSetListener#close()} waits for the thread. */
         public Builder closeTimeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative()) {
-                throw new InvalidSpecException("closeTimeout must not be negative, got " + timeout);
-            }
-            this.closeTimeout = timeout;
+            this.closeTimeout = Checks.notNegative("closeTimeout", timeout);
             return this;
         }
 
@@ -726,12 +386,6 @@ public final class ScaleSetListener implements AutoCloseable {
         Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
             return this;
-        }
-
-        private static void checkBounds(String what, Duration min, Duration max) {
-            if (min == null || max == null || min.isNegative() || max.compareTo(min) < 0) {
-                throw new InvalidSpecException(what + " must satisfy 0 <= min <= max, got " + min + " and " + max);
-            }
         }
 
         /**
@@ -748,12 +402,7 @@ public final class ScaleSetListener implements AutoCloseable {
                 owner = hostName();
             }
             if (state == null) {
-                ScaleSetEndpoint e = client.endpoint();
-                String file = (e.webUrl().replaceFirst("^https?://", "") + "-" + e.scope().owner()
-                        + (e.scope().repository() == null ? "" : "-" + e.scope().repository()) + "-" + spec.name())
-                        .replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
-                state = ScaleSetState.file(Path.of(System.getProperty("user.home"), ".runner-fleet", "scalesets",
-                        file));
+                state = ScaleSetState.file(FileScaleSetState.defaultPath(client.endpoint(), spec.name()));
             }
             return new ScaleSetListener(this);
         }

@@ -10,9 +10,11 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The Actions service's JSON, mapped by hand onto this package's records. Unknown fields are ignored;
@@ -23,6 +25,54 @@ final class Wire {
     private static final Instant GO_ZERO = Instant.parse("0001-01-01T00:00:00Z");
 
     private Wire() {
+    }
+
+    /** The facts of a failure that is not an HTTP error: the reply's status (or 0) and the operation. */
+    static ScaleSetApiException.Details details(int status, String op) {
+        return new ScaleSetApiException.Details(status, op, null, null, false);
+    }
+
+    /** Maps the reply's JSON object; a wrong shape becomes a {@link ScaleSetApiException} naming the operation. */
+    static <T> T read(ActionsHttp.Reply reply, String op, Function<Map<String, Object>, T> f) {
+        try {
+            return f.apply(Json.object(reply.json(op), "the response"));
+        } catch (Json.MalformedJsonException | NullPointerException | IllegalArgumentException e) {
+            throw new ScaleSetApiException(details(reply.status(), op), "the Actions service answered "
+                    + reply.status() + " to " + op + " but the body is not what the protocol describes ("
+                    + e.getMessage() + "); retry later, or report it if it persists", null);
+        }
+    }
+
+    /** The items of a {@code {"count","value":[...]}} list; a count of 0 means none, whatever the value holds. */
+    static <T> List<T> list(ActionsHttp.Reply reply, String op, Function<Map<String, Object>, T> f) {
+        return read(reply, op, o -> {
+            Long count = Json.optInteger(o, "count");
+            if (count != null && count == 0) {
+                return List.of();
+            }
+            List<T> out = new ArrayList<>();
+            for (Object item : Json.array(o, "value")) {
+                out.add(f.apply(Json.object(item, "item")));
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    /** The body that creates or updates a scale set as the spec describes, in runner group {@code groupId}. */
+    static Map<String, Object> scaleSetBody(ScaleSetSpec spec, long groupId) {
+        List<Object> labels = new ArrayList<>();
+        for (String l : spec.effectiveLabels()) {
+            Map<String, Object> label = new LinkedHashMap<>();
+            label.put("type", "System");
+            label.put("name", l);
+            labels.add(label);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", spec.name());
+        body.put("runnerGroupId", groupId);
+        body.put("labels", labels);
+        body.put("RunnerSetting", Map.of("disableUpdate", spec.disableUpdate()));
+        return body;
     }
 
     static Statistics statistics(Object value) {

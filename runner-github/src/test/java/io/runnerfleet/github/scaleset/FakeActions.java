@@ -1,8 +1,8 @@
 package io.runnerfleet.github.scaleset;
 
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.QUEUE_TOKEN;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.empty;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.json;
+import static io.runnerfleet.github.TestSupport.empty;
+import static io.runnerfleet.github.TestSupport.json;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.registrationToken;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.runnerRegistration;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.statistics;

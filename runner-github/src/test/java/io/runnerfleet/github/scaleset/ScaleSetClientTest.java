@@ -6,14 +6,16 @@ import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.NOW;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.PAT;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.QUEUE_TOKEN;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.REGISTRATION;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.empty;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.json;
+import static io.runnerfleet.github.TestSupport.empty;
+import static io.runnerfleet.github.TestSupport.json;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.registrationToken;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.runnerRegistration;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.statistics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.runnerfleet.github.TestSupport;
+import io.runnerfleet.testing.MutableClock;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerBusyException;
 import io.runnerfleet.Secret;
@@ -40,15 +42,15 @@ class ScaleSetClientTest {
             + "\"RunnerSetting\":{\"disableUpdate\":true},\"createdOn\":\"0001-01-01T00:00:00Z\",\"unknownField\":7}";
 
     private MockWebServer server;
-    private ScaleSetTestSupport.MutableClock clock;
+    private MutableClock clock;
     private ScaleSetTestSupport.RecordingSleeper sleeper;
     private ScaleSetClient client;
     private final List<String> texts = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        server = ScaleSetTestSupport.server();
-        clock = new ScaleSetTestSupport.MutableClock(NOW);
+        server = TestSupport.server();
+        clock = MutableClock.at(NOW);
         sleeper = new ScaleSetTestSupport.RecordingSleeper();
         client = ScaleSetTestSupport.client(server, clock, sleeper).build();
     }
@@ -603,5 +605,30 @@ class ScaleSetClientTest {
         texts.add(client.toString());
         texts.add(session().toString());
         assertThat(texts).hasSizeGreaterThan(8);
+    }
+
+    @Test
+    void proxyCredentialsFromTheEnvironmentAnswerA407() throws Exception {
+        try (MockWebServer proxy = TestSupport.server();
+             GitHubClient github = GitHubClient.builder().baseUrl(server.url("/").toString()).clock(clock)
+                     .credentials(io.runnerfleet.github.GitHubCredentials.token(Secret.of(PAT))).build()) {
+            // Loopback never goes through a proxy: the token and the registration are direct, the service is not.
+            server.enqueue(registrationToken());
+            server.enqueue(json(201, "{\"url\":\"http://actions.example.invalid/tenant/123/\",\"token\":\""
+                    + ADMIN_TOKEN + "\",\"token_schema\":\"OAuthAccessToken\"}"));
+            proxy.enqueue(new MockResponse.Builder().code(407).addHeader("Proxy-Authenticate", "Basic realm=\"corp\"")
+                    .build());
+            proxy.enqueue(json(200, "{\"count\":0,\"value\":[]}"));
+            try (ScaleSetClient viaProxy = ScaleSetClient.builder().github(github, RunnerScope.organization("acme"))
+                    .clock(clock).sleeper(sleeper)
+                    .environment(java.util.Map.of("HTTPS_PROXY", "http://fleet:s3cret@127.0.0.1:" + proxy.getPort()))
+                    .build()) {
+                assertThat(viaProxy.scaleSet(1, "qemu")).isEmpty();
+            }
+            assertThat(proxy.takeRequest().getHeaders().get("Proxy-Authorization")).isNull();
+            RecordedRequest retried = proxy.takeRequest();
+            assertThat(retried.getRequestLine()).contains("http://actions.example.invalid/tenant/123/_apis/runtime/runnerscalesets");
+            assertThat(retried.getHeaders().get("Proxy-Authorization")).isEqualTo(okhttp3.Credentials.basic("fleet", "s3cret"));
+        }
     }
 }

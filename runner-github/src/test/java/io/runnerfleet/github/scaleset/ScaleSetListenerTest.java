@@ -2,11 +2,13 @@ package io.runnerfleet.github.scaleset;
 
 import static io.runnerfleet.github.scaleset.FakeActions.job;
 import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.NOW;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.empty;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.json;
+import static io.runnerfleet.github.TestSupport.empty;
+import static io.runnerfleet.github.TestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.runnerfleet.github.TestSupport;
+import io.runnerfleet.testing.MutableClock;
 import io.runnerfleet.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +44,11 @@ class ScaleSetListenerTest {
 
     @BeforeEach
     void setUp() {
-        server = ScaleSetTestSupport.server();
+        server = TestSupport.server();
         fake = new FakeActions(server);
         server.setDispatcher(fake);
         sleeper = new ScaleSetTestSupport.RecordingSleeper();
-        client = ScaleSetTestSupport.client(server, new ScaleSetTestSupport.MutableClock(NOW), sleeper).build();
+        client = ScaleSetTestSupport.client(server, MutableClock.at(NOW), sleeper).build();
     }
 
     @AfterEach
@@ -95,7 +97,7 @@ class ScaleSetListenerTest {
                 .handler(handler)
                 .events(events::add)
                 .sleeper(sleeper)
-                .clock(new ScaleSetTestSupport.MutableClock(NOW))
+                .clock(MutableClock.at(NOW))
                 .backoff(Duration.ofSeconds(1), Duration.ofSeconds(8));
     }
 
@@ -242,7 +244,7 @@ class ScaleSetListenerTest {
     @Test
     void aHungPollTimesOutAndBacksOff() {
         client.close();
-        client = ScaleSetTestSupport.client(server, new ScaleSetTestSupport.MutableClock(NOW), sleeper)
+        client = ScaleSetTestSupport.client(server, MutableClock.at(NOW), sleeper)
                 .pollTimeout(Duration.ofMillis(300)).build();
         fake.fault("GET poll", new MockResponse.Builder().onResponseStart(SocketEffect.Stall.INSTANCE).build());
         start();

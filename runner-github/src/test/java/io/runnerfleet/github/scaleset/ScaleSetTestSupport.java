@@ -1,25 +1,26 @@
 package io.runnerfleet.github.scaleset;
 
+import static io.runnerfleet.github.TestSupport.json;
+
 import io.runnerfleet.Secret;
+import io.runnerfleet.github.TestSupport;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.RetrySettings;
 import io.runnerfleet.github.internal.Sleeper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 
-/** Shared helpers of the scale-set tests: a local server, tokens that must never print, a test clock. */
+/**
+ * Shared helpers of the scale-set tests: tokens that must never print and canned answers of the protocol; the
+ * server, plain answers and the clock are {@link TestSupport}'s and core's.
+ */
 final class ScaleSetTestSupport {
     static final String PAT = "ghp_SCALESET_PAT_doNotLeak_0123456789";
     static final String REGISTRATION = "REGTOKEN_doNotLeak_AAAABBBB";
@@ -28,16 +29,6 @@ final class ScaleSetTestSupport {
     static final Instant NOW = Instant.parse("2026-05-05T10:00:00Z");
 
     private ScaleSetTestSupport() {
-    }
-
-    static MockWebServer server() {
-        MockWebServer server = new MockWebServer();
-        try {
-            server.start(InetAddress.getByName("127.0.0.1"), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return server;
     }
 
     /** An unsigned JWT with this {@code exp}: clients read it without verifying. */
@@ -49,15 +40,6 @@ final class ScaleSetTestSupport {
     }
 
     static final String ADMIN_TOKEN = jwt(NOW.plus(Duration.ofHours(1)), "ADMIN_doNotLeak");
-
-    static MockResponse json(int code, String body) {
-        return new MockResponse.Builder().code(code).addHeader("Content-Type", "application/json; charset=utf-8")
-                .body(body).build();
-    }
-
-    static MockResponse empty(int code) {
-        return new MockResponse.Builder().code(code).build();
-    }
 
     static MockResponse registrationToken() {
         return json(201, "{\"token\":\"" + REGISTRATION + "\",\"expires_at\":\"2026-05-05T11:00:00Z\"}");
@@ -72,7 +54,7 @@ final class ScaleSetTestSupport {
                 + "\",\"token_schema\":\"OAuthAccessToken\",\"use_v2_flow\":false}");
     }
 
-    static ScaleSetClient.Builder client(MockWebServer server, MutableClock clock, RecordingSleeper sleeper) {
+    static ScaleSetClient.Builder client(MockWebServer server, Clock clock, RecordingSleeper sleeper) {
         return ScaleSetClient.builder()
                 .configUrl(server.url("/acme").toString())
                 .credentials(GitHubCredentials.token(Secret.of(PAT)))
@@ -86,34 +68,6 @@ final class ScaleSetTestSupport {
     static String statistics(long assigned) {
         return "{\"totalAvailableJobs\":0,\"totalAcquiredJobs\":0,\"totalAssignedJobs\":" + assigned
                 + ",\"totalRunningJobs\":0,\"totalRegisteredRunners\":0,\"totalBusyRunners\":0,\"totalIdleRunners\":0}";
-    }
-
-    /** A clock that stands still until advanced. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 
     /** Records each wait instead of sleeping (the clock stays, so token expiry is not disturbed). */
