@@ -126,7 +126,7 @@ final class JobStartBench implements AutoCloseable {
 
     /**
      * Measures {@code jobs} jobs one at a time, then a burst of {@code burst} (0: none), on one fleet:
-     * cold (on-demand from 0) or warm (a fixed pool of {@code burst} or at least one Idle runner).
+     * cold (on-demand from 0) or warm (an ephemeral pool keeping {@code burst}, at least one, Idle runners warm).
      */
     List<Series> run(boolean warm, int jobs, int burst) {
         String name = prefix + "r" + (++runs);
@@ -227,8 +227,8 @@ final class JobStartBench implements AutoCloseable {
                     1000 * s.percentile(50), 1000 * s.percentile(99), 1000 * s.percentile(100), s.load().before().one(),
                     s.load().disturbed() ? "  DISTURBED" : "");
         }
-        out.println("  cold: ephemeral on-demand pool at 0 grown by webhook -> fleet.demand; warm: a fixed pool of"
-                + " Idle persistent runners; DISTURBED: others kept the machine busy before the series");
+        out.println("  cold: ephemeral on-demand pool at 0 grown by webhook -> fleet.demand; warm: an ephemeral pool"
+                + " kept warm (Warmth idle = burst), all Idle; DISTURBED: others kept the machine busy before the series");
     }
 
     @Override
