@@ -1,21 +1,27 @@
 package io.runnerfleet.github.scaleset;
 
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.NOW;
-import static io.runnerfleet.github.scaleset.ScaleSetTestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Scaling;
+import io.runnerfleet.Secret;
 import io.runnerfleet.WarmSchedule;
 import io.runnerfleet.Warmth;
+import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.testing.Await;
 import io.runnerfleet.testing.InMemoryBackend;
 import io.runnerfleet.testing.MutableClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
+import java.time.ZoneOffset;
+import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,10 +32,9 @@ class ScaleSetWarmFleetTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     @TempDir
     Path dir;
-    private final MockWebServer server = ScaleSetTestSupport.server();
+    private final MockWebServer server = new MockWebServer();
     private final FakeActions fake = new FakeActions(server);
-    private final ScaleSetClient client = ScaleSetTestSupport.client(server, new ScaleSetTestSupport.MutableClock(NOW),
-            new ScaleSetTestSupport.RecordingSleeper()).build();
+    private ScaleSetClient client;
     // Monday 2026-01-05, 07:00 UTC on the fleet's clock.
     private final MutableClock clock = MutableClock.at(Instant.parse("2026-01-05T07:00:00Z"));
     private final InMemoryBackend backend = InMemoryBackend.builder().clock(clock).build();
@@ -44,16 +49,30 @@ class ScaleSetWarmFleetTest {
         if (fleet != null) {
             fleet.close();
         }
-        client.close();
+        if (client != null) {
+            client.close();
+        }
         server.close();
     }
 
     @Test
     void theWarmIdleRunnersRegisterBeforeAnyJobAndAScheduleAddsMore() {
-        server.setDispatcher(fake);
-        for (int i = 0; i < 500; i++) {
-            fake.fault("GET unknown", json(200, "{\"count\":0,\"value\":[]}"));   // the runner list: none yet
+        try {
+            server.start(InetAddress.getByName("127.0.0.1"), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        server.setDispatcher(fake);
+        MockResponse noRunners = new MockResponse.Builder().code(200)
+                .addHeader("Content-Type", "application/json; charset=utf-8").body("{\"count\":0,\"value\":[]}").build();
+        for (int i = 0; i < 500; i++) {
+            fake.fault("GET unknown", noRunners);   // the runner list: none yet
+        }
+        // The fake's tokens expire an hour after ScaleSetTestSupport.NOW: the client reads them on a clock standing there.
+        client = ScaleSetClient.builder().configUrl(server.url("/acme").toString())
+                .credentials(GitHubCredentials.token(Secret.of(ScaleSetTestSupport.PAT)))
+                .clock(Clock.fixed(ScaleSetTestSupport.NOW, ZoneOffset.UTC)).callTimeout(Duration.ofSeconds(10))
+                .pollTimeout(Duration.ofSeconds(10)).build();
         autoscaler = ScaleSetAutoscaler.builder(client, ScaleSetSpec.named("linux")).stateFile(dir.resolve("s.json"))
                 .owner("host-1").build();
         fleet = RunnerFleet.builder().name("ci").registry(autoscaler.registry()).backend(backend).clock(clock)
