@@ -149,6 +149,26 @@ public sealed interface FleetEvent {
     }
 
     /**
+     * A pool's warm target changed: how many runners its {@link Warmth} keeps ready (a schedule opened or
+     * closed, the stay-warm time after its last job began or ran out). The pool's wanted count follows in a
+     * {@link PoolScaled} when the target is above it (or, for a fixed pool, differs from it).
+     *
+     * @param pool the pool's name
+     * @param from the target before
+     * @param to the target after
+     * @param reason why ({@code "schedule Mon-Fri 08:00-18:00: 4 (Europe/Berlin) opened"})
+     * @param at when
+     */
+    record WarmTargetChanged(String pool, int from, int to, String reason, Instant at) implements FleetEvent {
+        /** Checks the parts are present. */
+        public WarmTargetChanged {
+            Objects.requireNonNull(pool, "pool");
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
      * Something a person should know: a pool opted into privileged mode or the Docker socket, a job
      * asks for {@code self-hosted} alone, a job no runner or pool can take.
      *

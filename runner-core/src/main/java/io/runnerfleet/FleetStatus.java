@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One view of a fleet joining what the backend and GitHub report: the {@code ps} table.
@@ -18,13 +20,44 @@ import java.util.Map;
  * @param registry the GitHub scope
  * @param runners every runner, sorted by name
  * @param desired how many runners each pool wants
+ * @param warmth per pool kept warm (see {@link Warmth}): its warm target, idle runners and open schedule
  * @param at when the snapshot was taken
  */
-public record FleetStatus(String fleet, String registry, List<Runner> runners, Map<String, Integer> desired, Instant at) {
+public record FleetStatus(String fleet, String registry, List<Runner> runners, Map<String, Integer> desired,
+                          Map<String, PoolWarmth> warmth, Instant at) {
     /** Copies the collections. */
     public FleetStatus {
         runners = List.copyOf(runners);
         desired = Map.copyOf(desired);
+        warmth = Map.copyOf(warmth);
+    }
+
+    /** A status without warm pools. */
+    public FleetStatus(String fleet, String registry, List<Runner> runners, Map<String, Integer> desired, Instant at) {
+        this(fleet, registry, runners, desired, Map.of(), at);
+    }
+
+    /**
+     * How warm one pool is kept right now.
+     *
+     * @param target how many runners its warmth keeps: the floor of an on-demand pool (idle minimum, or the
+     *     size held after its last job), the count of a fixed pool
+     * @param idle how many of its runners are Idle
+     * @param schedule the schedule open now, or empty
+     * @param reason why the target is what it is ({@code "idle minimum 1"})
+     */
+    public record PoolWarmth(int target, long idle, Optional<WarmSchedule> schedule, String reason) {
+        /** Checks the parts are present. */
+        public PoolWarmth {
+            Objects.requireNonNull(schedule, "schedule");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        /** {@code target 4, 3 idle, schedule Mon-Fri 08:00-18:00: 4}. */
+        @Override
+        public String toString() {
+            return "target " + target + ", " + idle + " idle" + schedule.map(s -> ", schedule " + s).orElse("");
+        }
     }
 
     /** How many runners are in {@code state}'s kind ({@code Idle.class}, ...). */
@@ -60,6 +93,6 @@ public record FleetStatus(String fleet, String registry, List<Runner> runners, M
     @Override
     public String toString() {
         return "FleetStatus[" + fleet + ", " + runners.size() + " runners, " + count(RunnerState.Idle.class) + " idle, "
-                + count(RunnerState.Active.class) + " active]";
+                + count(RunnerState.Active.class) + " active" + (warmth.isEmpty() ? "" : ", warm " + warmth) + "]";
     }
 }

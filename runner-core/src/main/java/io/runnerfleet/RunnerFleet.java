@@ -169,7 +169,9 @@ public final class RunnerFleet implements AutoCloseable {
 
     /** A snapshot joining the backend's and GitHub's views as of the last reconcile cycle. */
     public FleetStatus status() {
-        return new FleetStatus(name, registry.scope(), runners(), reconciler.desired(), clock.instant());
+        List<Runner> runners = runners();
+        return new FleetStatus(name, registry.scope(), runners, reconciler.desired(), reconciler.warm().status(runners),
+                clock.instant());
     }
 
     /**
@@ -193,7 +195,9 @@ public final class RunnerFleet implements AutoCloseable {
     /**
      * A job is waiting: grow the pool that should take it by one runner (up to its maximum). The reconciler
      * is woken and starts the launch at once. In an on-demand pool of ephemeral runners, the runner that
-     * finishes a job shrinks the pool back by one (when it holds the pool's top slot; others idle out).
+     * finishes a job shrinks the pool back by one (when it holds the pool's top slot; others idle out). A pool
+     * with a {@link Warmth} over-provision factor grows by that factor (fractions carried to the next job),
+     * and its stay-warm time starts again.
      *
      * @return the pool grown, if any could take it
      */
@@ -202,7 +206,11 @@ public final class RunnerFleet implements AutoCloseable {
                 .match(job).poolToGrow();
         // Atomic with concurrent demands and with ephemeral runners shrinking the pool as they finish;
         // the reconciler is woken, so the runner is launched now rather than at the next periodic cycle.
-        pool.ifPresent(p -> reconciler.adjust(p.name(), +1, "job queued: " + job.labels()));
+        pool.ifPresent(p -> {
+            int grow = reconciler.warm().demanded(p.name());   // more than one when the pool over-provisions
+            reconciler.adjust(p.name(), grow, "job queued: " + job.labels() + (grow == 1 ? "" : ", over-provisioned to "
+                    + grow + " runners"));
+        });
         return pool.map(Matcher.Candidate::name);
     }
 

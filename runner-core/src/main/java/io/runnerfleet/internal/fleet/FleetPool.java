@@ -11,10 +11,19 @@ import java.time.Duration;
 public final class FleetPool implements PoolPlan {
     private final RunnerPool pool;
     private final RunnerImage image;
+    // The target WarmCapacity keeps (the floor of an on-demand pool, the count of a fixed one); read by every
+    // clamp of the wanted count, so warm runners are neither drained by scale-down nor exceeded by demand.
+    private volatile int warm;
 
     public FleetPool(RunnerPool pool, RunnerImage fleetDefault) {
         this.pool = pool;
         this.image = pool.template().image().orElse(fleetDefault);
+        this.warm = pool.scaling().min();
+    }
+
+    /** Sets the warm target (see {@link WarmCapacity}). */
+    void warm(int target) {
+        this.warm = target;
     }
 
     public RunnerPool pool() {
@@ -28,17 +37,21 @@ public final class FleetPool implements PoolPlan {
 
     @Override
     public int min() {
-        return pool.scaling().min();
+        return fixed() ? warm : Math.max(pool.scaling().min(), warm);
     }
 
     @Override
     public int max() {
-        return pool.scaling().max();
+        return fixed() ? warm : pool.scaling().max();
     }
 
     @Override
     public int initial() {
-        return pool.scaling().min();
+        return min();
+    }
+
+    private boolean fixed() {
+        return pool.scaling() instanceof Scaling.Fixed;
     }
 
     @Override

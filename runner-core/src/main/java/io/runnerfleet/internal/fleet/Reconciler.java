@@ -66,6 +66,7 @@ public final class Reconciler implements AutoCloseable {
     private final Provisioning provisioning;
     private final Retiring retiring;
     private final Adoption adoption;
+    private final WarmCapacity warm;
     // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
     private volatile Instant jobAwaitedUntil = Instant.MIN;
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -90,6 +91,7 @@ public final class Reconciler implements AutoCloseable {
                 : Executors.newFixedThreadPool(settings.parallelism(), Threads.named("runnerfleet-" + fleet + "-worker"));
         this.fx = new FleetContext(fleet, registry, backend, clock, settings, events, workers, this::wake, new AtomicLong());
         this.cycles = new Cycles(clock);
+        this.warm = new WarmCapacity(fx, pools, this::resize);   // before Slots: a warm pool starts at its target
         this.slots = new Slots(fx, pools);
         this.teardown = new Teardown(fx, slots, deadRegistrations);
         this.replacing = new Replacing(fx, slots, teardown);
@@ -202,6 +204,7 @@ public final class Reconciler implements AutoCloseable {
         registered = deadRegistrations.hide(registered);
         slots.seen(registered);
         if (!retiring.stopping()) {
+            warm.apply(now, slots);
             adoption.adopt(instances, registered, now, observedAt);
             slots.fill();
         }
@@ -383,6 +386,17 @@ public final class Reconciler implements AutoCloseable {
             wake();
         }
         return scaled(plan, change[0], change[1], reason);
+    }
+
+    /** Changes the wanted count as the pools' warmth asks (see {@link WarmCapacity}). */
+    private void resize(String pool, java.util.function.IntUnaryOperator change, String reason) {
+        int[] c = slots.changeDesired(pool, change);
+        scaled(slots.pool(pool), c[0], c[1], reason);
+    }
+
+    /** The pools' warmth: targets, over-provisioned demand, status. */
+    public WarmCapacity warm() {
+        return warm;
     }
 
     /** After the wanted count moved from {@code before} to {@code after}: tell, drain the extra, act now. */

@@ -7,6 +7,7 @@ import io.runnerfleet.RunnerPool;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
+import io.runnerfleet.Warmth;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
@@ -42,8 +43,8 @@ import java.util.stream.Stream;
  *   <li><b>cold</b>: an ephemeral on-demand pool at 0; the fake posts each {@code workflow_job: queued}
  *       delivery to a {@link WebhookReceiver}, which calls {@code fleet.demand}; the fleet launches a
  *       runner, which registers (JIT), connects and takes the job.
- *   <li><b>warm</b>: a fixed pool of persistent runners, all Idle before the first job is queued (the
- *       later warm-capacity feature will replace this stand-in).
+ *   <li><b>warm</b>: an ephemeral on-demand pool kept warm ({@code Warmth.builder().idle(size)}): all its
+ *       runners Idle before the first job is queued, each finished runner replaced by a fresh one.
  * </ul>
  * Each is measured one job at a time (the next job is queued once the previous one completed and the
  * pool is back where it started) and as a burst of jobs queued together, on Docker and on host
@@ -125,7 +126,7 @@ final class JobStartBench implements AutoCloseable {
 
     /**
      * Measures {@code jobs} jobs one at a time, then a burst of {@code burst} (0: none), on one fleet:
-     * cold (on-demand from 0) or warm (a fixed pool of {@code burst} or at least one Idle runner).
+     * cold (on-demand from 0) or warm (an ephemeral pool keeping {@code burst}, at least one, Idle runners warm).
      */
     List<Series> run(boolean warm, int jobs, int burst) {
         String name = prefix + "r" + (++runs);
@@ -147,7 +148,8 @@ final class JobStartBench implements AutoCloseable {
         if (kind == Backend.PROCESS) {
             pool.env("RUNNER_ALLOW_RUNASROOT", "1"); // the fake runner, like the real one, refuses root otherwise
         }
-        pool = warm ? pool.scaling(Scaling.fixed(size)) : pool.ephemeral(true).scaling(Scaling.onDemand(0, size));
+        pool = warm ? pool.ephemeral(true).scaling(Scaling.onDemand(0, size)).warmth(Warmth.builder().idle(size))
+                : pool.ephemeral(true).scaling(Scaling.onDemand(0, size));
         RunnerFleet fleet = RunnerFleet.builder().name(name).registry(registry).backend(backend)
                 .pollInterval(Duration.ofMillis(250)).registrationTimeout(PATIENCE).startTimeout(PATIENCE)
                 .drainTimeout(Duration.ofSeconds(30)).pool(pool).build();
@@ -225,8 +227,8 @@ final class JobStartBench implements AutoCloseable {
                     1000 * s.percentile(50), 1000 * s.percentile(99), 1000 * s.percentile(100), s.load().before().one(),
                     s.load().disturbed() ? "  DISTURBED" : "");
         }
-        out.println("  cold: ephemeral on-demand pool at 0 grown by webhook -> fleet.demand; warm: a fixed pool of"
-                + " Idle persistent runners; DISTURBED: others kept the machine busy before the series");
+        out.println("  cold: ephemeral on-demand pool at 0 grown by webhook -> fleet.demand; warm: an ephemeral pool"
+                + " kept warm (Warmth idle = burst), all Idle; DISTURBED: others kept the machine busy before the series");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.runnerfleet.github.scaleset;
 
 import io.runnerfleet.FleetEvent;
+import io.runnerfleet.FleetStatus;
 import io.runnerfleet.FleetTimeoutException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RegistrationMode;
@@ -9,9 +10,11 @@ import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.RunnerState;
+import io.runnerfleet.Warmth;
 import io.runnerfleet.spi.RunnerRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -49,7 +52,10 @@ import org.slf4j.LoggerFactory;
  * scale set has exactly one pool, ephemeral and just-in-time ({@link #start} checks it). The pool's
  * {@link io.runnerfleet.Scaling} gives {@code min} (runners kept idle for jobs to come) and {@code max};
  * jobs reach the set by its labels (the set's name first, see {@link ScaleSetSpec#effectiveLabels()}),
- * not by the pool's.
+ * not by the pool's. The pool's {@link Warmth} adds to that: {@code desired = min(max, max(min, idle) +
+ * ceil(totalAssignedJobs * overProvision))}, where {@code idle} is the idle minimum (or the open schedule's)
+ * on the fleet's clock, and never below the fleet's warm target (which holds the size after the last job
+ * for {@code stayWarm}).
  *
  * <p><b>How it works.</b> A {@link ScaleSetListener} holds the set's message session; every message's
  * statistics set how many runners are wanted, and the pool is scaled to that count (more when a
@@ -83,6 +89,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
     private volatile String pool;
     private volatile int min;
     private volatile int max = Integer.MAX_VALUE;
+    private volatile Warmth warmth = Warmth.NONE;
     private volatile boolean closed;
     private volatile boolean shrinkPending;
     private volatile ScaleSetListener.Event lastEvent;
@@ -160,7 +167,9 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
             this.pool = p.name();
             this.min = p.scaling().min();
             this.max = p.scaling().max();
+            this.warmth = p.warmth();
             registry.bind(fleet.name(), p.name(), min);
+            warmed(fleet.status());
             try {
                 listener.start();
                 registry.list();
@@ -181,6 +190,10 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
             this.fleet = fleet;
         }
         fleet.addListener(event -> {
+            if (event instanceof FleetEvent.WarmTargetChanged w && w.pool().equals(pool)) {
+                warmed(w.to(), w.at());
+                replanSoon();
+            }
             if (event instanceof FleetEvent.StateChanged sc) {
                 if (sc.to() instanceof RunnerState.Removed) {
                     registry.removed(sc.runner());
@@ -223,6 +236,23 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
         // Saturating: a huge count from the service must not wrap around to "nothing wanted".
         long jobs = Math.max(0, assigned);
         return jobs >= max - min ? max : (int) (min + jobs);
+    }
+
+    // ---- warmth: the pool's Warmth added to the scale set's count (see Warmth) -----------------------
+
+    private void warmed(FleetStatus status) {
+        FleetStatus.PoolWarmth w = status.warmth().get(pool);
+        warmed(w == null ? min : w.target(), status.at());
+    }
+
+    /** The fleet's warm target for the pool changed (a schedule, the stay-warm time): tell the registry. */
+    private void warmed(int target, Instant at) {
+        registry.warm(warmIdle(warmth, min, max, at), target);
+    }
+
+    /** The idle runners the pool's warmth keeps above {@code min} at {@code at}: {@code max(min, idle) - min}, within max. */
+    static int warmIdle(Warmth warmth, int min, int max, Instant at) {
+        return Math.max(0, Math.min(max, Math.max(min, warmth.idleAt(at))) - min);
     }
 
     private void onEvent(ScaleSetListener.Event e) {
@@ -312,7 +342,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
     private final class Handler implements ScaleSetListener.Handler {
         @Override
         public void onStatistics(Statistics statistics) {
-            registry.wanted(wanted(min, max, statistics.totalAssignedJobs()));
+            registry.wanted(wanted(min, max, warmth.overProvisioned(statistics.totalAssignedJobs())));
             firstStatistics.countDown();
             replanSoon();
         }

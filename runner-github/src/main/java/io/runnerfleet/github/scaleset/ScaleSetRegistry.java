@@ -58,6 +58,9 @@ final class ScaleSetRegistry implements RunnerRegistry {
     private volatile String fleet;
     private volatile String pool;
     private int wanted;
+    // The pool's Warmth (ScaleSetAutoscaler#warmed): idle runners on top of the jobs, and a floor in all.
+    private int warmIdle;
+    private int warmFloor;
     private int slots;
     private boolean listed;
     private boolean listNow;
@@ -143,8 +146,8 @@ final class ScaleSetRegistry implements RunnerRegistry {
         int index = index(request.name());
         synchronized (this) {
             int held = held();
-            if (held >= wanted || index > slots) {
-                throw new RegistrationException(scope() + " needs no runner in slot " + index + " now (" + wanted
+            if (held >= target() || index > slots) {
+                throw new RegistrationException(scope() + " needs no runner in slot " + index + " now (" + target()
                         + " wanted, " + held + " registered, " + slots + " slots); " + request.name()
                         + " waits until a job needs it");
             }
@@ -388,10 +391,11 @@ final class ScaleSetRegistry implements RunnerRegistry {
                 top = Math.max(top, index(name));
             }
             int held = held();
-            result = Math.max(wanted, top);
-            if (held > wanted && !idle.isEmpty()) {
+            int target = target();
+            result = Math.max(target, top);
+            if (held > target && !idle.isEmpty()) {
                 idle.sort((a, b) -> Integer.compare(b, a));
-                int surplus = Math.min(held - wanted, idle.size());
+                int surplus = Math.min(held - target, idle.size());
                 int lowestDrained = idle.get(surplus - 1);
                 result = Math.max(0, lowestDrained - 1);
             }
@@ -399,6 +403,20 @@ final class ScaleSetRegistry implements RunnerRegistry {
             slots = result;
         }
         return result;
+    }
+
+    /**
+     * The pool's warmth: {@code idle} runners kept ready on top of those the scale set's jobs want, and never
+     * fewer than {@code floor} in all (the fleet's warm target, which holds the pool's size while it stays warm).
+     */
+    synchronized void warm(int idle, int floor) {
+        this.warmIdle = Math.max(0, idle);
+        this.warmFloor = Math.max(0, floor);
+    }
+
+    /** How many runners the plan aims at: the scale set's count plus the warm idle ones, at least the warm floor. */
+    private int target() {
+        return Math.max(wanted + warmIdle, warmFloor);
     }
 
     /** Runners registered or being registered, of this fleet's pool. */
