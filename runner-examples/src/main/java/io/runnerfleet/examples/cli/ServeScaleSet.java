@@ -142,12 +142,20 @@ final class ServeScaleSet {
             }
             try {
                 a.start(f);
-                m.watch(f).bindTo(meters);
                 synchronized (lock) {
+                    if (stopping.getCount() == 0) {
+                        // Stopped while the first statistics came: nobody drains this fleet but us.
+                        a.close();
+                        f.shutdown();
+                        f.awaitTermination(LAST_RETRY);
+                        f.close();
+                        return;
+                    }
                     fleet = f;
                     fleetMetrics = m;
                     startProblem = null;
                 }
+                m.watch(f).bindTo(meters);
                 LOG.info("scale set '{}' (id {}) drives pool {} of fleet {}", spec.name(), scaleSetId, pool, fleetName);
                 return;
             } catch (RuntimeException e) {
@@ -270,15 +278,23 @@ final class ServeScaleSet {
      */
     Optional<RunnerFleet> stop() {
         ScaleSetAutoscaler a;
+        RunnerFleet f;
         synchronized (lock) {
             stopping.countDown();
             a = autoscaler;
+            f = fleet;
         }
         if (a != null) {
-            a.close();
+            if (f != null) {
+                a.close();
+            } else {
+                // A start in progress holds the autoscaler's lock until its first statistics (up to a minute while
+                // another owner holds the session); the listener closes without it, and the start then fails.
+                a.listener().close();
+            }
             session = "closed";
         }
-        return fleet();
+        return Optional.ofNullable(f);
     }
 
     /** Closes the fleet's threads and removes this pool's meters; call after {@link #stop()} and the drain. */
