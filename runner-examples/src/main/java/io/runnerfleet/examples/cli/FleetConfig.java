@@ -146,10 +146,28 @@ final class FleetConfig {
         return pool;
     }
 
+    /** The organization, or the repository when {@code REPO} is set. */
+    RunnerScope scope() {
+        return settings.repository().isEmpty() ? RunnerScope.organization(settings.organization())
+                : RunnerScope.repository(settings.organization(), settings.repository());
+    }
+
+    /** The custom labels of pool {@code pool}: {@code RUNNER_LABELS}, or the board's. */
+    List<String> labels(String pool) {
+        io.runnerfleet.LabelSet labels = settings.labels();
+        for (RunnerShSettings.Board board : settings.boards()) {
+            if (pool.equals(BOARD_POOL + board.index())) {
+                labels = board.labels();
+            }
+        }
+        List<String> out = new ArrayList<>();
+        labels.forEach(out::add);
+        return out;
+    }
+
     /** The GitHub registry of the settings' scope and credentials. */
     GitHubRegistry registry(String githubUrl) {
-        RunnerScope scope = settings.repository().isEmpty() ? RunnerScope.organization(settings.organization())
-                : RunnerScope.repository(settings.organization(), settings.repository());
+        RunnerScope scope = scope();
         GitHubCredentials credentials;
         if (settings.pat().isPresent()) {
             credentials = GitHubCredentials.token(settings.pat().get());

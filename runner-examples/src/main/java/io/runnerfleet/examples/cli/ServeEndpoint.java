@@ -29,14 +29,19 @@ final class ServeEndpoint implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService threads;
-    private final RunnerFleet fleet;
+    private final String fleet;
+    private final Supplier<List<RunnerFleet>> fleets;
+    private final List<ServeScaleSet> scaleSets;
     private final ServeHealth health;
     private final Supplier<String> metrics;
     private final String host;
 
-    private ServeEndpoint(HttpServer server, RunnerFleet fleet, ServeHealth health, Supplier<String> metrics, String host) {
+    private ServeEndpoint(HttpServer server, String fleet, Supplier<List<RunnerFleet>> fleets, List<ServeScaleSet> scaleSets,
+                          ServeHealth health, Supplier<String> metrics, String host) {
         this.server = server;
         this.fleet = fleet;
+        this.fleets = fleets;
+        this.scaleSets = List.copyOf(scaleSets);
         this.health = health;
         this.metrics = metrics;
         this.host = host;
@@ -54,10 +59,12 @@ final class ServeEndpoint implements AutoCloseable {
      *
      * @param host the address, normally 127.0.0.1
      * @param port the port, 0 for a free one
+     * @param fleet the fleet's name
+     * @param fleets the fleets running now: the {@code .env} fleet, and one per scale-set pool once started
      * @param metrics the Prometheus text of a scrape
      */
-    static ServeEndpoint start(String host, int port, RunnerFleet fleet, ServeHealth health, Supplier<String> metrics,
-                               String machine) {
+    static ServeEndpoint start(String host, int port, String fleet, Supplier<List<RunnerFleet>> fleets,
+                               List<ServeScaleSet> scaleSets, ServeHealth health, Supplier<String> metrics, String machine) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -65,7 +72,7 @@ final class ServeEndpoint implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "): set RUNNERFLEET_HTTP_PORT (or --http-port) to a free port", e);
         }
-        ServeEndpoint endpoint = new ServeEndpoint(server, fleet, health, metrics, machine);
+        ServeEndpoint endpoint = new ServeEndpoint(server, fleet, fleets, scaleSets, health, metrics, machine);
         server.start();
         return endpoint;
     }
@@ -86,7 +93,7 @@ final class ServeEndpoint implements AutoCloseable {
             String path = x.getRequestURI().getPath();
             switch (path) {
                 case "/healthz" -> {
-                    List<String> problems = health.problems(fleet);
+                    List<String> problems = health.problems(fleets.get());
                     String body = problems.isEmpty() ? "{\"status\":\"ready\"}\n"
                             : "{\"status\":\"not ready\",\"reasons\":" + problems.stream().map(ServeEndpoint::quote)
                             .collect(Collectors.joining(",", "[", "]")) + "}\n";
@@ -114,29 +121,52 @@ final class ServeEndpoint implements AutoCloseable {
         }
     }
 
-    /** The fleet as JSON: pools with desired and actual counts, runners with state, host, busy and last error. */
+    /**
+     * The fleets as JSON: pools with desired and actual counts, runners with state, host, busy and last error, and
+     * the scale sets with their session and last statistics.
+     */
     String status() {
-        FleetStatus s = fleet.status();
-        List<String> problems = health.problems(fleet);
+        List<RunnerFleet> all = fleets.get();
+        List<FleetStatus> statuses = all.stream().map(RunnerFleet::status).toList();
+        List<String> problems = health.problems(all);
         StringBuilder b = new StringBuilder("{");
-        b.append("\"fleet\":").append(quote(s.fleet())).append(",\"registry\":").append(quote(s.registry()))
-                .append(",\"at\":").append(quote(s.at().toString())).append(",\"ready\":").append(problems.isEmpty())
+        b.append("\"fleet\":").append(quote(fleet)).append(",\"registry\":")
+                .append(quote(statuses.isEmpty() ? "" : statuses.get(0).registry()))
+                .append(",\"at\":").append(quote(java.time.Instant.now().toString())).append(",\"ready\":").append(problems.isEmpty())
                 .append(",\"phase\":").append(quote(health.phase().name().toLowerCase(java.util.Locale.ROOT)))
                 .append(",\"pools\":[");
         boolean first = true;
+        for (int i = 0; i < all.size(); i++) {
+            first = pools(b, all.get(i), statuses.get(i), first);
+        }
+        b.append("],\"runners\":[");
+        first = true;
+        for (FleetStatus s : statuses) {
+            first = runners(b, s, first);
+        }
+        b.append("],\"scaleSets\":").append(scaleSets.stream().map(ServeScaleSet::json).collect(Collectors.joining(",", "[", "]")));
+        b.append(",\"problems\":").append(problems.stream().map(ServeEndpoint::quote).collect(Collectors.joining(",", "[", "]")));
+        return b.append("}\n").toString();
+    }
+
+    private boolean pools(StringBuilder b, RunnerFleet fleet, FleetStatus s, boolean first) {
+        boolean scaleSet = scaleSets.stream().anyMatch(x -> x.fleetName().equals(s.fleet()));
         for (RunnerPool p : fleet.pools()) {
+            String scaling = scaleSet ? "scale-set" : p.scaling() instanceof Scaling.OnDemand ? "on-demand" : "fixed";
             long actual = s.runners().stream().filter(r -> r.pool().equals(p.name())
                     && !(r.state() instanceof io.runnerfleet.RunnerState.Removed)).count();
-            b.append(first ? "" : ",").append("{\"name\":").append(quote(p.name()))
-                    .append(",\"scaling\":").append(quote(p.scaling() instanceof Scaling.OnDemand ? "on-demand" : "fixed"))
+            b.append(first ? "" : ",").append("{\"name\":").append(quote(p.name())).append(",\"fleet\":").append(quote(s.fleet()))
+                    .append(",\"scaling\":").append(quote(scaling))
                     .append(",\"min\":").append(p.scaling().min()).append(",\"max\":").append(p.scaling().max())
                     .append(",\"ephemeral\":").append(p.template().ephemeral())
                     .append(",\"desired\":").append(s.desired().getOrDefault(p.name(), 0))
                     .append(",\"actual\":").append(actual).append('}');
             first = false;
         }
-        b.append("],\"runners\":[");
-        first = true;
+        return first;
+    }
+
+    private boolean runners(StringBuilder b, FleetStatus s, boolean first) {
         for (Runner r : s.runners()) {
             String error = health.lastError(r.name());
             b.append(first ? "" : ",").append("{\"name\":").append(quote(r.name())).append(",\"pool\":").append(quote(r.pool()))
@@ -151,8 +181,7 @@ final class ServeEndpoint implements AutoCloseable {
                     .append(",\"lastError\":").append(error == null ? "null" : quote(error)).append('}');
             first = false;
         }
-        b.append("],\"problems\":").append(problems.stream().map(ServeEndpoint::quote).collect(Collectors.joining(",", "[", "]")));
-        return b.append("}\n").toString();
+        return first;
     }
 
     static String quote(String s) {

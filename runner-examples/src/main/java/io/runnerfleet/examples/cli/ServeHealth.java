@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Whether {@code serve} is ready, and why not: starting, draining, the engine down, GitHub refusing, runners
  * failed. Core reports no observation failure, so the fleet's registry and backend are wrapped and their
  * listing calls ({@code runners()}, {@code instances()}), which every reconcile cycle makes, are watched.
- * Also keeps each runner's last error from the fleet's events, for {@code /status}.
+ * Also keeps each runner's last error from the fleet's events, for {@code /status}. A pool driven by a scale set
+ * is not ready while its scale set cannot be created or its message session is refused (see {@link ServeScaleSet}).
  */
 final class ServeHealth implements FleetListener {
     enum Phase { STARTING, SERVING, DRAINING }
@@ -34,6 +35,7 @@ final class ServeHealth implements FleetListener {
     private volatile Outage github;
     private volatile Outage engine;
     private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
+    private volatile List<ServeScaleSet> scaleSets = List.of();
 
     ServeHealth(Clock clock) {
         this.clock = clock;
@@ -45,6 +47,11 @@ final class ServeHealth implements FleetListener {
 
     Phase phase() {
         return phase;
+    }
+
+    /** The scale-set pools whose sessions count for readiness too. */
+    void scaleSets(List<ServeScaleSet> scaleSets) {
+        this.scaleSets = List.copyOf(scaleSets);
     }
 
     RunnerRegistry track(RunnerRegistry registry) {
@@ -89,14 +96,14 @@ final class ServeHealth implements FleetListener {
     }
 
     /** Why serve is not ready; empty when ready. */
-    List<String> problems(RunnerFleet fleet) {
+    List<String> problems(List<RunnerFleet> fleets) {
         List<String> problems = new ArrayList<>();
-        List<Runner> runners = fleet.runners();
+        List<Runner> runners = fleets.stream().flatMap(f -> f.runners().stream()).toList();
         if (phase == Phase.STARTING) {
             long online = runners.stream().filter(r -> r.state() instanceof RunnerState.Idle
                     || r.state() instanceof RunnerState.Active).count();
-            problems.add("starting: " + online + " of " + fleet.status().desired().values().stream().mapToInt(Integer::intValue).sum()
-                    + " runners online");
+            problems.add("starting: " + online + " of " + fleets.stream().flatMap(f -> f.status().desired().values().stream())
+                    .mapToInt(Integer::intValue).sum() + " runners online");
         } else if (phase == Phase.DRAINING) {
             problems.add("draining: stopping on request, taking no new jobs");
         }
@@ -112,6 +119,9 @@ final class ServeHealth implements FleetListener {
             if (r.state() instanceof RunnerState.Failed f) {
                 problems.add("pool " + r.pool() + " failing: runner " + r.name() + " failed: " + f.reason());
             }
+        }
+        if (phase != Phase.DRAINING) {
+            scaleSets.forEach(s -> problems.addAll(s.problems()));
         }
         return problems;
     }

@@ -3,6 +3,8 @@ package io.runnerfleet.examples.cli;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
+import io.runnerfleet.github.scaleset.ScaleSetSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -19,16 +21,24 @@ import java.util.regex.Pattern;
  * where the HTTP endpoint and the webhook receiver listen, and how it stops.
  *
  * <pre>{@code
- * RUNNER_SCALING=on-demand       # generic pool: fixed (default) or on-demand
+ * RUNNER_SCALING=on-demand       # generic pool: fixed (default), on-demand (webhooks) or scale-set
  * RUNNER_MIN=0                   # on-demand: fewest runners (default 0)
  * RUNNER_MAX=8                   # on-demand: most runners (required)
  * RUNNER_IDLE_TIMEOUT=10m        # on-demand: an extra runner idle this long goes (default 10m)
  * RUNNER_EPHEMERAL=true          # one job per runner (default: true on demand, false when fixed)
  * RUNNER_COUNT=2                 # fixed: how many (default 1; serve -n wins)
+ * RUNNER_SCALE_SET=linux-x64     # scale-set: the runner scale set's name (required), the label jobs run on
+ * RUNNER_SCALE_SET_STATE_FILE=...    # scale-set: its session state (default RUNNERFLEET_STATE_DIR/scalesets/<fleet>-<pool>.json)
  * BOARD_RUNNER_SCALING_2=on-demand   # a board: same names with BOARD_ and an optional _<i>; max is 1
  * RUNNERFLEET_WEBHOOK_SECRET=...     # workflow_job webhooks (required when a pool is on demand)
  * RUNNERFLEET_HTTP_PORT=9180         # /healthz, /status, /metrics on RUNNERFLEET_HTTP_HOST (127.0.0.1)
+ * RUNNERFLEET_STATE_DIR=/var/lib/runnerfleet   # what serve keeps between runs (default ~/.runner-fleet)
  * }</pre>
+ *
+ * <p>A scale-set pool takes its runner group ({@code RUNNER_GROUP}) and extra labels ({@code RUNNER_LABELS})
+ * from the pool, its size from {@code _MIN} and {@code _MAX} ({@code _MAX} required), and is always ephemeral
+ * (each runner registers just in time for one job). It needs no webhook secret: the scale set's message
+ * session goes out over HTTPS.
  *
  * <p>Durations are {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT10M}). Every
  * problem is collected and reported in one {@link InvalidSpecException} naming the variable and the fix, before
@@ -42,9 +52,10 @@ import java.util.regex.Pattern;
  * @param webhookSecret the webhook secret; without one no receiver runs
  * @param drainTimeout how long a stop waits for busy runners
  * @param keepPersistent whether persistent runners keep running when serve stops (to be adopted by the next one)
+ * @param stateDir where serve keeps state between runs (scale-set sessions)
  */
 record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPort, String webhookHost, int webhookPort,
-                     Optional<Secret> webhookSecret, Duration drainTimeout, boolean keepPersistent) {
+                     Optional<Secret> webhookSecret, Duration drainTimeout, boolean keepPersistent, Path stateDir) {
     static final int DEFAULT_HTTP_PORT = 9180;
     static final int DEFAULT_WEBHOOK_PORT = 9181;
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
@@ -58,11 +69,38 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
      *
      * @param scaling fixed or on demand
      * @param ephemeral whether its runners take one job each
+     * @param scaleSet the runner scale set that drives it, or empty (fixed, or webhooks when on demand)
      */
-    record PoolScaling(Scaling scaling, boolean ephemeral) {
-        boolean onDemand() {
-            return scaling instanceof Scaling.OnDemand;
+    record PoolScaling(Scaling scaling, boolean ephemeral, Optional<ScaleSetPool> scaleSet) {
+        PoolScaling(Scaling scaling, boolean ephemeral) {
+            this(scaling, ephemeral, Optional.empty());
         }
+
+        /** On demand through webhooks (a scale-set pool is on demand too, but hears of jobs from its scale set). */
+        boolean onDemand() {
+            return scaling instanceof Scaling.OnDemand && scaleSet.isEmpty();
+        }
+    }
+
+    /**
+     * A pool driven by a runner scale set.
+     *
+     * @param name the scale set's name, the label its jobs run on
+     * @param stateFile where its listener keeps the scale set id, session and last message id; empty for the
+     *     default under the state directory
+     */
+    record ScaleSetPool(String name, Optional<Path> stateFile) {
+    }
+
+    /** The state file of a scale-set pool: its own setting, else {@code <stateDir>/scalesets/<fleet>-<pool>.json}. */
+    Path stateFile(String fleet, String pool) {
+        ScaleSetPool set = pools.get(pool).scaleSet().orElseThrow();
+        return set.stateFile().orElse(stateDir.resolve("scalesets").resolve(fleet + "-" + pool + ".json"));
+    }
+
+    /** The names of the pools driven by a scale set, in declaration order. */
+    List<String> scaleSetPools() {
+        return pools.entrySet().stream().filter(e -> e.getValue().scaleSet().isPresent()).map(Map.Entry::getKey).toList();
     }
 
     /**
@@ -95,13 +133,22 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
         int webhookPort = r.port("RUNNERFLEET_WEBHOOK_PORT", DEFAULT_WEBHOOK_PORT);
         Duration drain = r.duration("RUNNERFLEET_DRAIN_TIMEOUT", DEFAULT_DRAIN_TIMEOUT);
         boolean keep = r.bool("RUNNERFLEET_KEEP_PERSISTENT", true);
+        Path stateDir = r.value("RUNNERFLEET_STATE_DIR").map(Path::of)
+                .orElse(Path.of(System.getProperty("user.home"), ".runner-fleet")).toAbsolutePath();
+        r.distinctScaleSets(pools);
         if (httpPort != 0 && httpPort == webhookPort && httpHost.equals(webhookHost)) {
             r.problems.add("RUNNERFLEET_HTTP_PORT and RUNNERFLEET_WEBHOOK_PORT are both " + httpPort + ": give them different ports");
         }
         if (!r.problems.isEmpty()) {
             throw new InvalidSpecException("serve settings: " + String.join("; ", r.problems) + ". Nothing was started.");
         }
-        return new ServeSettings(pools, httpHost, httpPort, webhookHost, webhookPort, secret, drain, keep);
+        return new ServeSettings(pools, httpHost, httpPort, webhookHost, webhookPort, secret, drain, keep, stateDir);
+    }
+
+    /** These settings with persistent runners removed on stop ({@code serve --remove-on-stop}). */
+    ServeSettings removingPersistent() {
+        return new ServeSettings(pools, httpHost, httpPort, webhookHost, webhookPort, webhookSecret, drainTimeout, false,
+                stateDir);
     }
 
     /** Whether any pool scales on demand. */
@@ -113,7 +160,7 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
     public String toString() {
         return "ServeSettings[" + pools + ", http " + httpHost + ":" + httpPort + ", webhook "
                 + (webhookSecret.isPresent() ? webhookHost + ":" + webhookPort + " (secret ****)" : "off")
-                + ", drain " + drainTimeout + (keepPersistent ? ", persistent runners kept" : "") + "]";
+                + ", drain " + drainTimeout + (keepPersistent ? ", persistent runners kept" : "") + ", state " + stateDir + "]";
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
@@ -219,11 +266,27 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
                 onDemand = false;
             } else if (mode.equals("on-demand") || mode.equals("ondemand")) {
                 onDemand = true;
+            } else if (mode.equals("scale-set") || mode.equals("scaleset")) {
+                onDemand = true;
             } else {
-                problems.add(scalingVar + " must be fixed or on-demand, got '" + mode + "'");
+                problems.add(scalingVar + " must be fixed, on-demand or scale-set, got '" + mode + "'");
                 return null;
             }
             String pool = board ? FleetConfig.BOARD_POOL + index : FleetConfig.GENERIC_POOL;
+            Optional<ScaleSetPool> scaleSet = mode.startsWith("scale") ? scaleSet(base, index, pool, scalingVar)
+                    : Optional.empty();
+            if (mode.startsWith("scale") && scaleSet.isEmpty()) {
+                return null;
+            }
+            if (scaleSet.isEmpty()) {
+                for (String unused : List.of("_SCALE_SET", "_SCALE_SET_STATE_FILE")) {
+                    String var = name(base + unused, index);
+                    if (value(var).isPresent()) {
+                        problems.add(var + " is set but pool " + pool + " is not driven by a scale set (" + scalingVar
+                                + "=" + mode + "): set " + scalingVar + "=scale-set, or remove " + var);
+                    }
+                }
+            }
             int limit = board ? 1 : Scaling.MAX_RUNNERS;
             Boolean ephemeral = bool(name(base + "_EPHEMERAL", index), onDemand);
             if (!onDemand) {
@@ -241,7 +304,18 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
             String minVar = name(base + "_MIN", index);
             Integer max = board ? Optional.ofNullable(number(maxVar, 1, 1)).orElse(1) : number(maxVar, 1, limit);
             Integer min = Optional.ofNullable(number(minVar, 0, limit)).orElse(0);
-            Duration idle = duration(name(base + "_IDLE_TIMEOUT", index), Scaling.DEFAULT_IDLE_TIMEOUT);
+            String idleVar = name(base + "_IDLE_TIMEOUT", index);
+            Duration idle = duration(idleVar, Scaling.DEFAULT_IDLE_TIMEOUT);
+            if (scaleSet.isPresent() && value(idleVar).isPresent()) {
+                problems.add(idleVar + " is set but pool " + pool + " is driven by scale set '" + scaleSet.get().name()
+                        + "', whose runners go when their one job ends: remove " + idleVar);
+            }
+            if (scaleSet.isPresent() && !ephemeral) {
+                problems.add("pool " + pool + " is driven by scale set '" + scaleSet.get().name() + "' but "
+                        + name(base + "_EPHEMERAL", index) + "=false: a scale set's runners register just in time for one"
+                        + " job each; remove " + name(base + "_EPHEMERAL", index) + " or set it to true");
+                return null;
+            }
             if (max == null) {
                 if (value(maxVar).isEmpty()) {
                     problems.add("pool " + pool + " scales on demand (" + scalingVar + ") but " + maxVar
@@ -253,7 +327,40 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
                 problems.add(minVar + "=" + min + " exceeds " + maxVar + "=" + max + " of pool " + pool);
                 return null;
             }
-            return new PoolScaling(Scaling.onDemand(min, max, idle), ephemeral);
+            return new PoolScaling(Scaling.onDemand(min, max, idle), ephemeral, scaleSet);
+        }
+
+        /** A scale-set pool's name and state file; empty (with a problem noted) when invalid. */
+        Optional<ScaleSetPool> scaleSet(String base, int index, String pool, String scalingVar) {
+            String nameVar = name(base + "_SCALE_SET", index);
+            Optional<String> setName = value(nameVar);
+            if (setName.isEmpty()) {
+                problems.add("pool " + pool + " is driven by a scale set (" + scalingVar + ") but " + nameVar + " is not"
+                        + " set: name the scale set, which workflows target with runs-on, e.g. " + nameVar + "=linux-x64");
+                return Optional.empty();
+            }
+            try {
+                ScaleSetSpec.named(setName.get());
+            } catch (InvalidSpecException e) {
+                problems.add(nameVar + ": " + e.getMessage());
+                return Optional.empty();
+            }
+            Optional<Path> state = value(name(base + "_SCALE_SET_STATE_FILE", index)).map(Path::of).map(Path::toAbsolutePath);
+            return Optional.of(new ScaleSetPool(setName.get(), state));
+        }
+
+        /** One scale set drives one pool: a second listener would only fight the first for its session. */
+        void distinctScaleSets(Map<String, PoolScaling> pools) {
+            Map<String, String> owners = new LinkedHashMap<>();
+            pools.forEach((pool, scaling) -> {
+                if (scaling != null && scaling.scaleSet().isPresent()) {
+                    String other = owners.putIfAbsent(scaling.scaleSet().get().name(), pool);
+                    if (other != null) {
+                        problems.add("pools " + other + " and " + pool + " are both driven by scale set '"
+                                + scaling.scaleSet().get().name() + "': give each pool its own scale set");
+                    }
+                }
+            });
         }
     }
 }

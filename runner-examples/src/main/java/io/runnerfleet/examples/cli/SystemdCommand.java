@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -25,7 +26,8 @@ import picocli.CommandLine.ParentCommand;
  * file must be readable by its owner only (mode 0600): a wider mode is refused with the {@code chmod} to run.
  */
 @Command(name = "systemd", description = "Write a systemd unit that runs 'runnerfleet serve' for this .env"
-        + " (restart on failure; credentials from a 0600 environment file, never in the unit).")
+        + " (restart on failure; credentials from a 0600 environment file, never in the unit); serve's --http-host,"
+        + " --http-port, --webhook-port and --drain-timeout are passed on to it.")
 final class SystemdCommand implements Callable<Integer> {
     @ParentCommand
     RunnerFleetCli cli;
@@ -41,6 +43,9 @@ final class SystemdCommand implements Callable<Integer> {
     @Option(names = "--user", description = "the user the service runs as (default: root); it needs access to Docker")
     String user;
 
+    @Mixin
+    ServeOptions serveOptions = new ServeOptions();
+
     @Option(names = "--exec", description = "the command that runs runnerfleet (default: this Java and this jar)")
     String exec;
 
@@ -52,7 +57,7 @@ final class SystemdCommand implements Callable<Integer> {
                     + " (runnerfleet init asks for what is missing) or pass --env-file");
         }
         FleetConfig config = cli.config(false);
-        ServeSettings serve = ServeSettings.from(cli.variables(), config.settings().boards().size(), null);
+        ServeSettings serve = ServeSettings.from(serveOptions.over(cli.variables()), config.settings().boards().size(), null);
         Path secrets = (credentials != null ? credentials : cli.credentialsFile()).toAbsolutePath().normalize();
         List<String> notes = new ArrayList<>();
         if (Files.exists(secrets)) {
@@ -107,7 +112,9 @@ final class SystemdCommand implements Callable<Integer> {
             base = jar != null ? java + " -jar " + quote(jar)
                     : java + " -cp " + quote(System.getProperty("java.class.path")) + " " + RunnerFleetCli.class.getName();
         }
-        return base + " --env-file " + quote(env.toString()) + " serve";
+        StringBuilder command = new StringBuilder(base).append(" --env-file ").append(quote(env.toString())).append(" serve");
+        serveOptions.args().forEach(a -> command.append(' ').append(quote(a)));
+        return command.toString();
     }
 
     private static String jar() {

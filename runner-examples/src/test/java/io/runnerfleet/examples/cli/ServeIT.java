@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code runnerfleet serve} in a child JVM on the real engine against FakeGitHub: an on-demand pool of
- * ephemeral runners fed by webhooks, and a persistent board runner.
+ * ephemeral runners fed by webhooks, and a persistent board runner; last, the generic pool driven by a runner
+ * scale set of the fake's Actions service.
  */
 @ExtendWith(DockerEngine.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -91,7 +92,12 @@ class ServeIT {
             TestTerminal t = TestTerminal.none();
             RunnerFleetCli.run(new String[] {"--env-file", dir.resolve(".env").toString(), "purge", "-y"}, t, env,
                     DockerBackend::fromEnvironment, Duration.ofSeconds(60));
+            Map<String, String> scaleSetFleet = new HashMap<>(env);
+            scaleSetFleet.put("RUNNER_NAME_PREFIX", fleet + "-runner");
+            RunnerFleetCli.run(new String[] {"--env-file", dir.resolve(".env").toString(), "purge", "-y"}, t, scaleSetFleet,
+                    DockerBackend::fromEnvironment, Duration.ofSeconds(60));
             DockerEngine.assertNothingLeft(DockerBackend.FLEET_LABEL, fleet);
+            DockerEngine.assertNothingLeft(DockerBackend.FLEET_LABEL, fleet + "-runner");
         } finally {
             github.close();
             host.close();
@@ -162,6 +168,10 @@ class ServeIT {
     }
 
     private static Serve serve(String... extra) throws IOException {
+        return serve(Map.of(), extra);
+    }
+
+    private static Serve serve(Map<String, String> overrides, String... extra) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 RunnerFleetCli.class.getName(), "--env-file", dir.resolve(".env").toString(), "serve",
@@ -170,6 +180,7 @@ class ServeIT {
         Path log = Files.createTempFile(dir, "serve", ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
+        pb.environment().putAll(overrides);
         Process p = pb.start();
         children.add(p);
         return new Serve(p, log);
@@ -277,5 +288,58 @@ class ServeIT {
         assertThat(second.output()).doesNotContain("-> Provisioning");
         second.process.destroy();
         assertThat(second.exit()).as(second.output()).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void aScaleSetPoolTurnsQueuedJobsIntoRunnersItsMetricsEqualTheServicesStatisticsAndSigtermLeavesNothing() throws Exception {
+        String scaleSet = fleet + "-set";
+        String setFleet = fleet + "-runner";
+        Serve serve = serve(Map.of("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", scaleSet, "RUNNER_IDLE_TIMEOUT", "",
+                "RUNNERFLEET_STATE_DIR", dir.resolve("state").toString(), "RUNNERFLEET_KEEP_PERSISTENT", "false"));
+        serve.awaitReady();
+        String status = serve.get("/status").body();
+        assertThat(status).contains("\"scaleSets\":[{\"pool\":\"runner\",\"fleet\":\"" + setFleet + "\",\"name\":\""
+                + scaleSet + "\"", "\"session\":\"open\"", "\"scaling\":\"scale-set\"");
+        assertThat(acme.scaleSet(scaleSet)).as("the scale set, created by serve").isPresent();
+        assertThat(acme.scaleSet(scaleSet).get().labels()).containsExactly(scaleSet, "intel");
+
+        List<FakeJob> jobs = List.of(github.queueJob(repo, Duration.ofSeconds(15), scaleSet),
+                github.queueJob(repo, Duration.ofSeconds(15), scaleSet));
+        await("both jobs running on scale-set runners", () -> jobs.stream().allMatch(j -> "in_progress".equals(j.status())), serve);
+        assertThat(jobs).allMatch(j -> j.runnerName().startsWith(setFleet + "-runner-"));
+        await("the scale-set metrics equal the service's statistics while the jobs run",
+                () -> scaleSetMetricsEqualTheService(serve, scaleSet, 2), serve);
+        await("both jobs done", () -> jobs.stream().allMatch(j -> "completed".equals(j.status())), serve);
+        assertThat(jobs).allMatch(j -> "success".equals(j.conclusion()));
+        await("the scale-set metrics equal the service's statistics after the jobs",
+                () -> scaleSetMetricsEqualTheService(serve, scaleSet, 0), serve);
+        PrometheusText m = serve.metrics();
+        assertThat(m.type("runnerfleet_scaleset_assigned_jobs")).isEqualTo("gauge");
+        assertThat(m.value("runnerfleet_scaleset_messages_total", Map.of("scaleset", scaleSet))).isPositive();
+        assertThat(m.value("runnerfleet_scaleset_session_open", Map.of("scaleset", scaleSet))).isEqualTo(1);
+        assertThat(m.value("runnerfleet_pool_max", Map.of("fleet", setFleet, "pool", "runner"))).isEqualTo(3);
+
+        serve.process.destroy();   // SIGTERM
+        assertThat(serve.exit()).as(serve.output()).isZero();
+        assertThat(acme.scaleSet(scaleSet).orElseThrow().sessionOwner()).as("session deleted on stop").isNull();
+        assertThat(registrations()).as("no ghost registration").isEmpty();
+        assertThat(containers()).as("no container of the fleet").isEmpty();
+        assertThat(DockerEngine.containersLabelled(DockerBackend.FLEET_LABEL, setFleet)).as("no scale-set container").isEmpty();
+        assertThat(serve.output()).doesNotContain(pat.reveal());
+    }
+
+    private static boolean scaleSetMetricsEqualTheService(Serve serve, String scaleSet, int assigned) {
+        io.runnerfleet.testkit.FakeScaleSetView.Statistics fake = acme.scaleSet(scaleSet).orElseThrow().statistics();
+        PrometheusText m = serve.metrics();
+        Map<String, String> tags = Map.of("scaleset", scaleSet);
+        return fake.assignedJobs() == assigned
+                && m.value("runnerfleet_scaleset_assigned_jobs", tags) == fake.assignedJobs()
+                && m.value("runnerfleet_scaleset_available_jobs", tags) == fake.availableJobs()
+                && m.value("runnerfleet_scaleset_acquired_jobs", tags) == fake.acquiredJobs()
+                && m.value("runnerfleet_scaleset_running_jobs", tags) == fake.runningJobs()
+                && m.value("runnerfleet_scaleset_registered_runners", tags) == fake.registeredRunners()
+                && m.value("runnerfleet_scaleset_busy_runners", tags) == fake.busyRunners()
+                && m.value("runnerfleet_scaleset_idle_runners", tags) == fake.idleRunners();
     }
 }

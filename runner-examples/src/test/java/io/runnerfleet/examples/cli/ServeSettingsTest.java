@@ -61,7 +61,7 @@ class ServeSettingsTest {
         assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "elastic", "BOARD_RUNNER_SCALING_1", "on-demand",
                 "BOARD_RUNNER_MAX_1", "2", "RUNNERFLEET_HTTP_PORT", "99999", "RUNNERFLEET_DRAIN_TIMEOUT", "10"), 1, null))
                 .isInstanceOf(InvalidSpecException.class)
-                .hasMessageContaining("RUNNER_SCALING must be fixed or on-demand, got 'elastic'")
+                .hasMessageContaining("RUNNER_SCALING must be fixed, on-demand or scale-set, got 'elastic'")
                 .hasMessageContaining("BOARD_RUNNER_MAX_1 must be a whole number from 1 to 1")
                 .hasMessageContaining("RUNNERFLEET_HTTP_PORT must be a whole number from 0 to 65535")
                 .hasMessageContaining("RUNNERFLEET_DRAIN_TIMEOUT must be a positive duration such as 90s")
@@ -74,6 +74,50 @@ class ServeSettingsTest {
                 .hasMessageContaining("RUNNER_MAX is set but pool runner is fixed");
         assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "on-demand", "RUNNER_MIN", "5", "RUNNER_MAX", "2",
                 "RUNNERFLEET_WEBHOOK_SECRET", "x"), 0, null)).hasMessageContaining("RUNNER_MIN=5 exceeds RUNNER_MAX=2");
+    }
+
+    @Test
+    void aScaleSetPoolIsEphemeralOnDemandNeedsNoWebhookSecretAndKeepsItsStateUnderTheStateDirectory() {
+        ServeSettings s = ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", "linux-x64",
+                "RUNNER_MIN", "1", "RUNNER_MAX", "8", "RUNNERFLEET_STATE_DIR", dir.toString(),
+                "BOARD_RUNNER_SCALING_2", "scale-set", "BOARD_RUNNER_SCALE_SET_2", "board-two",
+                "BOARD_RUNNER_SCALE_SET_STATE_FILE_2", dir.resolve("b2.json").toString()), 2, null);
+        ServeSettings.PoolScaling runner = s.pools().get("runner");
+        assertThat(runner.scaling()).isEqualTo(Scaling.onDemand(1, 8, Scaling.DEFAULT_IDLE_TIMEOUT));
+        assertThat(runner.ephemeral()).isTrue();
+        assertThat(runner.onDemand()).as("not fed by webhooks").isFalse();
+        assertThat(runner.scaleSet()).contains(new ServeSettings.ScaleSetPool("linux-x64", java.util.Optional.empty()));
+        assertThat(s.scaleSetPools()).containsExactly("runner", "board-2");
+        assertThat(s.stateFile("ci", "runner")).isEqualTo(dir.resolve("scalesets/ci-runner.json"));
+        assertThat(s.stateFile("ci", "board-2")).isEqualTo(dir.resolve("b2.json"));
+        assertThat(s.pools().get("board-2").scaling().max()).isEqualTo(1);
+        assertThat(s.pools().get("board-1").scaleSet()).isEmpty();
+        assertThat(ServeScaleSet.fleetName("ci", "runner")).isEqualTo("ci-runner");
+        assertThat(ServeScaleSet.fleetName("a-very-long-fleet-name-xx", "board-12")).hasSizeLessThanOrEqualTo(24)
+                .endsWith("-board-12");
+    }
+
+    @Test
+    void scaleSetMistakesAreReportedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_MAX", "4"), 0, null))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("pool runner is driven by a scale set (RUNNER_SCALING) but RUNNER_SCALE_SET is not set")
+                .hasMessageContaining("RUNNER_SCALE_SET=linux-x64");
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", "x64",
+                "RUNNER_MAX", "4", "RUNNER_EPHEMERAL", "false"), 0, null))
+                .hasMessageContaining("pool runner is driven by scale set 'x64' but RUNNER_EPHEMERAL=false")
+                .hasMessageContaining("just in time");
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", "x64",
+                "RUNNER_MAX", "4", "BOARD_RUNNER_SCALING", "scale-set", "BOARD_RUNNER_SCALE_SET", "x64"), 1, null))
+                .hasMessageContaining("pools runner and board-1 are both driven by scale set 'x64'");
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", "no spaces",
+                "RUNNER_MAX", "4"), 0, null)).hasMessageContaining("RUNNER_SCALE_SET: scale set name 'no spaces' is not valid");
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", "x64"), 0, null))
+                .hasMessageContaining("RUNNER_MAX is not set");
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALING", "scale-set", "RUNNER_SCALE_SET", "x64",
+                "RUNNER_MAX", "4", "RUNNER_IDLE_TIMEOUT", "5m"), 0, null)).hasMessageContaining("remove RUNNER_IDLE_TIMEOUT");
+        assertThatThrownBy(() -> ServeSettings.from(vars("RUNNER_SCALE_SET", "x64"), 0, null))
+                .hasMessageContaining("RUNNER_SCALE_SET is set but pool runner is not driven by a scale set");
     }
 
     @Test
@@ -103,11 +147,8 @@ class ServeSettingsTest {
 
     @Test
     void systemdWritesAUnitWithoutSecretsAndRefusesACredentialsFileOthersCanRead() throws Exception {
-        Path env = dir.resolve(".env");
-        Files.writeString(env, "ORG=acme\nRUNNER_BOARD_COUNT=0\n");
-        Path creds = dir.resolve("creds.env");
-        Files.writeString(creds, "GH_PAT=ghp_secret_in_file_only\n");
-        Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-r--r--"));
+        Path env = envFile();
+        Path creds = credentials("rw-r--r--");
         Path unit = dir.resolve("runnerfleet.service");
         Map<String, String> environment = vars("GH_PAT", "ghp_secret_from_environment", "RUNNERFLEET_WEBHOOK_SECRET", "hook-secret-1");
         String[] args = {"--env-file", env.toString(), "systemd", "-o", unit.toString(), "--credentials-file", creds.toString()};
@@ -124,5 +165,28 @@ class ServeSettingsTest {
                 "--env-file " + env + " serve", "TimeoutStopSec=660", "WantedBy=multi-user.target");
         assertThat(text).doesNotContain("ghp_secret_from_environment", "ghp_secret_in_file_only", "hook-secret-1", "GH_PAT=");
         assertThat(t.out.toString()).contains("systemctl daemon-reload", "enable --now runnerfleet.service");
+    }
+
+    @Test
+    void systemdPassesServesOptionsToTheUnitAndTimesItsStopByTheDrainTimeoutItRunsWith() throws Exception {
+        Path env = envFile();
+        Path creds = credentials("rw-------");
+        Path unit = dir.resolve("runnerfleet.service");
+        TestTerminal t = TestTerminal.none();
+        assertThat(RunnerFleetCli.run(new String[] {"--env-file", env.toString(), "systemd", "-o", unit.toString(),
+            "--credentials-file", creds.toString(), "--drain-timeout", "20m", "--http-port", "9280", "--force"}, t, vars(),
+                () -> null, Duration.ofSeconds(5))).as(t.all()).isZero();
+        assertThat(Files.readString(unit)).contains("--env-file " + env + " serve --http-port 9280 --drain-timeout 20m --force",
+                "TimeoutStopSec=1260");
+    }
+
+    private Path envFile() throws java.io.IOException {
+        return Files.writeString(dir.resolve(".env"), "ORG=acme\nRUNNER_BOARD_COUNT=0\n");
+    }
+
+    private Path credentials(String mode) throws java.io.IOException {
+        Path creds = Files.writeString(dir.resolve("creds.env"), "GH_PAT=ghp_secret_in_file_only\n");
+        Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString(mode));
+        return creds;
     }
 }
