@@ -263,9 +263,16 @@ public final class MultiEngineBackend implements RunnerBackend {
 
     private void flushRemovals(EngineMember m) {
         for (String id : List.copyOf(m.tombstones)) {
-            m.backend.remove(id, false);   // throws BackendUnavailableException while the engine is still away
+            try {
+                m.backend.remove(id, false);
+                LOG.info("engine {} answers again: removed instance {} of a runner replaced meanwhile", m.name, id);
+            } catch (BackendUnavailableException stillAway) {
+                throw stillAway;
+            } catch (RuntimeException e) {
+                // The engine answered but refused: keeping the record would fail every listing from now on.
+                LOG.warn("engine {} refused to remove instance {} of a runner replaced meanwhile: {}", m.name, id, e.getMessage());
+            }
             m.tombstones.remove(id);
-            LOG.info("engine {} answers again: removed instance {} of a runner replaced meanwhile", m.name, id);
         }
     }
 

@@ -26,6 +26,7 @@ final class FakeEngine implements RunnerBackend {
     final InMemoryBackend memory;
     private final Set<String> devices;
     private volatile boolean away;
+    private volatile RuntimeException refusal;
 
     FakeEngine(InMemoryBackend memory, String... devices) {
         this.memory = memory;
@@ -34,6 +35,11 @@ final class FakeEngine implements RunnerBackend {
 
     void away(boolean away) {
         this.away = away;
+    }
+
+    /** Removals are refused with {@code refusal} (the engine answers but says no), or allowed when null. */
+    void refuseRemovals(RuntimeException refusal) {
+        this.refusal = refusal;
     }
 
     private void answer() {
@@ -75,6 +81,9 @@ final class FakeEngine implements RunnerBackend {
     @Override
     public void remove(String instanceId, boolean keepVolumes) {
         answer();
+        if (refusal != null) {
+            throw refusal;
+        }
         memory.remove(instanceId, keepVolumes);
     }
 

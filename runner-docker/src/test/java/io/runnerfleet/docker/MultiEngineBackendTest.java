@@ -145,6 +145,20 @@ class MultiEngineBackendTest {
     }
 
     @Test
+    void aDeferredRemovalTheEngineRefusesDoesNotBlockListings() {
+        backend = both().build();
+        backend.launch(generic("f-g-1"));
+        InstanceInfo onB = backend.launch(generic("f-g-2"));
+        b.away(true);
+        backend.remove(onB.id(), false);
+        b.away(false);
+        b.refuseRemovals(new DockerEngineException("the engine refused", 500, "refused", null));
+        assertThat(backend.instances("f")).extracting(InstanceInfo::runnerName).contains("f-g-1", "f-g-2");
+        b.refuseRemovals(null);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::runnerName).contains("f-g-2");
+    }
+
+    @Test
     void noEngineAnsweringIsBackendUnavailable() {
         backend = both().build();
         a.away(true);
