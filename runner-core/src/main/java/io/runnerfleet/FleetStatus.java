@@ -65,16 +65,25 @@ public record FleetStatus(String fleet, String registry, List<Runner> runners, M
         return runners.stream().filter(r -> state.isInstance(r.state())).count();
     }
 
-    /** The status as an aligned text table, one runner per line. */
+    /**
+     * The status as an aligned text table, one runner per line; an {@code ENGINE} column follows
+     * {@code INSTANCE} when the backend spans several engines.
+     */
     public String table() {
+        boolean engines = runners.stream().anyMatch(r -> !r.engine().isEmpty());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"RUNNER", "POOL", "STATE", "INSTANCE", "GITHUB", "BUSY", "LABELS"});
+        rows.add(engines ? new String[] {"RUNNER", "POOL", "STATE", "INSTANCE", "ENGINE", "GITHUB", "BUSY", "LABELS"}
+                : new String[] {"RUNNER", "POOL", "STATE", "INSTANCE", "GITHUB", "BUSY", "LABELS"});
         for (Runner r : runners) {
-            rows.add(new String[] {r.name(), r.pool(), r.state().name(),
-                r.shortInstanceId() + (r.instanceId() == null ? "" : " " + r.instanceState()), r.githubStatus(),
-                r.busy() ? "yes" : "no", r.labels().toCommaSeparated()});
+            List<String> row = new ArrayList<>(List.of(r.name(), r.pool(), r.state().name(),
+                    r.shortInstanceId() + (r.instanceId() == null ? "" : " " + r.instanceState())));
+            if (engines) {
+                row.add(r.engine().isEmpty() ? "-" : r.engine());
+            }
+            row.addAll(List.of(r.githubStatus(), r.busy() ? "yes" : "no", r.labels().toCommaSeparated()));
+            rows.add(row.toArray(String[]::new));
         }
-        int[] width = new int[7];
+        int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 width[i] = Math.max(width[i], row[i].length());

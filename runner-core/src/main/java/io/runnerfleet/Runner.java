@@ -19,9 +19,21 @@ import org.jspecify.annotations.Nullable;
  * @param githubStatus what GitHub shows: {@code Idle}, {@code Active}, {@code Offline}, or {@code -} when not registered
  * @param busy whether GitHub says it runs a job
  * @param labels its labels (GitHub's, once registered)
+ * @param engine the engine its instance runs on, where the backend spans several engines; empty otherwise
  */
 public record Runner(String name, String pool, RunnerState state, @Nullable String instanceId, String instanceState,
-                     long githubId, String githubStatus, boolean busy, LabelSet labels) {
+                     long githubId, String githubStatus, boolean busy, LabelSet labels, String engine) {
+
+    /** Makes the engine empty when absent. */
+    public Runner {
+        engine = engine == null ? "" : engine;
+    }
+
+    /** A runner of a backend with one engine: {@link #engine()} is empty. */
+    public Runner(String name, String pool, RunnerState state, @Nullable String instanceId, String instanceState,
+                  long githubId, String githubStatus, boolean busy, LabelSet labels) {
+        this(name, pool, state, instanceId, instanceState, githubId, githubStatus, busy, labels, "");
+    }
 
     /** The instance id shortened for tables, or {@code -}. */
     public String shortInstanceId() {
@@ -30,6 +42,7 @@ public record Runner(String name, String pool, RunnerState state, @Nullable Stri
 
     @Override
     public String toString() {
-        return "Runner[" + name + ", " + state.name() + (instanceId == null ? "" : ", instance " + shortInstanceId()) + "]";
+        return "Runner[" + name + ", " + state.name() + (instanceId == null ? "" : ", instance " + shortInstanceId())
+                + (engine.isEmpty() ? "" : " on " + engine) + "]";
     }
 }

@@ -20,10 +20,12 @@ import org.jspecify.annotations.Nullable;
  * @param startedAt when it last started, if it did
  * @param finishedAt when it last exited, if it did
  * @param labels every ownership label
+ * @param engine the name of the engine that holds the instance, where a backend spans several (empty otherwise)
  */
 public record InstanceInfo(String id, String name, String fleet, String pool, String runnerName, String specHash,
                            InstanceState state, @Nullable Integer exitCode, boolean oomKilled,
-                           @Nullable Instant startedAt, @Nullable Instant finishedAt, Map<String, String> labels) {
+                           @Nullable Instant startedAt, @Nullable Instant finishedAt, Map<String, String> labels,
+                           String engine) {
     /** Checks the identity fields and copies the labels. */
     public InstanceInfo {
         Objects.requireNonNull(id, "id");
@@ -34,6 +36,20 @@ public record InstanceInfo(String id, String name, String fleet, String pool, St
         pool = pool == null ? "" : pool;
         specHash = specHash == null ? "" : specHash;
         labels = Map.copyOf(labels);
+        engine = engine == null ? "" : engine;
+    }
+
+    /** An instance of a backend with one engine: {@link #engine()} is empty. */
+    public InstanceInfo(String id, String name, String fleet, String pool, String runnerName, String specHash,
+                        InstanceState state, @Nullable Integer exitCode, boolean oomKilled,
+                        @Nullable Instant startedAt, @Nullable Instant finishedAt, Map<String, String> labels) {
+        this(id, name, fleet, pool, runnerName, specHash, state, exitCode, oomKilled, startedAt, finishedAt, labels, "");
+    }
+
+    /** This instance as seen through a backend spanning several engines: another id, and the engine's name. */
+    public InstanceInfo onEngine(String id, String engine) {
+        return new InstanceInfo(id, name, fleet, pool, runnerName, specHash, state, exitCode, oomKilled, startedAt,
+                finishedAt, labels, engine);
     }
 
     /** Whether the instance is running. */

@@ -95,6 +95,7 @@ public final class DockerBackend implements RunnerBackend {
     private final Path groupFile;
     private final Clock clock;
     private final Duration reconnectDelay;
+    private final boolean localDevices;
     private final Set<EventPump> pumps = ConcurrentHashMap.newKeySet();
 
     private DockerBackend(Builder b) {
@@ -129,6 +130,7 @@ public final class DockerBackend implements RunnerBackend {
         this.groupFile = b.groupFile;
         this.clock = b.clock;
         this.reconnectDelay = b.reconnectDelay;
+        this.localDevices = b.localDevices;
     }
 
     /**
@@ -169,7 +171,7 @@ public final class DockerBackend implements RunnerBackend {
         }
         String image = RunnerImage.of(spec.image()).reference();
         byte[] payload = SecretHandoff.payload(spec.secrets(), name);
-        ContainerPlan plan = ContainerPlan.of(spec, HostGroups.read(groupFile), d -> DeviceCheck.resolve(d, name));
+        ContainerPlan plan = ContainerPlan.of(spec, HostGroups.read(groupFile), d -> localDevices ? DeviceCheck.resolve(d, name) : d);
         if (spec.privileged()) {
             warn("runner " + name + " runs privileged: it has every device and capability of the host");
         }
@@ -475,6 +477,7 @@ public final class DockerBackend implements RunnerBackend {
         private Clock clock = Clock.systemUTC();
         private AuthConfig auth;
         private Duration reconnectDelay = Duration.ofSeconds(1);
+        private boolean localDevices = true;
 
         private Builder() {
         }
@@ -533,6 +536,16 @@ public final class DockerBackend implements RunnerBackend {
         /** How long to wait before reconnecting a dropped event stream; default 1 s. */
         public Builder reconnectDelay(Duration reconnectDelay) {
             this.reconnectDelay = Objects.requireNonNull(reconnectDelay, "reconnectDelay");
+            return this;
+        }
+
+        /**
+         * Whether devices are checked and their links resolved on this machine before a launch; default true.
+         * Set false for an engine whose host is not this JVM's (another machine, another mount namespace): the
+         * engine then checks them itself when the container starts, and a missing one fails that start.
+         */
+        public Builder localDevices(boolean localDevices) {
+            this.localDevices = localDevices;
             return this;
         }
 

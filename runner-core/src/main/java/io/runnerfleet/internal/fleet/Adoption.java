@@ -57,6 +57,7 @@ final class Adoption {
             RunnerState state = StateDerivation.adopted(new StateDerivation.Observation(inst, reg, pool.ephemeral()));
             ManagedRunner r = slots.adopt(pool, parsed, state, found -> {
                 found.instanceId = inst.id();
+                found.engine = inst.engine();
                 found.launchedAt = inst.startedAt() != null ? inst.startedAt() : now;
                 found.offlineSince = state instanceof RunnerState.Offline ? now : null;
                 found.adoptedUnregistered = state instanceof RunnerState.Registering;

@@ -29,6 +29,8 @@ final class ManagedRunner {
     boolean online;
     boolean busy;
     String instanceState = "-";
+    // The engine holding the instance, where the backend names one (a multi-engine backend); empty otherwise.
+    String engine = "";
     int failures;
     // Transient failures in a row (outages of GitHub or the engine): back off, never spend the budget.
     int outages;

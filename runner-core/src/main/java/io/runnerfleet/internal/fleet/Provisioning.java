@@ -74,6 +74,7 @@ final class Provisioning {
             }
             synchronized (r) {
                 r.instanceId = info.id();
+                r.engine = info.engine();
                 r.launchedAt = fx.clock().instant();
                 if (issued != null) {
                     r.githubId = issued.runnerId();

@@ -285,6 +285,7 @@ public final class Reconciler implements AutoCloseable {
             r.busy = reg != null && reg.busy();
             if (inst != null) {
                 r.instanceId = inst.id();
+                r.engine = inst.engine();
             }
             if (reg != null) {
                 r.githubId = reg.id();
@@ -474,7 +475,7 @@ public final class Reconciler implements AutoCloseable {
                 RegisteredRunner reg = slots.registration(r.name);
                 out.add(new Runner(r.name, r.pool.name(), r.state(), r.instanceId, r.instanceState,
                         reg == null ? 0 : reg.id(), reg == null ? "-" : reg.displayStatus(), reg != null && reg.busy(),
-                        reg != null ? reg.labels() : r.pool.labels()));
+                        reg != null ? reg.labels() : r.pool.labels(), r.engine));
             }
         }
         return out;

@@ -49,6 +49,7 @@ final class Teardown {
             fx.backend().remove(instanceId, keepVolumes);
             synchronized (r) {
                 r.instanceId = null;
+                r.engine = "";
             }
             instanceId = null;
         }
@@ -64,6 +65,7 @@ final class Teardown {
         }
         synchronized (r) {
             r.instanceId = null;
+            r.engine = "";
             r.githubId = 0;
             r.registeredEventSent = false;
         }

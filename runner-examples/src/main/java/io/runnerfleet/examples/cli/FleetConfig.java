@@ -6,16 +6,19 @@ import io.runnerfleet.RunnerImage;
 import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Scaling;
+import io.runnerfleet.examples.EngineSettings;
 import io.runnerfleet.examples.RunnerShSettings;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.GitHubRegistry;
 import io.runnerfleet.github.RunnerScope;
+import io.runnerfleet.spi.RunnerBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The fleet runner.sh's settings describe: its name (from {@code RUNNER_NAME_PREFIX}), a generic pool
@@ -30,11 +33,30 @@ final class FleetConfig {
     static final String BOARD_POOL = "board-";
 
     private final RunnerShSettings settings;
+    private final EngineSettings engines;
     private final String fleetName;
 
     FleetConfig(RunnerShSettings settings) {
+        this(settings, new EngineSettings(List.of(), List.of(), java.util.Map.of()));
+    }
+
+    FleetConfig(RunnerShSettings settings, EngineSettings engines) {
         this.settings = settings;
+        this.engines = engines;
         this.fleetName = fleetName(settings.namePrefix());
+    }
+
+    /** The engines of {@code RUNNERFLEET_ENGINES}; none configured means the one engine of {@code DOCKER_HOST}. */
+    EngineSettings engines() {
+        return engines;
+    }
+
+    /**
+     * The backend the commands use: every configured engine with each pool placed on its engines, else
+     * {@code single}'s one engine.
+     */
+    RunnerBackend backend(Supplier<RunnerBackend> single) {
+        return engines.configured() ? engines.backend(GENERIC_POOL, BOARD_POOL, EngineSettings::connect) : single.get();
     }
 
     RunnerShSettings settings() {
@@ -108,6 +130,9 @@ final class FleetConfig {
      * @throws InvalidSpecException naming each missing device, its pool and the variable to fix
      */
     void requireDevices() {
+        if (engines.configured()) {
+            return;   // the boards may be on other hosts: each engine checks them there, naming the engines checked
+        }
         List<String> problems = new ArrayList<>();
         for (RunnerShSettings.Board board : settings.boards()) {
             for (String spec : board.devices()) {

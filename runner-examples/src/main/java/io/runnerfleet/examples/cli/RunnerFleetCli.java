@@ -4,6 +4,7 @@ import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerFleet;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.docker.DockerBackend;
+import io.runnerfleet.examples.EngineSettings;
 import io.runnerfleet.examples.EnvFile;
 import io.runnerfleet.examples.RunnerShSettings;
 import io.runnerfleet.github.GitHubRegistry;
@@ -167,7 +168,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
             askForMissing(vars);
         }
         RunnerShSettings settings = RunnerShSettings.from(vars, hostName());
-        FleetConfig config = new FleetConfig(settings);
+        FleetConfig config = new FleetConfig(settings, EngineSettings.from(vars, settings.boards().size()));
         if (!config.nameNote().isEmpty()) {
             terminal.err().println("note: " + config.nameNote());
         }
@@ -279,7 +280,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
     }
 
     /** One row of {@code ps}: what Docker and GitHub say about one runner name. */
-    record Row(String runner, String pool, String container, String github, boolean busy, String labels) {
+    record Row(String runner, String pool, String container, String github, boolean busy, String labels, String engine) {
     }
 
     /** The joined table of the fleet's containers and its registrations (runners without either included). */
@@ -297,7 +298,8 @@ public final class RunnerFleetCli implements Callable<Integer> {
             String name = i != null ? i.runnerName() : r.name();
             String pool = i != null && i.pool() != null ? i.pool() : poolOf(fleet, name);
             rows.put(key, new Row(name, pool, i == null ? "-" : i.state().name().toLowerCase(Locale.ROOT), r == null ? "-" : r.displayStatus(),
-                    r != null && r.busy(), r == null ? "-" : r.labels().toCommaSeparated()));
+                    r != null && r.busy(), r == null ? "-" : r.labels().toCommaSeparated(),
+                    i == null || i.engine().isEmpty() ? "-" : i.engine()));
         }
         return List.copyOf(rows.values());
     }
@@ -330,11 +332,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
         return a.compareTo(b);
     }
 
+    /** The {@code ps} table; an ENGINE column follows CONTAINER when the fleet spans several engines. */
     static String table(List<Row> rows) {
+        boolean engines = rows.stream().anyMatch(r -> !r.engine().equals("-"));
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"RUNNER", "POOL", "CONTAINER", "GITHUB", "BUSY", "LABELS"});
-        rows.forEach(r -> cells.add(new String[] {r.runner(), r.pool(), r.container(), r.github(), r.busy() ? "yes" : "no", r.labels()}));
-        int[] width = new int[6];
+        cells.add(engines ? new String[] {"RUNNER", "POOL", "CONTAINER", "ENGINE", "GITHUB", "BUSY", "LABELS"}
+                : new String[] {"RUNNER", "POOL", "CONTAINER", "GITHUB", "BUSY", "LABELS"});
+        rows.forEach(r -> cells.add(engines
+                ? new String[] {r.runner(), r.pool(), r.container(), r.engine(), r.github(), r.busy() ? "yes" : "no", r.labels()}
+                : new String[] {r.runner(), r.pool(), r.container(), r.github(), r.busy() ? "yes" : "no", r.labels()}));
+        int[] width = new int[cells.get(0).length];
         cells.forEach(c -> {
             for (int i = 0; i < c.length; i++) {
                 width[i] = Math.max(width[i], c[i].length());
@@ -352,7 +359,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
     static String json(List<Row> rows) {
         return rows.stream().map(r -> "{\"runner\":" + quote(r.runner()) + ",\"pool\":" + quote(r.pool())
-                + ",\"container\":" + quote(r.container()) + ",\"github\":" + quote(r.github()) + ",\"busy\":" + r.busy()
+                + ",\"container\":" + quote(r.container()) + ",\"engine\":" + quote(r.engine()) + ",\"github\":" + quote(r.github()) + ",\"busy\":" + r.busy()
                 + ",\"labels\":" + quote(r.labels()) + "}").collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
     }
 
@@ -412,7 +419,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
             if (createsRunners()) {
                 config.requireDevices();
             }
-            try (RunnerBackend backend = cli.backends.get()) {
+            try (RunnerBackend backend = config.backend(cli.backends)) {
                 return run(config, backend);
             }
         }

@@ -90,7 +90,7 @@ final class ServeCommand extends FleetCommand {
         if (RunnerFleetCli.signals) {
             Signals.install(stopRequested::countDown);
         }
-        try (RunnerBackend backend = cli.backends.get()) {
+        try (RunnerBackend backend = config.backend(cli.backends)) {
             return serve(config, serve, backend);
         }
     }

@@ -378,6 +378,23 @@ class RunnerFleetCliTest {
     }
 
     @Test
+    void psShowsEachRunnersEngineWhenTheFleetSpansSeveral() {
+        List<InstanceInfo> instances = List.of(
+                new InstanceInfo("a1@local", "fl-runner-1", "fl", "runner", "fl-runner-1", "h", InstanceState.RUNNING, null,
+                        false, null, null, Map.of(), "local"),
+                new InstanceInfo("b1@lab", "fl-board-1-1", "fl", "board-1", "fl-board-1-1", "h", InstanceState.RUNNING, null,
+                        false, null, null, Map.of(), "lab"));
+        List<RunnerFleetCli.Row> rows = RunnerFleetCli.rows("fl", instances, List.of());
+        String table = RunnerFleetCli.table(rows);
+        assertThat(table.lines().findFirst().orElseThrow()).contains("CONTAINER  ENGINE  GITHUB");
+        assertThat(table).containsPattern("fl-board-1-1 +board-1 +running +lab ");
+        assertThat(RunnerFleetCli.json(rows)).contains("\"engine\":\"lab\"");
+        List<RunnerFleetCli.Row> single = RunnerFleetCli.rows("fl", List.of(new InstanceInfo("c1", "fl-runner-1", "fl",
+                "runner", "fl-runner-1", "h", InstanceState.RUNNING, null, false, null, null, Map.of())), List.of());
+        assertThat(RunnerFleetCli.table(single)).doesNotContain("ENGINE");
+    }
+
+    @Test
     void theDemoWithoutAnEngineSaysHowToStartOneAndExitsFive() {
         TestTerminal t = TestTerminal.none();
         assertThat(run(t, Map.of(), "demo")).isEqualTo(ExitCode.DOCKER);

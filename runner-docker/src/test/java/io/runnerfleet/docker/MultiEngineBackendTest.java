@@ -1,0 +1,258 @@
+package io.runnerfleet.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.runnerfleet.BackendUnavailableException;
+import io.runnerfleet.DeviceMapping;
+import io.runnerfleet.FleetStatus;
+import io.runnerfleet.InvalidSpecException;
+import io.runnerfleet.LabelSet;
+import io.runnerfleet.Runner;
+import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerPool;
+import io.runnerfleet.RunnerState;
+import io.runnerfleet.Scaling;
+import io.runnerfleet.spi.InstanceEvent;
+import io.runnerfleet.spi.InstanceInfo;
+import io.runnerfleet.spi.LaunchSpec;
+import io.runnerfleet.spi.RegisteredRunner;
+import io.runnerfleet.testing.Await;
+import io.runnerfleet.testing.InMemoryBackend;
+import io.runnerfleet.testing.InMemoryRegistry;
+import io.runnerfleet.testing.MutableClock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Placement, routing and engines going away, over in-memory engines. */
+class MultiEngineBackendTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final String BOARD = "/dev/test-board0";
+
+    private MutableClock clock;
+    private FakeEngine a;
+    private FakeEngine b;
+    private MultiEngineBackend backend;
+
+    @BeforeEach
+    void engines() {
+        clock = MutableClock.standard();
+        a = new FakeEngine(InMemoryBackend.builder().clock(clock).build());
+        b = new FakeEngine(InMemoryBackend.builder().clock(clock).build(), BOARD);
+    }
+
+    @AfterEach
+    void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private MultiEngineBackend.Builder both() {
+        return MultiEngineBackend.builder().engine("a", a).engine("b", b);
+    }
+
+    private static LaunchSpec generic(String runner) {
+        return LaunchSpec.builder("f", "generic", runner, "runner:1").build();
+    }
+
+    private static LaunchSpec board(String runner) {
+        return LaunchSpec.builder("f", "board", runner, "runner:1").devices(List.of(DeviceMapping.parse(BOARD))).build();
+    }
+
+    @Test
+    void genericLaunchesSpreadLeastLoadedFirst() {
+        backend = both().build();
+        List<String> placed = List.of("f-g-1", "f-g-2", "f-g-3", "f-g-4").stream()
+                .map(n -> backend.launch(generic(n)).engine()).toList();
+        assertThat(placed).containsExactly("a", "b", "a", "b");
+        assertThat(backend.instances("f")).extracting(InstanceInfo::engine).containsExactlyInAnyOrder("a", "a", "b", "b");
+    }
+
+    @Test
+    void capacityLimitsAnEngineAndAFullSetWaits() {
+        backend = both().capacity("a", 1).capacity("b", 2).build();
+        List<String> placed = List.of("f-g-1", "f-g-2", "f-g-3").stream()
+                .map(n -> backend.launch(generic(n)).engine()).toList();
+        assertThat(placed).containsExactlyInAnyOrder("a", "b", "b");
+        assertThatThrownBy(() -> backend.launch(generic("f-g-4")))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("a is full (1 instances)").hasMessageContaining("b is full (2 instances)");
+    }
+
+    @Test
+    void boardLaunchLandsOnlyOnTheEngineWithTheDevice() {
+        backend = both().build();
+        backend.launch(generic("f-g-1"));   // b would be the least loaded next, a the first declared: neither decides
+        backend.launch(generic("f-g-2"));
+        backend.launch(generic("f-g-3"));
+        InstanceInfo board = backend.launch(board("f-board-1"));
+        assertThat(board.engine()).isEqualTo("b");
+        assertThat(board.id()).endsWith("@b");
+        assertThat(a.memory.launched()).extracting(LaunchSpec::runnerName).doesNotContain("f-board-1");
+    }
+
+    @Test
+    void deviceMissingEverywhereFailsNamingEveryEngineChecked() {
+        backend = MultiEngineBackend.builder().engine("a", a).engine("c",
+                new FakeEngine(InMemoryBackend.builder().clock(clock).build())).build();
+        assertThatThrownBy(() -> backend.launch(board("f-board-1")))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("a has no " + BOARD).hasMessageContaining("c has no " + BOARD)
+                .hasMessageContaining("f-board-1");
+        assertThat(backend.instances("f")).isEmpty();
+    }
+
+    @Test
+    void aBoardRunnerWaitsForItsEngineWhenItIsAway() {
+        backend = both().build();
+        b.away(true);
+        assertThatThrownBy(() -> backend.launch(board("f-board-1")))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("a has no " + BOARD).hasMessageContaining("b does not answer");
+        b.away(false);
+        assertThat(backend.launch(board("f-board-1")).engine()).isEqualTo("b");
+    }
+
+    @Test
+    void aPoolPlacedOnOneEngineNeverUsesAnother() {
+        backend = both().pool("generic", "b").build();
+        backend.launch(generic("f-g-1"));
+        assertThat(backend.launch(generic("f-g-2")).engine()).isEqualTo("b");
+        assertThat(a.memory.launched()).isEmpty();
+        assertThat(backend.enginesOf("generic")).containsExactly("b");
+        assertThat(backend.enginesOf("other")).containsExactly("a", "b");
+    }
+
+    @Test
+    void anAwayEngineIsLeftOutOfListingsAndItsRemovalsWaitForIt() {
+        backend = both().build();
+        InstanceInfo onA = backend.launch(generic("f-g-1"));
+        InstanceInfo onB = backend.launch(generic("f-g-2"));
+        b.away(true);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
+        backend.remove(onB.id(), false);   // recorded, not an error
+        InstanceInfo again = backend.launch(generic("f-g-2"));
+        assertThat(again.engine()).isEqualTo("a");
+        b.away(false);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::runnerName).containsExactly("f-g-1", "f-g-2");
+        assertThat(b.memory.instances("f")).isEmpty();
+    }
+
+    @Test
+    void aDeferredRemovalTheEngineRefusesDoesNotBlockListings() {
+        backend = both().build();
+        backend.launch(generic("f-g-1"));
+        InstanceInfo onB = backend.launch(generic("f-g-2"));
+        b.away(true);
+        backend.remove(onB.id(), false);
+        b.away(false);
+        b.refuseRemovals(new DockerEngineException("the engine refused", 500, "refused", null));
+        assertThat(backend.instances("f")).extracting(InstanceInfo::runnerName).contains("f-g-1", "f-g-2");
+        b.refuseRemovals(null);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::runnerName).contains("f-g-2");
+    }
+
+    @Test
+    void noEngineAnsweringIsBackendUnavailable() {
+        backend = both().build();
+        a.away(true);
+        b.away(true);
+        assertThatThrownBy(() -> backend.instances("f")).isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("no engine answers").hasMessageContaining("a (").hasMessageContaining("b (");
+    }
+
+    @Test
+    void anOlderInstanceOfTheSameRunnerOnAnotherEngineIsRemoved() {
+        backend = both().build();
+        a.memory.launch(generic("f-g-1"));
+        clock.advance(Duration.ofSeconds(5));
+        InstanceInfo newer = b.memory.launch(generic("f-g-1"));
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(newer.id() + "@b");
+        assertThat(a.memory.instances("f")).isEmpty();
+    }
+
+    @Test
+    void idsOfNoEngineAreLeftAloneAndEventsCarryQualifiedIds() {
+        backend = both().build();
+        backend.remove("mem000000000", false);
+        backend.stop("x@nowhere", Duration.ZERO);
+        Queue<InstanceEvent> events = new ConcurrentLinkedQueue<>();
+        backend.events("f", events::add);
+        InstanceInfo launched = backend.launch(generic("f-g-1"));
+        Await.until(PATIENCE, "STARTED event", () -> events.stream().anyMatch(e -> e.instanceId().equals(launched.id())));
+        assertThatThrownBy(() -> backend.logs("mem000000000", io.runnerfleet.spi.LogQuery.tail(1)))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("<id>@<engine>");
+    }
+
+    @Test
+    void builderRefusesUnknownAndDuplicateEngines() {
+        assertThatThrownBy(() -> MultiEngineBackend.builder().build()).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("at least one engine");
+        assertThatThrownBy(() -> both().pool("board", "lab-c").build()).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("pool board names engine 'lab-c'").hasMessageContaining("[a, b]");
+        assertThatThrownBy(() -> both().capacity("z", 2).build()).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("'z'");
+        assertThatThrownBy(() -> both().engine("a", a)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("named twice");
+        assertThatThrownBy(() -> MultiEngineBackend.builder().engine("Lab A", a)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("lower-case");
+        assertThatThrownBy(() -> both().capacity("a", 0)).isInstanceOf(InvalidSpecException.class);
+    }
+
+    @Test
+    void aFleetShowsEachRunnersEngineAndReplacesGenericRunnersOfAnEngineThatWentAway() {
+        backend = both().pool("board", "a", "b").build();
+        InMemoryRegistry registry = InMemoryRegistry.builder().organization("acme").clock(clock).build();
+        a.memory.onLaunch(spec -> register(registry, spec));
+        b.memory.onLaunch(spec -> register(registry, spec));
+        try (RunnerFleet fleet = RunnerFleet.builder().name("f").registry(registry).backend(backend).clock(clock)
+                .pollInterval(Duration.ofMillis(20)).reconcileInterval(Duration.ofMillis(100)).startTimeout(PATIENCE)
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .pool(RunnerPool.builder("generic").image("runner:1").labels("intel").scaling(Scaling.fixed(4)))
+                .pool(RunnerPool.builder("board").image("runner:1").labels("board").devices(BOARD).scaling(Scaling.fixed(1)))
+                .build()) {
+            fleet.start();
+            assertThat(fleet.runners()).filteredOn(r -> r.pool().equals("board")).extracting(Runner::engine).containsExactly("b");
+            // Least loaded first, with the board's launch counted where it was tried: some generic runner is on b.
+            assertThat(fleet.runners()).filteredOn(r -> r.pool().equals("generic")).extracting(Runner::engine)
+                    .containsOnly("a", "b").contains("b");
+            FleetStatus status = fleet.status();
+            assertThat(status.table()).contains("ENGINE");
+
+            b.away(true);
+            Await.until(PATIENCE, "generic runners all on engine a", () -> {
+                clock.advance(Duration.ofSeconds(1));
+                fleet.reconcile(PATIENCE);
+                List<Runner> generic = fleet.runners().stream().filter(r -> r.pool().equals("generic")).toList();
+                return generic.stream().allMatch(r -> r.state() instanceof RunnerState.Idle && r.engine().equals("a"));
+            });
+            assertThat(fleet.runners()).filteredOn(r -> r.pool().equals("board"))
+                    .noneMatch(r -> r.state() instanceof RunnerState.Idle || r.state() instanceof RunnerState.Failed);
+
+            b.away(false);
+            Await.until(PATIENCE, "board runner back on b, nothing registered twice", () -> {
+                clock.advance(Duration.ofSeconds(1));   // past the board runner's back-off
+                fleet.reconcile(PATIENCE);
+                return fleet.runners().stream().allMatch(r -> r.state() instanceof RunnerState.Idle)
+                        && fleet.runners().stream().filter(r -> r.pool().equals("board")).allMatch(r -> r.engine().equals("b"));
+            });
+            assertThat(registry.runners()).extracting(RegisteredRunner::name).doesNotHaveDuplicates().hasSize(5);
+            assertThat(b.memory.instances("f")).extracting(InstanceInfo::runnerName).containsExactly("f-board-1");
+        }
+    }
+
+    private static void register(InMemoryRegistry registry, LaunchSpec spec) {
+        if (spec.secrets().containsKey("ACTIONS_RUNNER_INPUT_JITCONFIG")) {
+            registry.connect(spec.secrets().get("ACTIONS_RUNNER_INPUT_JITCONFIG"));
+        } else {
+            registry.configure(spec.runnerName(), LabelSet.of("self-hosted"), spec.secrets().get("ACTIONS_RUNNER_INPUT_TOKEN"), false);
+            registry.markOnline(spec.runnerName());
+        }
+    }
+}
