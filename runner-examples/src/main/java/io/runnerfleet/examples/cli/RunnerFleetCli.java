@@ -351,27 +351,9 @@ public final class RunnerFleetCli implements Callable<Integer> {
     }
 
     static String json(List<Row> rows) {
-        return rows.stream().map(r -> "{\"runner\":" + quote(r.runner()) + ",\"pool\":" + quote(r.pool())
-                + ",\"container\":" + quote(r.container()) + ",\"github\":" + quote(r.github()) + ",\"busy\":" + r.busy()
-                + ",\"labels\":" + quote(r.labels()) + "}").collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return rows.stream().map(r -> "{\"runner\":" + Json.quote(r.runner()) + ",\"pool\":" + Json.quote(r.pool())
+                + ",\"container\":" + Json.quote(r.container()) + ",\"github\":" + Json.quote(r.github()) + ",\"busy\":" + r.busy()
+                + ",\"labels\":" + Json.quote(r.labels()) + "}").collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
     }
 
     /** The instances named (all when none named); an unknown name is an error naming the known ones. */
@@ -422,6 +404,34 @@ public final class RunnerFleetCli implements Callable<Integer> {
         PrintWriterProgress progress(String what) {
             return new PrintWriterProgress(cli.terminal, what);
         }
+
+        /** The table of the fleet's runners as Docker and GitHub see them now, on standard output. */
+        int show(FleetConfig config, GitHubRegistry registry, RunnerBackend backend) {
+            cli.terminal.out().print(table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners())));
+            cli.terminal.out().flush();
+            return ExitCode.OK;
+        }
+    }
+
+    /** Base of the commands that talk to Docker only: no GitHub, so no credentials asked for. */
+    abstract static class DockerCommand extends FleetCommand {
+        @Override
+        final boolean needsCredentials() {
+            return false;
+        }
+    }
+
+    /** Base of the commands that only read the settings: no Docker, no GitHub, no credentials. */
+    abstract static class OfflineCommand implements Callable<Integer> {
+        @ParentCommand
+        RunnerFleetCli cli;
+
+        @Override
+        public Integer call() {
+            return run(cli.config(false));
+        }
+
+        abstract int run(FleetConfig config);
     }
 
     @Command(name = "init", description = "Create the pools from the settings (generic runners plus one per board) and start them.")
@@ -441,16 +451,12 @@ public final class RunnerFleetCli implements Callable<Integer> {
             }
             GitHubRegistry registry = config.registry(cli.url(config));
             RunnerFleet fleet = cli.fleet(config, registry, backend, config.pools(count));
-            try (PrintWriterProgress bar = progress("starting runners")) {
+            try (fleet; PrintWriterProgress bar = progress("starting runners")) {
                 fleet.addListener(e -> bar.update(fleet.runners().stream().filter(r -> r.state() instanceof io.runnerfleet.RunnerState.Idle).count(),
                         count + config.settings().boards().size()));
                 fleet.start();
-            } finally {
-                fleet.close();
             }
-            cli.terminal.out().print(table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners())));
-            cli.terminal.out().flush();
-            return ExitCode.OK;
+            return show(config, registry, backend);
         }
     }
 
@@ -473,26 +479,17 @@ public final class RunnerFleetCli implements Callable<Integer> {
             select(config.fleetName(), instances, names);
             GitHubRegistry registry = config.registry(cli.url(config));
             RunnerFleet fleet = cli.fleet(config, registry, backend, config.pools(genericCount(instances)));
-            try {
+            try (fleet) {
                 fleet.start();
-            } finally {
-                fleet.close();
             }
-            cli.terminal.out().print(table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners())));
-            cli.terminal.out().flush();
-            return ExitCode.OK;
+            return show(config, registry, backend);
         }
     }
 
     /** start / stop / restart of containers, by name or all. */
-    abstract static class Lifecycle extends FleetCommand {
+    abstract static class Lifecycle extends DockerCommand {
         @Parameters(arity = "0..*", paramLabel = "NAME")
         List<String> names = new ArrayList<>();
-
-        @Override
-        boolean needsCredentials() {
-            return false;
-        }
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
