@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -50,12 +52,14 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "runnerfleet", mixinStandardHelpOptions = true, version = "runnerfleet 0.1.0",
         description = "Runs self-hosted GitHub Actions runners on Docker, configured by a runner.sh .env file.",
-        footer = {"", ExitCode.HELP},
-        subcommands = {RunnerFleetCli.Init.class, ComposeCommand.class, RunnerFleetCli.Register.class,
-            RunnerFleetCli.Start.class, RunnerFleetCli.Stop.class, RunnerFleetCli.Restart.class, LogCommand.class,
-            PsCommand.class, RmCommand.class, PurgeCommand.class, ImageCommand.class,
-            MatchCommand.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        footer = {"", ExitCode.HELP})
 public final class RunnerFleetCli implements Callable<Integer> {
+    /** Every subcommand, in the order the usage lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Init.class, ComposeCommand.class, Register.class, Start.class,
+            Stop.class, Restart.class, LogCommand.class, PsCommand.class, RmCommand.class, PurgeCommand.class,
+            ImageCommand.class, MatchCommand.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class,
+            CommandLine.HelpCommand.class);
+
     @Option(names = "--env-file", defaultValue = ".env", description = "the runner.sh settings file (default: ${DEFAULT-VALUE})")
     Path envFile;
 
@@ -87,7 +91,13 @@ public final class RunnerFleetCli implements Callable<Integer> {
             serviceLogging(System.getProperties());
             signals = true;
         }
-        System.exit(run(args, Terminal.system(), System.getenv(), DockerBackend::fromEnvironment, Duration.ofMinutes(5)));
+        // A command's start-up is mostly loading classes: Docker's client connects while picocli builds its model.
+        Supplier<RunnerBackend> backends = EarlyBackend.forCommand(args, DockerBackend::fromEnvironment);
+        int code = run(args, Terminal.system(), System.getenv(), backends, Duration.ofMinutes(5));
+        if (backends instanceof EarlyBackend early) {
+            early.closeUnused();
+        }
+        System.exit(code);
     }
 
     /**
@@ -112,12 +122,33 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
     /** Runs the tool and returns its exit code. */
     static int run(String[] args, Terminal terminal, Map<String, String> env, Supplier<RunnerBackend> backends, Duration patience) {
-        CommandLine cl = commandLine(new RunnerFleetCli(terminal, env, backends, patience));
+        CommandLine cl = commandLine(new RunnerFleetCli(terminal, env, backends, patience), args);
         return cl.execute(args);
     }
 
+    /** The whole command line, every subcommand in it. */
     static CommandLine commandLine(RunnerFleetCli cli) {
+        return commandLine(cli, null);
+    }
+
+    /**
+     * The command line for {@code args}: with only the subcommand they name when they name one (picocli builds
+     * each subcommand's model by reflection, which was most of a short command's own start-up), none for
+     * {@code --version}, every one for the usage, {@code help} and a misspelt name (so picocli can suggest).
+     */
+    static CommandLine commandLine(RunnerFleetCli cli, String[] args) {
         CommandLine cl = new CommandLine(cli);
+        List<String> words = args == null ? null : List.of(args);
+        String named = words == null ? null : subcommand(words);
+        Class<?> only = named == null ? null : SUBCOMMANDS.stream().filter(c -> names(c).contains(named)).findFirst()
+                .filter(c -> c != CommandLine.HelpCommand.class).orElse(null);
+        boolean versionOnly = named == null && words != null && (words.contains("--version") || words.contains("-V"));
+        for (Class<?> c : SUBCOMMANDS) {
+            if (!versionOnly && (only == null || only == c)) {
+                cl.addSubcommand(c);
+            }
+        }
+        // After the subcommands are added: picocli copies these to the ones it has at this moment.
         cl.setOut(cli.terminal.out()).setErr(cli.terminal.err());
         cl.setExitCodeExceptionMapper(ExitCode::of);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
@@ -126,6 +157,41 @@ public final class RunnerFleetCli implements Callable<Integer> {
             return ExitCode.of(e);
         });
         return cl;
+    }
+
+    /** The subcommand {@code args} name: the first word that is neither a top-level option nor its value. */
+    static String subcommand(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--env-file") || a.equals("--github-url")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static List<String> names(Class<?> command) {
+        Command c = command.getAnnotation(Command.class);
+        List<String> names = new ArrayList<>(List.of(c.aliases()));
+        names.add(c.name());
+        return names;
+    }
+
+    /** The future's value, or what it failed with, unwrapped so that exit codes and messages stay the thrower's. */
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     static String message(Throwable e) {
@@ -388,11 +454,26 @@ public final class RunnerFleetCli implements Callable<Integer> {
             return false;
         }
 
+        /** Whether the command starts by listing the fleet's runners at GitHub (asked for before Docker answers). */
+        boolean listsRunnersFirst() {
+            return false;
+        }
+
+        private GitHubRegistry registry;
+        private CompletableFuture<List<RegisteredRunner>> firstLook;
+
         @Override
         public Integer call() {
             FleetConfig config = cli.config(needsCredentials());
             if (createsRunners()) {
                 config.requireDevices();
+            }
+            // Docker's client may still be connecting on its own thread (EarlyBackend): use the wait for GitHub.
+            if (needsCredentials()) {
+                GitHubRegistry gitHub = registry(config);
+                if (listsRunnersFirst()) {
+                    firstLook = CompletableFuture.supplyAsync(gitHub::runners);
+                }
             }
             try (RunnerBackend backend = cli.backends.get()) {
                 return run(config, backend);
@@ -401,13 +482,30 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         abstract int run(FleetConfig config, RunnerBackend backend);
 
+        /** The GitHub registry of the settings, built once per command. */
+        GitHubRegistry registry(FleetConfig config) {
+            if (registry == null) {
+                registry = config.registry(cli.url(config));
+            }
+            return registry;
+        }
+
+        /** The fleet's rows now: GitHub is asked on another thread while Docker answers on this one. */
+        List<Row> rowsNow(FleetConfig config, RunnerBackend backend) {
+            CompletableFuture<List<RegisteredRunner>> atGitHub = firstLook != null ? firstLook
+                    : CompletableFuture.supplyAsync(registry(config)::runners);
+            firstLook = null;
+            List<InstanceInfo> instances = backend.instances(config.fleetName());
+            return rows(config.fleetName(), instances, await(atGitHub));
+        }
+
         PrintWriterProgress progress(String what) {
             return new PrintWriterProgress(cli.terminal, what);
         }
 
         /** The table of the fleet's runners as Docker and GitHub see them now, on standard output. */
-        int show(FleetConfig config, GitHubRegistry registry, RunnerBackend backend) {
-            cli.terminal.out().print(table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners())));
+        int show(FleetConfig config, RunnerBackend backend) {
+            cli.terminal.out().print(table(rowsNow(config, backend)));
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
@@ -449,14 +547,13 @@ public final class RunnerFleetCli implements Callable<Integer> {
             if (count < 0) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "-n must be 0 or more, not " + count);
             }
-            GitHubRegistry registry = config.registry(cli.url(config));
-            RunnerFleet fleet = cli.fleet(config, registry, backend, config.pools(count));
+            RunnerFleet fleet = cli.fleet(config, registry(config), backend, config.pools(count));
             try (fleet; PrintWriterProgress bar = progress("starting runners")) {
                 fleet.addListener(e -> bar.update(fleet.runners().stream().filter(r -> r.state() instanceof io.runnerfleet.RunnerState.Idle).count(),
                         count + config.settings().boards().size()));
                 fleet.start();
             }
-            return show(config, registry, backend);
+            return show(config, backend);
         }
     }
 
@@ -477,12 +574,11 @@ public final class RunnerFleetCli implements Callable<Integer> {
         int run(FleetConfig config, RunnerBackend backend) {
             List<InstanceInfo> instances = backend.instances(config.fleetName());
             select(config.fleetName(), instances, names);
-            GitHubRegistry registry = config.registry(cli.url(config));
-            RunnerFleet fleet = cli.fleet(config, registry, backend, config.pools(genericCount(instances)));
+            RunnerFleet fleet = cli.fleet(config, registry(config), backend, config.pools(genericCount(instances)));
             try (fleet) {
                 fleet.start();
             }
-            return show(config, registry, backend);
+            return show(config, backend);
         }
     }
 

@@ -82,6 +82,36 @@ class RunnerFleetCliTest {
     }
 
     @Test
+    void aCommandLineForOneSubcommandHoldsOnlyThatOne() {
+        RunnerFleetCli cli = new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER, Duration.ofSeconds(1));
+        assertThat(RunnerFleetCli.commandLine(cli, new String[] {"--env-file", "x.env", "ps", "--json"}).getSubcommands())
+                .containsOnlyKeys("ps", "ls", "list", "status");
+        assertThat(RunnerFleetCli.commandLine(cli, new String[] {"--version"}).getSubcommands()).isEmpty();
+        for (String[] args : List.of(new String[0], new String[] {"--help"}, new String[] {"help", "ps"},
+                new String[] {"pss"})) {
+            assertThat(RunnerFleetCli.commandLine(cli, args).getSubcommands()).as(String.join(" ", args))
+                    .containsKeys("init", "ps", "rm", "serve", "systemd", "demo", "help")
+                    .hasSize(RunnerFleetCli.commandLine(cli).getSubcommands().size());
+        }
+    }
+
+    @Test
+    void versionHelpOfACommandAndAMisspeltCommandStillWork() {
+        TestTerminal version = TestTerminal.none();
+        assertThat(run(version, Map.of(), "--version")).isZero();
+        assertThat(version.out.toString()).contains("runnerfleet 0.1.0");
+        TestTerminal help = TestTerminal.none();
+        assertThat(run(help, Map.of(), "help", "ps")).isZero();
+        assertThat(help.out.toString()).contains("Usage: runnerfleet ps").contains("--json");
+        TestTerminal misspelt = TestTerminal.none();
+        assertThat(run(misspelt, Map.of(), "pss")).isEqualTo(ExitCode.USAGE);
+        assertThat(misspelt.err.toString()).contains("pss").contains("ps");
+        TestTerminal usage = TestTerminal.none();
+        assertThat(run(usage, Map.of(), "init", "-n", "x")).isEqualTo(ExitCode.USAGE);
+        assertThat(usage.err.toString()).contains("-n").contains("Usage: runnerfleet init");
+    }
+
+    @Test
     void exitCodesFollowTheKindOfFailure() {
         assertThat(ExitCode.of(new InvalidSpecException("x"))).isEqualTo(3);
         assertThat(ExitCode.of(new RegistrationException("x"))).isEqualTo(4);
