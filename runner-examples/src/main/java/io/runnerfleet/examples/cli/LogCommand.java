@@ -1,6 +1,6 @@
 package io.runnerfleet.examples.cli;
 
-import static io.runnerfleet.examples.cli.RunnerFleetCli.select;
+import static io.runnerfleet.examples.cli.RunnerTable.select;
 
 import io.runnerfleet.examples.cli.RunnerFleetCli.DockerCommand;
 import io.runnerfleet.spi.InstanceInfo;

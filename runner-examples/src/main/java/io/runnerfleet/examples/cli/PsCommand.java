@@ -1,10 +1,10 @@
 package io.runnerfleet.examples.cli;
 
-import static io.runnerfleet.examples.cli.RunnerFleetCli.json;
-import static io.runnerfleet.examples.cli.RunnerFleetCli.table;
+import static io.runnerfleet.examples.cli.RunnerTable.json;
+import static io.runnerfleet.examples.cli.RunnerTable.table;
 
 import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
-import io.runnerfleet.examples.cli.RunnerFleetCli.Row;
+import io.runnerfleet.examples.cli.RunnerTable.Row;
 import io.runnerfleet.spi.RunnerBackend;
 import java.time.Duration;
 import java.time.Instant;

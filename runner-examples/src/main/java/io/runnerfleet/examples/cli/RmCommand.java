@@ -1,7 +1,7 @@
 package io.runnerfleet.examples.cli;
 
 import static io.runnerfleet.examples.cli.RunnerFleetCli.message;
-import static io.runnerfleet.examples.cli.RunnerFleetCli.ours;
+import static io.runnerfleet.examples.cli.RunnerTable.ours;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerFleetException;

@@ -21,13 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -344,100 +342,6 @@ public final class RunnerFleetCli implements Callable<Integer> {
         }
     }
 
-    /** One row of {@code ps}: what Docker and GitHub say about one runner name. */
-    record Row(String runner, String pool, String container, String github, boolean busy, String labels) {
-    }
-
-    /** The joined table of the fleet's containers and its registrations (runners without either included). */
-    static List<Row> rows(String fleet, List<InstanceInfo> instances, List<RegisteredRunner> registered) {
-        Map<String, InstanceInfo> byName = new TreeMap<>();
-        instances.forEach(i -> byName.put(i.runnerName().toLowerCase(Locale.ROOT), i));
-        Map<String, RegisteredRunner> regs = new TreeMap<>();
-        registered.stream().filter(r -> ours(fleet, r.name())).forEach(r -> regs.put(r.name().toLowerCase(Locale.ROOT), r));
-        TreeMap<String, Row> rows = new TreeMap<>(RunnerFleetCli::natural);
-        java.util.Set<String> names = new java.util.TreeSet<>(byName.keySet());
-        names.addAll(regs.keySet());
-        for (String key : names) {
-            InstanceInfo i = byName.get(key);
-            RegisteredRunner r = regs.get(key);
-            String name = i != null ? i.runnerName() : r.name();
-            String pool = i != null && i.pool() != null ? i.pool() : poolOf(fleet, name);
-            rows.put(key, new Row(name, pool, i == null ? "-" : i.state().name().toLowerCase(Locale.ROOT), r == null ? "-" : r.displayStatus(),
-                    r != null && r.busy(), r == null ? "-" : r.labels().toCommaSeparated()));
-        }
-        return List.copyOf(rows.values());
-    }
-
-    static boolean ours(String fleet, String runnerName) {
-        return runnerName.toLowerCase(Locale.ROOT).startsWith(fleet + "-");
-    }
-
-    private static String poolOf(String fleet, String name) {
-        String rest = name.substring(Math.min(name.length(), fleet.length() + 1));
-        int dash = rest.lastIndexOf('-');
-        return dash > 0 ? rest.substring(0, dash).replaceAll("-\\d+$", "").replaceAll("-\\d+-[a-z0-9]+$", "") : rest;
-    }
-
-    /** Orders runner-2 before runner-10. */
-    static int natural(String a, String b) {
-        String pa = a.replaceAll("\\d+", "");
-        String pb = b.replaceAll("\\d+", "");
-        if (!pa.equals(pb)) {
-            return a.compareTo(b);
-        }
-        java.util.regex.Matcher ma = java.util.regex.Pattern.compile("\\d+").matcher(a);
-        java.util.regex.Matcher mb = java.util.regex.Pattern.compile("\\d+").matcher(b);
-        while (ma.find() && mb.find()) {
-            int c = new java.math.BigInteger(ma.group()).compareTo(new java.math.BigInteger(mb.group()));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return a.compareTo(b);
-    }
-
-    static String table(List<Row> rows) {
-        List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"RUNNER", "POOL", "CONTAINER", "GITHUB", "BUSY", "LABELS"});
-        rows.forEach(r -> cells.add(new String[] {r.runner(), r.pool(), r.container(), r.github(), r.busy() ? "yes" : "no", r.labels()}));
-        int[] width = new int[6];
-        cells.forEach(c -> {
-            for (int i = 0; i < c.length; i++) {
-                width[i] = Math.max(width[i], c[i].length());
-            }
-        });
-        StringBuilder b = new StringBuilder();
-        for (String[] c : cells) {
-            for (int i = 0; i < c.length; i++) {
-                b.append(i == c.length - 1 ? c[i] : String.format("%-" + (width[i] + 2) + "s", c[i]));
-            }
-            b.append('\n');
-        }
-        return b.toString();
-    }
-
-    static String json(List<Row> rows) {
-        return rows.stream().map(r -> "{\"runner\":" + Json.quote(r.runner()) + ",\"pool\":" + Json.quote(r.pool())
-                + ",\"container\":" + Json.quote(r.container()) + ",\"github\":" + Json.quote(r.github()) + ",\"busy\":" + r.busy()
-                + ",\"labels\":" + Json.quote(r.labels()) + "}").collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
-    }
-
-    /** The instances named (all when none named); an unknown name is an error naming the known ones. */
-    static List<InstanceInfo> select(String fleet, List<InstanceInfo> instances, List<String> names) {
-        if (names == null || names.isEmpty()) {
-            return instances;
-        }
-        List<InstanceInfo> out = new ArrayList<>();
-        for (String name : names) {
-            Optional<InstanceInfo> i = instances.stream().filter(x -> x.runnerName().equalsIgnoreCase(name)
-                    || x.runnerName().equalsIgnoreCase(fleet + "-" + name)).findFirst();
-            out.add(i.orElseThrow(() -> new InvalidSpecException("no runner " + name + " in fleet " + fleet + "; known: "
-                    + instances.stream().map(InstanceInfo::runnerName).sorted().collect(Collectors.joining(", "))
-                    + " (see runnerfleet ps)")));
-        }
-        return out;
-    }
-
     // ---- commands ------------------------------------------------------------------------------
 
     /** Base of the commands that talk to Docker and GitHub. */
@@ -491,12 +395,12 @@ public final class RunnerFleetCli implements Callable<Integer> {
         }
 
         /** The fleet's rows now: GitHub is asked on another thread while Docker answers on this one. */
-        List<Row> rowsNow(FleetConfig config, RunnerBackend backend) {
+        List<RunnerTable.Row> rowsNow(FleetConfig config, RunnerBackend backend) {
             CompletableFuture<List<RegisteredRunner>> atGitHub = firstLook != null ? firstLook
                     : CompletableFuture.supplyAsync(registry(config)::runners);
             firstLook = null;
             List<InstanceInfo> instances = backend.instances(config.fleetName());
-            return rows(config.fleetName(), instances, await(atGitHub));
+            return RunnerTable.rows(config.fleetName(), instances, await(atGitHub));
         }
 
         PrintWriterProgress progress(String what) {
@@ -505,7 +409,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         /** The table of the fleet's runners as Docker and GitHub see them now, on standard output. */
         int show(FleetConfig config, RunnerBackend backend) {
-            cli.terminal.out().print(table(rowsNow(config, backend)));
+            cli.terminal.out().print(RunnerTable.table(rowsNow(config, backend)));
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
@@ -573,7 +477,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
             List<InstanceInfo> instances = backend.instances(config.fleetName());
-            select(config.fleetName(), instances, names);
+            RunnerTable.select(config.fleetName(), instances, names);
             RunnerFleet fleet = cli.fleet(config, registry(config), backend, config.pools(genericCount(instances)));
             try (fleet) {
                 fleet.start();
@@ -587,66 +491,55 @@ public final class RunnerFleetCli implements Callable<Integer> {
         @Parameters(arity = "0..*", paramLabel = "NAME")
         List<String> names = new ArrayList<>();
 
+        private final String verb;
+        private final BiConsumer<RunnerBackend, InstanceInfo> apply;
+
+        Lifecycle(String verb, BiConsumer<RunnerBackend, InstanceInfo> apply) {
+            this.verb = verb;
+            this.apply = apply;
+        }
+
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
-            List<InstanceInfo> chosen = select(config.fleetName(), backend.instances(config.fleetName()), names);
+            List<InstanceInfo> chosen = RunnerTable.select(config.fleetName(), backend.instances(config.fleetName()), names);
             if (chosen.isEmpty()) {
                 cli.terminal.err().println("fleet " + config.fleetName() + " has no runners; run runnerfleet init -n N first");
                 return ExitCode.FAILURE;
             }
             for (InstanceInfo i : chosen) {
-                apply(backend, i);
-                cli.terminal.out().println(verb() + " " + i.runnerName());
+                apply.accept(backend, i);
+                cli.terminal.out().println(verb + " " + i.runnerName());
             }
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
-
-        abstract void apply(RunnerBackend backend, InstanceInfo instance);
-
-        abstract String verb();
     }
 
     @Command(name = "start", description = "Start stopped runner containers (all, or the names given).")
     static final class Start extends Lifecycle {
-        @Override
-        void apply(RunnerBackend backend, InstanceInfo i) {
-            if (!i.running()) {
-                backend.start(i.id());
-            }
-        }
-
-        @Override
-        String verb() {
-            return "started";
+        Start() {
+            super("started", (backend, i) -> {
+                if (!i.running()) {
+                    backend.start(i.id());
+                }
+            });
         }
     }
 
     @Command(name = "stop", description = "Stop runner containers (all, or the names given); they stay registered.")
     static final class Stop extends Lifecycle {
-        @Override
-        void apply(RunnerBackend backend, InstanceInfo i) {
-            backend.stop(i.id(), Duration.ofSeconds(10));
-        }
-
-        @Override
-        String verb() {
-            return "stopped";
+        Stop() {
+            super("stopped", (backend, i) -> backend.stop(i.id(), Duration.ofSeconds(10)));
         }
     }
 
     @Command(name = "restart", description = "Restart runner containers (all, or the names given).")
     static final class Restart extends Lifecycle {
-        @Override
-        void apply(RunnerBackend backend, InstanceInfo i) {
-            backend.stop(i.id(), Duration.ofSeconds(10));
-            backend.start(i.id());
-        }
-
-        @Override
-        String verb() {
-            return "restarted";
+        Restart() {
+            super("restarted", (backend, i) -> {
+                backend.stop(i.id(), Duration.ofSeconds(10));
+                backend.start(i.id());
+            });
         }
     }
-
 }

@@ -398,13 +398,13 @@ class RunnerFleetCliTest {
             registered.add(new RegisteredRunner(i, name, "linux", i != 150, i == 7, LabelSet.of("intel"), false));
         }
         registered.add(new RegisteredRunner(999, "other-runner-1", "linux", true, false, LabelSet.of("x"), false));
-        List<RunnerFleetCli.Row> rows = RunnerFleetCli.rows("fl", instances, registered);
+        List<RunnerTable.Row> rows = RunnerTable.rows("fl", instances, registered);
         assertThat(rows).hasSize(150);
         assertThat(rows.get(1).runner()).isEqualTo("fl-runner-2");
         assertThat(rows.get(6).busy()).isTrue();
         assertThat(rows.get(149).container()).isEqualTo("-");
-        assertThat(RunnerFleetCli.table(rows).lines().count()).isEqualTo(151);
-        assertThat(RunnerFleetCli.json(rows)).startsWith("[").contains("\"runner\":\"fl-runner-150\"");
+        assertThat(RunnerTable.table(rows).lines().count()).isEqualTo(151);
+        assertThat(RunnerTable.json(rows)).startsWith("[").contains("\"runner\":\"fl-runner-150\"");
     }
 
     @Test
