@@ -18,8 +18,9 @@ import java.util.TreeMap;
 /**
  * Runner Fleet's benchmarks (issues 9 and 18, DESIGN §8): provisioning speed on the local Docker engine
  * against the container floor, the runner floor and the {@code runner.sh} flow, job-start latency (cold
- * and warm, one at a time and in a burst, on Docker and host processes), the GitHub API cost of steady
- * fleets, and the heap of a 100-runner fleet. Every section records the machine's load before and after
+ * and warm, one at a time and in a burst, on Docker and host processes), job queued to container started
+ * through a webhook and through a runner scale set (issue 13), the GitHub API cost of steady fleets, and the
+ * heap of a 100-runner fleet. Every section records the machine's load before and after
  * it and is marked disturbed when other work kept the machine busy. Prints tables on stdout and writes {@code bench-<time>.json} and
  * {@code latest.json} under the output directory. All traffic stays on 127.0.0.1.
  *
@@ -33,6 +34,9 @@ import java.util.TreeMap;
  * fleet), {@code --memory-runners N} (100), {@code --out DIR} ({@code target/bench}),
  * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}, {@code --webhook-jobs N} (40 jobs for the
  * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning},
+ * {@code --skip-scale-set} (job queued to container started through a runner scale set, next to the webhook path),
+ * {@code --scale-set-jobs N} (40 cold jobs one at a time; {@code 0} none), {@code --scale-set-burst N} (20 jobs queued
+ * together; {@code 0} none), {@code --scale-set-idle S} (120 s watching the idle scale-set fleet's GitHub requests),
  * {@code --skip-runner-sh} (the slow runner.sh emulation), {@code --job-start-jobs N} (20 jobs one at a time;
  * {@code 0} none), {@code --burst N} (20 jobs queued together; {@code 0} none; the warm pool has this many
  * runners), {@code --job-start-backends docker,process} ({@code --skip-docker} drops docker), {@code --skip-cli}
@@ -49,7 +53,8 @@ public final class Benchmarks {
     record Options(int reps, List<Integer> sizes, List<Integer> apiSizes, int cycles, Duration window,
                    int memoryRunners, Path out, boolean docker, boolean api, boolean memory, int webhookJobs,
                    boolean provisioning, boolean runnerSh, int jobStartJobs, int burst,
-                   List<JobStartBench.Backend> jobStartBackends, boolean cli, Path runnerfleet) {
+                   List<JobStartBench.Backend> jobStartBackends, boolean cli, Path runnerfleet, boolean scaleSet,
+                   int scaleSetJobs, int scaleSetBurst, Duration scaleSetIdle) {
 
         /** The job-start backends this run measures: docker only with an engine. */
         List<JobStartBench.Backend> jobStartOn() {
@@ -78,6 +83,10 @@ public final class Benchmarks {
             int jobStartJobs = 20;
             int burst = 20;
             List<JobStartBench.Backend> jobStartBackends = List.of(JobStartBench.Backend.DOCKER, JobStartBench.Backend.PROCESS);
+            boolean scaleSet = true;
+            int scaleSetJobs = 40;
+            int scaleSetBurst = 20;
+            Duration scaleSetIdle = Duration.ofSeconds(120);
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -87,8 +96,10 @@ public final class Benchmarks {
                     case "--skip-provisioning" -> provisioning = false;
                     case "--skip-runner-sh" -> runnerSh = false;
                     case "--skip-cli" -> cli = false;
+                    case "--skip-scale-set" -> scaleSet = false;
                     case "--reps", "--sizes", "--api-sizes", "--cycles", "--window", "--memory-runners", "--out",
-                         "--webhook-jobs", "--job-start-jobs", "--burst", "--job-start-backends", "--runnerfleet" -> {
+                         "--webhook-jobs", "--job-start-jobs", "--burst", "--job-start-backends", "--runnerfleet",
+                         "--scale-set-jobs", "--scale-set-burst", "--scale-set-idle" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("option " + a + " needs a value, e.g. " + a + " "
                                     + (a.contains("sizes") ? "1,5,10" : a.equals("--out") ? "target/bench"
@@ -107,6 +118,9 @@ public final class Benchmarks {
                             case "--burst" -> burst = zeroOrPositive(a, v);
                             case "--job-start-backends" -> jobStartBackends = backends(v);
                             case "--runnerfleet" -> runnerfleet = Path.of(v);
+                            case "--scale-set-jobs" -> scaleSetJobs = zeroOrPositive(a, v);
+                            case "--scale-set-burst" -> scaleSetBurst = zeroOrPositive(a, v);
+                            case "--scale-set-idle" -> scaleSetIdle = Duration.ofSeconds(positive(a, v));
                             default -> out = Path.of(v);
                         }
                     }
@@ -114,11 +128,13 @@ public final class Benchmarks {
                             + " 1,5,10,20, --api-sizes 10,100,500, --cycles N, --window SECONDS, --memory-runners N,"
                             + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning,"
                             + " --skip-runner-sh, --job-start-jobs N, --burst N, --job-start-backends docker,process,"
-                            + " --skip-cli, --runnerfleet PATH");
+                            + " --skip-cli, --runnerfleet PATH, --skip-scale-set, --scale-set-jobs N, --scale-set-burst N,"
+                            + " --scale-set-idle SECONDS");
                 }
             }
             return new Options(reps, sizes, apiSizes, cycles, window, memoryRunners, out, docker, api, memory,
-                    webhookJobs, provisioning, runnerSh, jobStartJobs, burst, jobStartBackends, cli, runnerfleet);
+                    webhookJobs, provisioning, runnerSh, jobStartJobs, burst, jobStartBackends, cli, runnerfleet, scaleSet,
+                    scaleSetJobs, scaleSetBurst, scaleSetIdle);
         }
 
         private static int zeroOrPositive(String option, String v) {
@@ -196,7 +212,8 @@ public final class Benchmarks {
      */
     record Results(Instant at, int cores, Options options, List<Provisioning> provisioning,
                    List<FakeFleetBench.ApiCost> api, FakeFleetBench.Memory memory, WebhookLatencyBench.Latency webhook,
-                   List<JobStartBench.Series> jobStart, CliStartBench.Timings cli, Map<String, MachineLoad.Marks> loads) {
+                   List<JobStartBench.Series> jobStart, CliStartBench.Timings cli, ScaleSetLatencyBench.Result scaleSet,
+                   Map<String, MachineLoad.Marks> loads) {
     }
 
     /** Runs the benchmarks {@code args} ask for; exits 2 on a bad option. */
@@ -285,6 +302,18 @@ public final class Benchmarks {
             WebhookLatencyBench.print(webhook, out);
             out.println(loads.get("webhook").line());
         }
+        ScaleSetLatencyBench.Result scaleSet = null;
+        if (o.docker() && o.scaleSet()) {
+            MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
+            // The burst is set against the floor of as many containers started straight through the engine, in this run.
+            try (ScaleSetLatencyBench bench = new ScaleSetLatencyBench();
+                 ProvisioningBench floor = o.scaleSetBurst() > 0 ? new ProvisioningBench() : null) {
+                scaleSet = bench.run(o.scaleSetJobs(), o.scaleSetBurst(), o.scaleSetIdle(), floor);
+            }
+            loads.put("scaleSet", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
+            ScaleSetLatencyBench.print(scaleSet, out);
+            out.println(loads.get("scaleSet").line());
+        }
         List<FakeFleetBench.ApiCost> api = new ArrayList<>();
         FakeFleetBench.Memory memory = null;
         if (o.api() || o.memory()) {
@@ -308,7 +337,8 @@ public final class Benchmarks {
                 }
             }
         }
-        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook, jobStart, cli, Map.copyOf(loads));
+        return new Results(Instant.now(), cores, o, provisioning, api, memory, webhook, jobStart, cli, scaleSet,
+                Map.copyOf(loads));
     }
 
     static double median(double[] values) {
@@ -408,6 +438,7 @@ public final class Benchmarks {
         j.append(m == null ? "null" : "{\"runners\": " + m.runners() + ", \"heapBeforeMb\": " + num(m.heapBeforeMb())
                 + ", \"heapAfterMb\": " + num(m.heapAfterMb()) + ", \"fleetMb\": " + num(m.fleetMb()) + "}");
         j.append(",\n  \"webhook\": ").append(webhookJson(r.webhook()));
+        j.append(",\n  \"scaleSet\": ").append(r.scaleSet() == null ? "null" : r.scaleSet().json());
         j.append(",\n  \"jobStart\": [");
         for (int i = 0; i < r.jobStart().size(); i++) {
             j.append(i == 0 ? "\n    " : ",\n    ").append(r.jobStart().get(i).json());
@@ -441,10 +472,8 @@ public final class Benchmarks {
         if (w == null) {
             return "null";
         }
-        return "{\"jobs\": " + w.jobs() + ", \"mode\": \"one at a time\", \"until\": \"InstanceLaunched\""
-                + ", \"p50Seconds\": " + num(w.percentile(50)) + ", \"p90Seconds\": " + num(w.percentile(90))
-                + ", \"p99Seconds\": " + num(w.percentile(99)) + ", \"maxSeconds\": " + num(w.max())
-                + ", \"seconds\": " + nums(w.total()) + ", \"toDemandSeconds\": " + nums(w.toDemand()) + "}";
+        return "{\"mode\": \"one at a time\", \"until\": \"InstanceLaunched\", " + Samples.jsonMembers(w.total())
+                + ", \"toDemandSeconds\": " + nums(w.toDemand()) + "}";
     }
 
     static String num(double v) {

@@ -82,15 +82,13 @@ final class JobStartBench implements AutoCloseable {
      */
     record Series(Backend backend, boolean warm, boolean burst, double[] seconds, MachineLoad.Marks load) {
         double percentile(double p) {
-            return WebhookLatencyBench.percentile(seconds, p);
+            return Samples.percentile(seconds, p);
         }
 
         String json() {
             return "{\"backend\": \"" + backend.label() + "\", \"pool\": \"" + (warm ? "warm" : "cold")
-                    + "\", \"mode\": \"" + (burst ? "burst" : "one at a time") + "\", \"jobs\": " + seconds.length
-                    + ", \"p50Seconds\": " + Benchmarks.num(percentile(50)) + ", \"p99Seconds\": "
-                    + Benchmarks.num(percentile(99)) + ", \"maxSeconds\": " + Benchmarks.num(percentile(100))
-                    + ", \"seconds\": " + Benchmarks.nums(seconds) + ", \"load\": " + load.json() + "}";
+                    + "\", \"mode\": \"" + (burst ? "burst" : "one at a time") + "\", " + Samples.jsonMembers(seconds)
+                    + ", \"load\": " + load.json() + "}";
         }
     }
 

@@ -2,20 +2,15 @@ package io.runnerfleet.examples.bench;
 
 import io.runnerfleet.FleetEvent;
 import io.runnerfleet.RunnerFleet;
-import io.runnerfleet.RunnerImage;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Scaling;
-import io.runnerfleet.Secret;
-import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.github.GitHubClient;
 import io.runnerfleet.github.GitHubCredentials;
 import io.runnerfleet.github.RunnerScope;
 import io.runnerfleet.github.scaleset.ScaleSetAutoscaler;
 import io.runnerfleet.github.scaleset.ScaleSetClient;
 import io.runnerfleet.github.scaleset.ScaleSetSpec;
-import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
-import io.runnerfleet.testkit.FakeScope;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -30,8 +25,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * DESIGN §8's scale-set targets on the local Docker engine, next to the webhook path: from a job queued
@@ -66,28 +59,29 @@ final class ScaleSetLatencyBench implements AutoCloseable {
         }
 
         double burstAllStarted() {
-            return java.util.Arrays.stream(burst).max().orElse(Double.NaN);
+            return Samples.max(burst);
+        }
+
+        /** The result as a JSON object, seconds throughout. */
+        String json() {
+            StringBuilder ops = new StringBuilder("{");
+            idleRequests.forEach((op, n) -> ops.append(ops.length() == 1 ? "" : ", ").append('"').append(op).append("\": ").append(n));
+            return "{\"until\": \"InstanceLaunched\", \"cold\": " + series(cold) + ", \"burst\": " + series(burst)
+                    + ", \"burstAllStartedSeconds\": " + Benchmarks.num(burstAllStarted())
+                    + ", \"burstFloorSeconds\": " + Benchmarks.num(burstFloor)
+                    + ", \"idleWindowSeconds\": " + idleWindow.toSeconds()
+                    + ", \"idleRequestsPerHour\": " + Benchmarks.num(idleRequestsPerHour())
+                    + ", \"idleRequests\": " + ops.append('}')
+                    + ", \"runnerListsWhileIdle\": " + runnerListsWhileIdle + "}";
+        }
+
+        private static String series(double[] v) {
+            return v.length == 0 ? "null" : "{" + Samples.jsonMembers(v) + "}";
         }
     }
 
-    private final FakeGitHub github;
-    private final FakeScope org;
-    private final FakeScope repo;
-    private final Secret pat;
-    private final DockerBackend backend;
-    private final RunnerImage image;
+    private final LatencyRig rig = new LatencyRig();
     private final String name = "ssb" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
-
-    ScaleSetLatencyBench() {
-        github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(10)).build();
-        github.start();
-        org = github.organization("bench");
-        repo = org.repository("app");
-        pat = github.newToken("admin:org", "repo");
-        backend = DockerBackend.fromEnvironment();
-        image = ProvisioningBench.fakeRunnerImage(backend);
-        backend.prepare(image, p -> { });
-    }
 
     /** Runs the three parts; the fleet is removed afterwards. */
     Result run(int coldJobs, int burstJobs, Duration idleWindow, ProvisioningBench floor) {
@@ -96,14 +90,15 @@ final class ScaleSetLatencyBench implements AutoCloseable {
         try {
             state = Files.createTempDirectory("bench-scaleset").resolve("state.json");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot create the scale set's state file in a temporary directory: "
+                    + e.getMessage(), e);
         }
-        try (GitHubClient gh = GitHubClient.builder().baseUrl(github.url()).webUrl(github.url())
-                .credentials(GitHubCredentials.token(pat)).build();
+        try (GitHubClient gh = GitHubClient.builder().baseUrl(rig.github.url()).webUrl(rig.github.url())
+                .credentials(GitHubCredentials.token(rig.pat)).build();
              ScaleSetClient client = ScaleSetClient.builder().github(gh, RunnerScope.organization("bench")).build();
              ScaleSetAutoscaler autoscaler = ScaleSetAutoscaler.builder(client, ScaleSetSpec.named(SET))
                      .stateFile(state).owner(name).build()) {
-            RunnerFleet fleet = RunnerFleet.builder().name(name).registry(autoscaler.registry()).backend(backend)
+            RunnerFleet fleet = RunnerFleet.builder().name(name).registry(autoscaler.registry()).backend(rig.backend)
                     .pollInterval(Duration.ofMillis(250)).registrationTimeout(PATIENCE).startTimeout(PATIENCE)
                     .drainTimeout(Duration.ofSeconds(30)).parallelism(Math.max(8, burstJobs))
                     .listener(e -> {
@@ -111,7 +106,7 @@ final class ScaleSetLatencyBench implements AutoCloseable {
                             launched.add(l.at());
                         }
                     })
-                    .pool(RunnerPool.builder("w").image(image).ephemeral(true)
+                    .pool(RunnerPool.builder("w").image(rig.image).ephemeral(true)
                             .scaling(Scaling.onDemand(0, Math.max(2, burstJobs))))
                     .build();
             boolean cleaned = false;
@@ -120,8 +115,8 @@ final class ScaleSetLatencyBench implements AutoCloseable {
                 double[] cold = new double[coldJobs];
                 for (int i = 0; i < coldJobs; i++) {
                     Instant queued = Instant.now();
-                    FakeJob job = github.queueJob(repo, SET);
-                    cold[i] = seconds(queued, take(launched, "cold job " + (i + 1) + ": its container started"));
+                    FakeJob job = rig.github.queueJob(rig.repo, SET);
+                    cold[i] = LatencyRig.seconds(queued, LatencyRig.take(launched, PATIENCE, "cold job " + (i + 1) + ": its container started"));
                     backAtZero(fleet, List.of(job), "cold job " + (i + 1));
                     if (!launched.isEmpty()) {
                         throw new IllegalStateException("cold job " + (i + 1) + " started more than one container");
@@ -134,10 +129,10 @@ final class ScaleSetLatencyBench implements AutoCloseable {
                     List<FakeJob> jobs = new ArrayList<>();
                     Instant queued = Instant.now();
                     for (int i = 0; i < burstJobs; i++) {
-                        jobs.add(github.queueJob(repo, Duration.ofSeconds(2), SET));
+                        jobs.add(rig.github.queueJob(rig.repo, Duration.ofSeconds(2), SET));
                     }
                     for (int i = 0; i < burstJobs; i++) {
-                        burst[i] = seconds(queued, take(launched, "burst: container " + (i + 1) + " of " + burstJobs));
+                        burst[i] = LatencyRig.seconds(queued, LatencyRig.take(launched, PATIENCE, "burst: container " + (i + 1) + " of " + burstJobs));
                     }
                     backAtZero(fleet, jobs, "the burst");
                     if (!launched.isEmpty()) {
@@ -145,14 +140,14 @@ final class ScaleSetLatencyBench implements AutoCloseable {
                     }
                 }
                 // Idle: nothing queued, no runner; what does listening cost?
-                Map<String, Long> before = github.requestCounts();
+                Map<String, Long> before = rig.github.requestCounts();
                 try {
                     Thread.sleep(idleWindow.toMillis());   // a benchmark window, not a test wait
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while watching the idle fleet", e);
                 }
-                Map<String, Long> after = github.requestCounts();
+                Map<String, Long> after = rig.github.requestCounts();
                 Map<String, Long> idle = new java.util.TreeMap<>();
                 after.forEach((op, n) -> {
                     long d = n - before.getOrDefault(op, 0L);
@@ -188,35 +183,17 @@ final class ScaleSetLatencyBench implements AutoCloseable {
     private void cleanUp(ScaleSetAutoscaler autoscaler, RunnerFleet fleet) {
         autoscaler.close();
         fleet.remove();
-        ProvisioningBench.requireClean(backend, org, name);
+        ProvisioningBench.requireClean(rig.backend, rig.org, name);
     }
 
     private void backAtZero(RunnerFleet fleet, List<FakeJob> jobs, String what) {
         try {
             ProvisioningBench.await(what + " completed and the pool back at 0", () -> jobs.stream()
                     .allMatch(j -> "completed".equals(j.status())) && fleet.runners().isEmpty()
-                    && backend.instances(name).isEmpty());
+                    && rig.backend.instances(name).isEmpty());
         } catch (IllegalStateException e) {
             throw new IllegalStateException(e.getMessage() + "; jobs " + jobs + ", fleet " + fleet.status().table()
-                    + ", desired " + fleet.status().desired() + ", containers " + backend.instances(name), e);
-        }
-    }
-
-    private static double seconds(Instant from, Instant to) {
-        return Duration.between(from, to).toNanos() / 1e9;
-    }
-
-    private static Instant take(BlockingQueue<Instant> queue, String what) {
-        try {
-            Instant at = queue.poll(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
-            if (at == null) {
-                throw new IllegalStateException("benchmark waited " + PATIENCE + " for: " + what,
-                        new TimeoutException(what));
-            }
-            return at;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for: " + what, e);
+                    + ", desired " + fleet.status().desired() + ", containers " + rig.backend.instances(name), e);
         }
     }
 
@@ -224,7 +201,7 @@ final class ScaleSetLatencyBench implements AutoCloseable {
     static void print(Result r, PrintStream out) {
         out.println();
         out.println("Scale set to container: job queued -> container started (ms)");
-        out.printf(Locale.ROOT, "%-22s %6s %8s %8s %8s %8s%n", "", "count", "p50", "p90", "p99", "max");
+        out.printf(Locale.ROOT, "%-22s %s%n", "", Samples.HEADER);
         row(out, "cold, one at a time", r.cold());
         if (r.burst().length > 0) {
             row(out, "burst, queued at once", r.burst());
@@ -235,7 +212,7 @@ final class ScaleSetLatencyBench implements AutoCloseable {
         }
         if (r.cold().length > 0) {
             out.printf(Locale.ROOT, "  DESIGN §8 target p99 < 1000 ms (cold): %s%n",
-                    WebhookLatencyBench.percentile(r.cold(), 99) < 1 ? "met" : "NOT met");
+                    Samples.percentile(r.cold(), 99) < 1 ? "met" : "NOT met");
         }
         out.printf(Locale.ROOT, "Idle scale-set fleet over %d s: %.0f requests/hour %s, %d runner lists;"
                         + " one runner list per 15 s would be 240/hour%n", r.idleWindow().toSeconds(),
@@ -243,17 +220,13 @@ final class ScaleSetLatencyBench implements AutoCloseable {
     }
 
     private static void row(PrintStream out, String what, double[] v) {
-        if (v.length == 0) {
-            return;
+        if (v.length > 0) {
+            out.printf(Locale.ROOT, "%-22s %s%n", what, Samples.millis(v));
         }
-        out.printf(Locale.ROOT, "%-22s %6d %8.0f %8.0f %8.0f %8.0f%n", what, v.length,
-                1000 * WebhookLatencyBench.percentile(v, 50), 1000 * WebhookLatencyBench.percentile(v, 90),
-                1000 * WebhookLatencyBench.percentile(v, 99), 1000 * java.util.Arrays.stream(v).max().orElse(0));
     }
 
     @Override
     public void close() {
-        backend.close();
-        github.close();
+        rig.close();
     }
 }

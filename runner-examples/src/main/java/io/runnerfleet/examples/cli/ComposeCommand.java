@@ -5,10 +5,9 @@ import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Secret;
 import io.runnerfleet.docker.ComposeExport;
-import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
+import io.runnerfleet.examples.cli.RunnerFleetCli.OfflineCommand;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.RegistrationToken;
-import io.runnerfleet.spi.RunnerBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code runnerfleet compose}: write docker-compose.yml (and runner-secrets.env.example) for the configured pools. */
 @Command(name = "compose", description = "Write docker-compose.yml (and runner-secrets.env.example) for the configured pools.")
-final class ComposeCommand extends FleetCommand {
+final class ComposeCommand extends OfflineCommand {
     @Option(names = "-n", defaultValue = "1", description = "how many generic runners (default ${DEFAULT-VALUE})")
     int count;
 
@@ -30,13 +29,7 @@ final class ComposeCommand extends FleetCommand {
     Path output;
 
     @Override
-    boolean needsCredentials() {
-        return false;
-    }
-
-    @Override
-    public Integer call() {
-        FleetConfig config = cli.config(false);
+    int run(FleetConfig config) {
         // Secrets are not written: the compose file references runner-secrets.env, filled in by the user.
         RegistrationToken placeholder = new RegistrationToken(Secret.of("placeholder"), Instant.now().plus(Duration.ofHours(1)));
         String url = config.settings().organization().isEmpty() ? "https://github.com/your-org"
@@ -52,18 +45,15 @@ final class ComposeCommand extends FleetCommand {
         }
         ComposeExport export = ComposeExport.of(specs);
         export.writeTo(output);
+        Path example = output.toAbsolutePath().resolveSibling("runner-secrets.env.example");
         try {
-            Files.writeString(output.toAbsolutePath().resolveSibling("runner-secrets.env.example"), export.envFileTemplate());
+            Files.writeString(example, export.envFileTemplate());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("could not write " + example + " next to " + output + ": " + e.getMessage()
+                    + "; check that the directory is writable", e);
         }
         cli.terminal.out().println("wrote " + output + " with " + specs.size() + " runner(s); fill in runner-secrets.env");
         cli.terminal.out().flush();
         return ExitCode.OK;
-    }
-
-    @Override
-    int run(FleetConfig config, RunnerBackend backend) {
-        throw new UnsupportedOperationException();
     }
 }

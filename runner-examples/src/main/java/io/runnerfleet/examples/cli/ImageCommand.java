@@ -1,6 +1,6 @@
 package io.runnerfleet.examples.cli;
 
-import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
+import io.runnerfleet.examples.cli.RunnerFleetCli.DockerCommand;
 import io.runnerfleet.spi.RunnerBackend;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -8,14 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code runnerfleet image}: build the runner image (RUNNER_CUSTOM_IMAGE from a Dockerfile directory) or pull RUNNER_IMAGE. */
 @Command(name = "image", description = "Build the runner image (RUNNER_CUSTOM_IMAGE from a Dockerfile directory) or pull RUNNER_IMAGE.")
-final class ImageCommand extends FleetCommand {
+final class ImageCommand extends DockerCommand {
     @Option(names = "--dockerfile-dir", description = "directory with a Dockerfile to build as RUNNER_CUSTOM_IMAGE")
     Path dir;
-
-    @Override
-    boolean needsCredentials() {
-        return false;
-    }
 
     @Override
     int run(FleetConfig config, RunnerBackend backend) {

@@ -1,8 +1,8 @@
 package io.runnerfleet.examples.cli;
 
-import static io.runnerfleet.examples.cli.RunnerFleetCli.select;
+import static io.runnerfleet.examples.cli.RunnerTable.select;
 
-import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
+import io.runnerfleet.examples.cli.RunnerFleetCli.DockerCommand;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code runnerfleet log}: print a runner's container log. */
 @Command(name = "log", description = "Print a runner's container log.")
-final class LogCommand extends FleetCommand {
+final class LogCommand extends DockerCommand {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
@@ -23,11 +23,6 @@ final class LogCommand extends FleetCommand {
 
     @Option(names = {"-n", "--lines"}, defaultValue = "200", description = "lines from the end (default ${DEFAULT-VALUE})")
     int lines;
-
-    @Override
-    boolean needsCredentials() {
-        return false;
-    }
 
     @Override
     int run(FleetConfig config, RunnerBackend backend) {

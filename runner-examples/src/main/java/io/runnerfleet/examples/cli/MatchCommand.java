@@ -3,15 +3,14 @@ package io.runnerfleet.examples.cli;
 import io.runnerfleet.JobRequest;
 import io.runnerfleet.MatchResult;
 import io.runnerfleet.RunnerPool;
-import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
-import io.runnerfleet.spi.RunnerBackend;
+import io.runnerfleet.examples.cli.RunnerFleetCli.OfflineCommand;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code runnerfleet match}: say which pools or runners can take a job with these runs-on labels, or why none can. */
 @Command(name = "match", description = "Say which pools or runners can take a job with these runs-on labels, or why none can.")
-final class MatchCommand extends FleetCommand {
+final class MatchCommand extends OfflineCommand {
     @Option(names = "--runs-on", required = true, split = ",", description = "the job's runs-on labels, comma-separated")
     List<String> labels;
 
@@ -26,13 +25,7 @@ final class MatchCommand extends FleetCommand {
     int count;
 
     @Override
-    boolean needsCredentials() {
-        return false;
-    }
-
-    @Override
-    public Integer call() {
-        FleetConfig config = cli.config(false);
+    int run(FleetConfig config) {
         JobRequest job = JobRequest.runsOn(labels);
         if (repo != null) {
             job = job.repository(repo);
@@ -52,10 +45,5 @@ final class MatchCommand extends FleetCommand {
         pools.forEach(p -> cli.terminal.out().println("  " + p.name() + ": labels " + p.template().labels().toCommaSeparated()));
         cli.terminal.out().flush();
         return result.matched() ? ExitCode.OK : ExitCode.FAILURE;
-    }
-
-    @Override
-    int run(FleetConfig config, RunnerBackend backend) {
-        throw new UnsupportedOperationException();
     }
 }

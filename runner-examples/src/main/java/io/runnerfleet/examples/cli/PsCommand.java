@@ -1,12 +1,10 @@
 package io.runnerfleet.examples.cli;
 
-import static io.runnerfleet.examples.cli.RunnerFleetCli.json;
-import static io.runnerfleet.examples.cli.RunnerFleetCli.rows;
-import static io.runnerfleet.examples.cli.RunnerFleetCli.table;
+import static io.runnerfleet.examples.cli.RunnerTable.json;
+import static io.runnerfleet.examples.cli.RunnerTable.table;
 
 import io.runnerfleet.examples.cli.RunnerFleetCli.FleetCommand;
-import io.runnerfleet.examples.cli.RunnerFleetCli.Row;
-import io.runnerfleet.github.GitHubRegistry;
+import io.runnerfleet.examples.cli.RunnerTable.Row;
 import io.runnerfleet.spi.RunnerBackend;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,14 +30,18 @@ final class PsCommand extends FleetCommand {
     CommandLine.Model.CommandSpec spec;
 
     @Override
+    boolean listsRunnersFirst() {
+        return !watch || !json && interval >= 1;
+    }
+
+    @Override
     int run(FleetConfig config, RunnerBackend backend) {
         if (watch && (json || interval < 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(), json ? "--watch prints tables; drop --json"
                     : "--interval must be 1 second or more, not " + interval);
         }
-        GitHubRegistry registry = config.registry(cli.url(config));
         if (!watch) {
-            List<Row> rows = rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners());
+            List<Row> rows = rowsNow(config, backend);
             cli.terminal.out().print(json ? json(rows) + "\n" : table(rows));
             cli.terminal.out().flush();
             return ExitCode.OK;
@@ -47,7 +49,7 @@ final class PsCommand extends FleetCommand {
         String previous = null;
         while (!Thread.currentThread().isInterrupted()) {
             // The registry lists with If-None-Match, so an unchanged fleet costs GitHub nothing (304).
-            String table = table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners()));
+            String table = table(rowsNow(config, backend));
             String frame = watchFrame(previous, table, cli.terminal.interactive(), Instant.now());
             if (frame != null) {
                 cli.terminal.out().print(frame);

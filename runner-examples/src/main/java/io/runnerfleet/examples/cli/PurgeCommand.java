@@ -14,6 +14,6 @@ final class PurgeCommand extends FleetCommand {
 
     @Override
     int run(FleetConfig config, RunnerBackend backend) {
-        return RmCommand.remove(cli, config, backend, List.of(), yes);
+        return RmCommand.remove(cli, config, registry(config), backend, List.of(), yes);
     }
 }

@@ -1,7 +1,7 @@
 package io.runnerfleet.examples.cli;
 
 import static io.runnerfleet.examples.cli.RunnerFleetCli.message;
-import static io.runnerfleet.examples.cli.RunnerFleetCli.ours;
+import static io.runnerfleet.examples.cli.RunnerTable.ours;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerFleetException;
@@ -27,13 +27,13 @@ final class RmCommand extends FleetCommand {
 
     @Override
     int run(FleetConfig config, RunnerBackend backend) {
-        return remove(cli, config, backend, names, yes);
+        return remove(cli, config, registry(config), backend, names, yes);
     }
 
     /** Removes the named runners (or all): registration first, then container and volumes. */
-    static int remove(RunnerFleetCli cli, FleetConfig config, RunnerBackend backend, List<String> names, boolean yes) {
+    static int remove(RunnerFleetCli cli, FleetConfig config, GitHubRegistry registry, RunnerBackend backend,
+                      List<String> names, boolean yes) {
         String fleet = config.fleetName();
-        GitHubRegistry registry = config.registry(cli.url(config));
         List<InstanceInfo> instances = backend.instances(fleet);
         List<RegisteredRunner> registered = registry.runners().stream().filter(r -> ours(fleet, r.name())).toList();
         java.util.Set<String> targets = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);

@@ -22,11 +22,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -51,12 +51,14 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "runnerfleet", mixinStandardHelpOptions = true, version = "runnerfleet 0.1.0",
         description = "Runs self-hosted GitHub Actions runners on Docker, configured by a runner.sh .env file.",
-        footer = {"", ExitCode.HELP},
-        subcommands = {RunnerFleetCli.Init.class, ComposeCommand.class, RunnerFleetCli.Register.class,
-            RunnerFleetCli.Start.class, RunnerFleetCli.Stop.class, RunnerFleetCli.Restart.class, LogCommand.class,
-            PsCommand.class, RmCommand.class, PurgeCommand.class, ImageCommand.class,
-            MatchCommand.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        footer = {"", ExitCode.HELP})
 public final class RunnerFleetCli implements Callable<Integer> {
+    /** Every subcommand, in the order the usage lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Init.class, ComposeCommand.class, Register.class, Start.class,
+            Stop.class, Restart.class, LogCommand.class, PsCommand.class, RmCommand.class, PurgeCommand.class,
+            ImageCommand.class, MatchCommand.class, ServeCommand.class, SystemdCommand.class, DemoCommand.class,
+            CommandLine.HelpCommand.class);
+
     @Option(names = "--env-file", defaultValue = ".env", description = "the runner.sh settings file (default: ${DEFAULT-VALUE})")
     Path envFile;
 
@@ -88,7 +90,13 @@ public final class RunnerFleetCli implements Callable<Integer> {
             serviceLogging(System.getProperties());
             signals = true;
         }
-        System.exit(run(args, Terminal.system(), System.getenv(), DockerBackend::fromEnvironment, Duration.ofMinutes(5)));
+        // A command's start-up is mostly loading classes: Docker's client connects while picocli builds its model.
+        Supplier<RunnerBackend> backends = EarlyBackend.forCommand(args, DockerBackend::fromEnvironment);
+        int code = run(args, Terminal.system(), System.getenv(), backends, Duration.ofMinutes(5));
+        if (backends instanceof EarlyBackend early) {
+            early.closeUnused();
+        }
+        System.exit(code);
     }
 
     /**
@@ -113,12 +121,33 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
     /** Runs the tool and returns its exit code. */
     static int run(String[] args, Terminal terminal, Map<String, String> env, Supplier<RunnerBackend> backends, Duration patience) {
-        CommandLine cl = commandLine(new RunnerFleetCli(terminal, env, backends, patience));
+        CommandLine cl = commandLine(new RunnerFleetCli(terminal, env, backends, patience), args);
         return cl.execute(args);
     }
 
+    /** The whole command line, every subcommand in it. */
     static CommandLine commandLine(RunnerFleetCli cli) {
+        return commandLine(cli, null);
+    }
+
+    /**
+     * The command line for {@code args}: with only the subcommand they name when they name one (picocli builds
+     * each subcommand's model by reflection, which was most of a short command's own start-up), none for
+     * {@code --version}, every one for the usage, {@code help} and a misspelt name (so picocli can suggest).
+     */
+    static CommandLine commandLine(RunnerFleetCli cli, String[] args) {
         CommandLine cl = new CommandLine(cli);
+        List<String> words = args == null ? null : List.of(args);
+        String named = words == null ? null : subcommand(words);
+        Class<?> only = named == null ? null : SUBCOMMANDS.stream().filter(c -> names(c).contains(named)).findFirst()
+                .filter(c -> c != CommandLine.HelpCommand.class).orElse(null);
+        boolean versionOnly = named == null && words != null && (words.contains("--version") || words.contains("-V"));
+        for (Class<?> c : SUBCOMMANDS) {
+            if (!versionOnly && (only == null || only == c)) {
+                cl.addSubcommand(c);
+            }
+        }
+        // After the subcommands are added: picocli copies these to the ones it has at this moment.
         cl.setOut(cli.terminal.out()).setErr(cli.terminal.err());
         cl.setExitCodeExceptionMapper(ExitCode::of);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
@@ -127,6 +156,41 @@ public final class RunnerFleetCli implements Callable<Integer> {
             return ExitCode.of(e);
         });
         return cl;
+    }
+
+    /** The subcommand {@code args} name: the first word that is neither a top-level option nor its value. */
+    static String subcommand(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--env-file") || a.equals("--github-url")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static List<String> names(Class<?> command) {
+        Command c = command.getAnnotation(Command.class);
+        List<String> names = new ArrayList<>(List.of(c.aliases()));
+        names.add(c.name());
+        return names;
+    }
+
+    /** The future's value, or what it failed with, unwrapped so that exit codes and messages stay the thrower's. */
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     static String message(Throwable e) {
@@ -279,124 +343,6 @@ public final class RunnerFleetCli implements Callable<Integer> {
         }
     }
 
-    /** One row of {@code ps}: what Docker and GitHub say about one runner name. */
-    record Row(String runner, String pool, String container, String github, boolean busy, String labels, String engine) {
-    }
-
-    /** The joined table of the fleet's containers and its registrations (runners without either included). */
-    static List<Row> rows(String fleet, List<InstanceInfo> instances, List<RegisteredRunner> registered) {
-        Map<String, InstanceInfo> byName = new TreeMap<>();
-        instances.forEach(i -> byName.put(i.runnerName().toLowerCase(Locale.ROOT), i));
-        Map<String, RegisteredRunner> regs = new TreeMap<>();
-        registered.stream().filter(r -> ours(fleet, r.name())).forEach(r -> regs.put(r.name().toLowerCase(Locale.ROOT), r));
-        TreeMap<String, Row> rows = new TreeMap<>(RunnerFleetCli::natural);
-        java.util.Set<String> names = new java.util.TreeSet<>(byName.keySet());
-        names.addAll(regs.keySet());
-        for (String key : names) {
-            InstanceInfo i = byName.get(key);
-            RegisteredRunner r = regs.get(key);
-            String name = i != null ? i.runnerName() : r.name();
-            String pool = i != null && i.pool() != null ? i.pool() : poolOf(fleet, name);
-            rows.put(key, new Row(name, pool, i == null ? "-" : i.state().name().toLowerCase(Locale.ROOT), r == null ? "-" : r.displayStatus(),
-                    r != null && r.busy(), r == null ? "-" : r.labels().toCommaSeparated(),
-                    i == null || i.engine().isEmpty() ? "-" : i.engine()));
-        }
-        return List.copyOf(rows.values());
-    }
-
-    static boolean ours(String fleet, String runnerName) {
-        return runnerName.toLowerCase(Locale.ROOT).startsWith(fleet + "-");
-    }
-
-    private static String poolOf(String fleet, String name) {
-        String rest = name.substring(Math.min(name.length(), fleet.length() + 1));
-        int dash = rest.lastIndexOf('-');
-        return dash > 0 ? rest.substring(0, dash).replaceAll("-\\d+$", "").replaceAll("-\\d+-[a-z0-9]+$", "") : rest;
-    }
-
-    /** Orders runner-2 before runner-10. */
-    static int natural(String a, String b) {
-        String pa = a.replaceAll("\\d+", "");
-        String pb = b.replaceAll("\\d+", "");
-        if (!pa.equals(pb)) {
-            return a.compareTo(b);
-        }
-        java.util.regex.Matcher ma = java.util.regex.Pattern.compile("\\d+").matcher(a);
-        java.util.regex.Matcher mb = java.util.regex.Pattern.compile("\\d+").matcher(b);
-        while (ma.find() && mb.find()) {
-            int c = new java.math.BigInteger(ma.group()).compareTo(new java.math.BigInteger(mb.group()));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return a.compareTo(b);
-    }
-
-    /** The {@code ps} table; an ENGINE column follows CONTAINER when the fleet spans several engines. */
-    static String table(List<Row> rows) {
-        boolean engines = rows.stream().anyMatch(r -> !r.engine().equals("-"));
-        List<String[]> cells = new ArrayList<>();
-        cells.add(engines ? new String[] {"RUNNER", "POOL", "CONTAINER", "ENGINE", "GITHUB", "BUSY", "LABELS"}
-                : new String[] {"RUNNER", "POOL", "CONTAINER", "GITHUB", "BUSY", "LABELS"});
-        rows.forEach(r -> cells.add(engines
-                ? new String[] {r.runner(), r.pool(), r.container(), r.engine(), r.github(), r.busy() ? "yes" : "no", r.labels()}
-                : new String[] {r.runner(), r.pool(), r.container(), r.github(), r.busy() ? "yes" : "no", r.labels()}));
-        int[] width = new int[cells.get(0).length];
-        cells.forEach(c -> {
-            for (int i = 0; i < c.length; i++) {
-                width[i] = Math.max(width[i], c[i].length());
-            }
-        });
-        StringBuilder b = new StringBuilder();
-        for (String[] c : cells) {
-            for (int i = 0; i < c.length; i++) {
-                b.append(i == c.length - 1 ? c[i] : String.format("%-" + (width[i] + 2) + "s", c[i]));
-            }
-            b.append('\n');
-        }
-        return b.toString();
-    }
-
-    static String json(List<Row> rows) {
-        return rows.stream().map(r -> "{\"runner\":" + quote(r.runner()) + ",\"pool\":" + quote(r.pool())
-                + ",\"container\":" + quote(r.container()) + ",\"engine\":" + quote(r.engine()) + ",\"github\":" + quote(r.github()) + ",\"busy\":" + r.busy()
-                + ",\"labels\":" + quote(r.labels()) + "}").collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    /** The instances named (all when none named); an unknown name is an error naming the known ones. */
-    static List<InstanceInfo> select(String fleet, List<InstanceInfo> instances, List<String> names) {
-        if (names == null || names.isEmpty()) {
-            return instances;
-        }
-        List<InstanceInfo> out = new ArrayList<>();
-        for (String name : names) {
-            Optional<InstanceInfo> i = instances.stream().filter(x -> x.runnerName().equalsIgnoreCase(name)
-                    || x.runnerName().equalsIgnoreCase(fleet + "-" + name)).findFirst();
-            out.add(i.orElseThrow(() -> new InvalidSpecException("no runner " + name + " in fleet " + fleet + "; known: "
-                    + instances.stream().map(InstanceInfo::runnerName).sorted().collect(Collectors.joining(", "))
-                    + " (see runnerfleet ps)")));
-        }
-        return out;
-    }
-
     // ---- commands ------------------------------------------------------------------------------
 
     /** Base of the commands that talk to Docker and GitHub. */
@@ -413,11 +359,26 @@ public final class RunnerFleetCli implements Callable<Integer> {
             return false;
         }
 
+        /** Whether the command starts by listing the fleet's runners at GitHub (asked for before Docker answers). */
+        boolean listsRunnersFirst() {
+            return false;
+        }
+
+        private GitHubRegistry registry;
+        private CompletableFuture<List<RegisteredRunner>> firstLook;
+
         @Override
         public Integer call() {
             FleetConfig config = cli.config(needsCredentials());
             if (createsRunners()) {
                 config.requireDevices();
+            }
+            // Docker's client may still be connecting on its own thread (EarlyBackend): use the wait for GitHub.
+            if (needsCredentials()) {
+                GitHubRegistry gitHub = registry(config);
+                if (listsRunnersFirst()) {
+                    firstLook = CompletableFuture.supplyAsync(gitHub::runners);
+                }
             }
             try (RunnerBackend backend = config.backend(cli.backends)) {
                 return run(config, backend);
@@ -426,9 +387,54 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         abstract int run(FleetConfig config, RunnerBackend backend);
 
+        /** The GitHub registry of the settings, built once per command. */
+        GitHubRegistry registry(FleetConfig config) {
+            if (registry == null) {
+                registry = config.registry(cli.url(config));
+            }
+            return registry;
+        }
+
+        /** The fleet's rows now: GitHub is asked on another thread while Docker answers on this one. */
+        List<RunnerTable.Row> rowsNow(FleetConfig config, RunnerBackend backend) {
+            CompletableFuture<List<RegisteredRunner>> atGitHub = firstLook != null ? firstLook
+                    : CompletableFuture.supplyAsync(registry(config)::runners);
+            firstLook = null;
+            List<InstanceInfo> instances = backend.instances(config.fleetName());
+            return RunnerTable.rows(config.fleetName(), instances, await(atGitHub));
+        }
+
         PrintWriterProgress progress(String what) {
             return new PrintWriterProgress(cli.terminal, what);
         }
+
+        /** The table of the fleet's runners as Docker and GitHub see them now, on standard output. */
+        int show(FleetConfig config, RunnerBackend backend) {
+            cli.terminal.out().print(RunnerTable.table(rowsNow(config, backend)));
+            cli.terminal.out().flush();
+            return ExitCode.OK;
+        }
+    }
+
+    /** Base of the commands that talk to Docker only: no GitHub, so no credentials asked for. */
+    abstract static class DockerCommand extends FleetCommand {
+        @Override
+        final boolean needsCredentials() {
+            return false;
+        }
+    }
+
+    /** Base of the commands that only read the settings: no Docker, no GitHub, no credentials. */
+    abstract static class OfflineCommand implements Callable<Integer> {
+        @ParentCommand
+        RunnerFleetCli cli;
+
+        @Override
+        public Integer call() {
+            return run(cli.config(false));
+        }
+
+        abstract int run(FleetConfig config);
     }
 
     @Command(name = "init", description = "Create the pools from the settings (generic runners plus one per board) and start them.")
@@ -446,18 +452,13 @@ public final class RunnerFleetCli implements Callable<Integer> {
             if (count < 0) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "-n must be 0 or more, not " + count);
             }
-            GitHubRegistry registry = config.registry(cli.url(config));
-            RunnerFleet fleet = cli.fleet(config, registry, backend, config.pools(count));
-            try (PrintWriterProgress bar = progress("starting runners")) {
+            RunnerFleet fleet = cli.fleet(config, registry(config), backend, config.pools(count));
+            try (fleet; PrintWriterProgress bar = progress("starting runners")) {
                 fleet.addListener(e -> bar.update(fleet.runners().stream().filter(r -> r.state() instanceof io.runnerfleet.RunnerState.Idle).count(),
                         count + config.settings().boards().size()));
                 fleet.start();
-            } finally {
-                fleet.close();
             }
-            cli.terminal.out().print(table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners())));
-            cli.terminal.out().flush();
-            return ExitCode.OK;
+            return show(config, backend);
         }
     }
 
@@ -477,90 +478,69 @@ public final class RunnerFleetCli implements Callable<Integer> {
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
             List<InstanceInfo> instances = backend.instances(config.fleetName());
-            select(config.fleetName(), instances, names);
-            GitHubRegistry registry = config.registry(cli.url(config));
-            RunnerFleet fleet = cli.fleet(config, registry, backend, config.pools(genericCount(instances)));
-            try {
+            RunnerTable.select(config.fleetName(), instances, names);
+            RunnerFleet fleet = cli.fleet(config, registry(config), backend, config.pools(genericCount(instances)));
+            try (fleet) {
                 fleet.start();
-            } finally {
-                fleet.close();
             }
-            cli.terminal.out().print(table(rows(config.fleetName(), backend.instances(config.fleetName()), registry.runners())));
-            cli.terminal.out().flush();
-            return ExitCode.OK;
+            return show(config, backend);
         }
     }
 
     /** start / stop / restart of containers, by name or all. */
-    abstract static class Lifecycle extends FleetCommand {
+    abstract static class Lifecycle extends DockerCommand {
         @Parameters(arity = "0..*", paramLabel = "NAME")
         List<String> names = new ArrayList<>();
 
-        @Override
-        boolean needsCredentials() {
-            return false;
+        private final String verb;
+        private final BiConsumer<RunnerBackend, InstanceInfo> apply;
+
+        Lifecycle(String verb, BiConsumer<RunnerBackend, InstanceInfo> apply) {
+            this.verb = verb;
+            this.apply = apply;
         }
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
-            List<InstanceInfo> chosen = select(config.fleetName(), backend.instances(config.fleetName()), names);
+            List<InstanceInfo> chosen = RunnerTable.select(config.fleetName(), backend.instances(config.fleetName()), names);
             if (chosen.isEmpty()) {
                 cli.terminal.err().println("fleet " + config.fleetName() + " has no runners; run runnerfleet init -n N first");
                 return ExitCode.FAILURE;
             }
             for (InstanceInfo i : chosen) {
-                apply(backend, i);
-                cli.terminal.out().println(verb() + " " + i.runnerName());
+                apply.accept(backend, i);
+                cli.terminal.out().println(verb + " " + i.runnerName());
             }
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
-
-        abstract void apply(RunnerBackend backend, InstanceInfo instance);
-
-        abstract String verb();
     }
 
     @Command(name = "start", description = "Start stopped runner containers (all, or the names given).")
     static final class Start extends Lifecycle {
-        @Override
-        void apply(RunnerBackend backend, InstanceInfo i) {
-            if (!i.running()) {
-                backend.start(i.id());
-            }
-        }
-
-        @Override
-        String verb() {
-            return "started";
+        Start() {
+            super("started", (backend, i) -> {
+                if (!i.running()) {
+                    backend.start(i.id());
+                }
+            });
         }
     }
 
     @Command(name = "stop", description = "Stop runner containers (all, or the names given); they stay registered.")
     static final class Stop extends Lifecycle {
-        @Override
-        void apply(RunnerBackend backend, InstanceInfo i) {
-            backend.stop(i.id(), Duration.ofSeconds(10));
-        }
-
-        @Override
-        String verb() {
-            return "stopped";
+        Stop() {
+            super("stopped", (backend, i) -> backend.stop(i.id(), Duration.ofSeconds(10)));
         }
     }
 
     @Command(name = "restart", description = "Restart runner containers (all, or the names given).")
     static final class Restart extends Lifecycle {
-        @Override
-        void apply(RunnerBackend backend, InstanceInfo i) {
-            backend.stop(i.id(), Duration.ofSeconds(10));
-            backend.start(i.id());
-        }
-
-        @Override
-        String verb() {
-            return "restarted";
+        Restart() {
+            super("restarted", (backend, i) -> {
+                backend.stop(i.id(), Duration.ofSeconds(10));
+                backend.start(i.id());
+            });
         }
     }
-
 }

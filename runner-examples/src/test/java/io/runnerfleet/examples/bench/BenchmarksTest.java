@@ -100,22 +100,22 @@ class BenchmarksTest {
         for (int i = 0; i < 100; i++) {
             hundred[99 - i] = i + 1;   // 100 .. 1, unsorted on purpose
         }
-        assertThat(WebhookLatencyBench.percentile(hundred, 50)).isEqualTo(50);
-        assertThat(WebhookLatencyBench.percentile(hundred, 90)).isEqualTo(90);
-        assertThat(WebhookLatencyBench.percentile(hundred, 99)).isEqualTo(99);
-        assertThat(WebhookLatencyBench.percentile(hundred, 100)).isEqualTo(100);
+        assertThat(Samples.percentile(hundred, 50)).isEqualTo(50);
+        assertThat(Samples.percentile(hundred, 90)).isEqualTo(90);
+        assertThat(Samples.percentile(hundred, 99)).isEqualTo(99);
+        assertThat(Samples.percentile(hundred, 100)).isEqualTo(100);
         double[] forty = new double[40];
         for (int i = 0; i < 40; i++) {
             forty[i] = i;
         }
         // with 40 samples the p99 is the largest: one slow launch shows
-        assertThat(WebhookLatencyBench.percentile(forty, 99)).isEqualTo(39);
-        assertThat(WebhookLatencyBench.percentile(forty, 50)).isEqualTo(19);
-        assertThat(WebhookLatencyBench.percentile(new double[] {0.3}, 1)).isEqualTo(0.3);
-        assertThatThrownBy(() -> WebhookLatencyBench.percentile(new double[0], 50))
+        assertThat(Samples.percentile(forty, 99)).isEqualTo(39);
+        assertThat(Samples.percentile(forty, 50)).isEqualTo(19);
+        assertThat(Samples.percentile(new double[] {0.3}, 1)).isEqualTo(0.3);
+        assertThatThrownBy(() -> Samples.percentile(new double[0], 50))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no samples");
-        assertThatThrownBy(() -> WebhookLatencyBench.percentile(forty, 0)).hasMessageContaining("(0, 100]");
-        assertThatThrownBy(() -> WebhookLatencyBench.percentile(forty, 101)).hasMessageContaining("(0, 100]");
+        assertThatThrownBy(() -> Samples.percentile(forty, 0)).hasMessageContaining("(0, 100]");
+        assertThatThrownBy(() -> Samples.percentile(forty, 101)).hasMessageContaining("(0, 100]");
     }
 
     @Test
@@ -137,6 +137,52 @@ class BenchmarksTest {
                 StandardCharsets.UTF_8));
         assertThat(r.webhook()).isNull();
         assertThat(Files.readString(Benchmarks.write(r))).contains("\"webhook\": null");
+    }
+
+    @Test
+    void scaleSetOptionsDefaultAndParse() {
+        Benchmarks.Options d = Benchmarks.Options.parse();
+        assertThat(d.scaleSet()).isTrue();
+        assertThat(d.scaleSetJobs()).isEqualTo(40);
+        assertThat(d.scaleSetBurst()).isEqualTo(20);
+        assertThat(d.scaleSetIdle()).isEqualTo(Duration.ofSeconds(120));
+
+        Benchmarks.Options o = Benchmarks.Options.parse("--scale-set-jobs", "3", "--scale-set-burst", "0",
+                "--scale-set-idle", "30");
+        assertThat(o.scaleSetJobs()).isEqualTo(3);
+        assertThat(o.scaleSetBurst()).isZero();
+        assertThat(o.scaleSetIdle()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Benchmarks.Options.parse("--skip-scale-set").scaleSet()).isFalse();
+
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--scale-set-idle", "0")).hasMessageContaining("--scale-set-idle")
+                .hasMessageContaining("'0'");
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--scale-set-jobs")).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> Benchmarks.Options.parse("--scale-set")).hasMessageContaining("--skip-scale-set")
+                .hasMessageContaining("--scale-set-burst N");
+    }
+
+    @Test
+    void scaleSetResultsPrintAndGoIntoTheJson(@TempDir Path dir) throws Exception {
+        ScaleSetLatencyBench.Result r = new ScaleSetLatencyBench.Result(new double[] {0.2, 0.4, 1.5},
+                new double[] {0.5, 0.7}, 0.5, Duration.ofSeconds(60),
+                new java.util.TreeMap<>(java.util.Map.of("actions-service/get-message", 2L)), 0);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ScaleSetLatencyBench.print(r, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("Scale set to container").contains("1500")
+                .contains("burst fully started in 700 ms").contains("1.40x").contains("120 requests/hour");
+        assertThat(r.json()).contains("\"cold\": {\"jobs\": 3").contains("\"p99Seconds\": 1.500")
+                .contains("\"burstFloorSeconds\": 0.500").contains("\"idleRequestsPerHour\": 120.000")
+                .contains("\"idleRequests\": {\"actions-service/get-message\": 2}");
+        assertThat(new ScaleSetLatencyBench.Result(new double[] {0.3}, new double[0], Double.NaN, Duration.ofSeconds(1),
+                java.util.Map.of(), 0).json()).contains("\"burst\": null").contains("\"burstFloorSeconds\": null");
+
+        // --skip-docker skips the scale-set section too: "scaleSet": null in the JSON
+        Benchmarks.Options o = Benchmarks.Options.parse("--skip-docker", "--skip-api", "--skip-memory",
+                "--scale-set-jobs", "3", "--job-start-jobs", "0", "--burst", "0", "--out", dir.toString());
+        Benchmarks.Results results = Benchmarks.run(o, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        assertThat(results.scaleSet()).isNull();
+        assertThat(Files.readString(Benchmarks.write(results))).contains("\"scaleSet\": null");
     }
 
     @Test

@@ -82,6 +82,36 @@ class RunnerFleetCliTest {
     }
 
     @Test
+    void aCommandLineForOneSubcommandHoldsOnlyThatOne() {
+        RunnerFleetCli cli = new RunnerFleetCli(TestTerminal.none(), Map.of(), NO_DOCKER, Duration.ofSeconds(1));
+        assertThat(RunnerFleetCli.commandLine(cli, new String[] {"--env-file", "x.env", "ps", "--json"}).getSubcommands())
+                .containsOnlyKeys("ps", "ls", "list", "status");
+        assertThat(RunnerFleetCli.commandLine(cli, new String[] {"--version"}).getSubcommands()).isEmpty();
+        for (String[] args : List.of(new String[0], new String[] {"--help"}, new String[] {"help", "ps"},
+                new String[] {"pss"})) {
+            assertThat(RunnerFleetCli.commandLine(cli, args).getSubcommands()).as(String.join(" ", args))
+                    .containsKeys("init", "ps", "rm", "serve", "systemd", "demo", "help")
+                    .hasSize(RunnerFleetCli.commandLine(cli).getSubcommands().size());
+        }
+    }
+
+    @Test
+    void versionHelpOfACommandAndAMisspeltCommandStillWork() {
+        TestTerminal version = TestTerminal.none();
+        assertThat(run(version, Map.of(), "--version")).isZero();
+        assertThat(version.out.toString()).contains("runnerfleet 0.1.0");
+        TestTerminal help = TestTerminal.none();
+        assertThat(run(help, Map.of(), "help", "ps")).isZero();
+        assertThat(help.out.toString()).contains("Usage: runnerfleet ps").contains("--json");
+        TestTerminal misspelt = TestTerminal.none();
+        assertThat(run(misspelt, Map.of(), "pss")).isEqualTo(ExitCode.USAGE);
+        assertThat(misspelt.err.toString()).contains("pss").contains("ps");
+        TestTerminal usage = TestTerminal.none();
+        assertThat(run(usage, Map.of(), "init", "-n", "x")).isEqualTo(ExitCode.USAGE);
+        assertThat(usage.err.toString()).contains("-n").contains("Usage: runnerfleet init");
+    }
+
+    @Test
     void exitCodesFollowTheKindOfFailure() {
         assertThat(ExitCode.of(new InvalidSpecException("x"))).isEqualTo(3);
         assertThat(ExitCode.of(new RegistrationException("x"))).isEqualTo(4);
@@ -368,13 +398,13 @@ class RunnerFleetCliTest {
             registered.add(new RegisteredRunner(i, name, "linux", i != 150, i == 7, LabelSet.of("intel"), false));
         }
         registered.add(new RegisteredRunner(999, "other-runner-1", "linux", true, false, LabelSet.of("x"), false));
-        List<RunnerFleetCli.Row> rows = RunnerFleetCli.rows("fl", instances, registered);
+        List<RunnerTable.Row> rows = RunnerTable.rows("fl", instances, registered);
         assertThat(rows).hasSize(150);
         assertThat(rows.get(1).runner()).isEqualTo("fl-runner-2");
         assertThat(rows.get(6).busy()).isTrue();
         assertThat(rows.get(149).container()).isEqualTo("-");
-        assertThat(RunnerFleetCli.table(rows).lines().count()).isEqualTo(151);
-        assertThat(RunnerFleetCli.json(rows)).startsWith("[").contains("\"runner\":\"fl-runner-150\"");
+        assertThat(RunnerTable.table(rows).lines().count()).isEqualTo(151);
+        assertThat(RunnerTable.json(rows)).startsWith("[").contains("\"runner\":\"fl-runner-150\"");
     }
 
     @Test
@@ -384,14 +414,14 @@ class RunnerFleetCliTest {
                         false, null, null, Map.of(), "local"),
                 new InstanceInfo("b1@lab", "fl-board-1-1", "fl", "board-1", "fl-board-1-1", "h", InstanceState.RUNNING, null,
                         false, null, null, Map.of(), "lab"));
-        List<RunnerFleetCli.Row> rows = RunnerFleetCli.rows("fl", instances, List.of());
-        String table = RunnerFleetCli.table(rows);
+        List<RunnerTable.Row> rows = RunnerTable.rows("fl", instances, List.of());
+        String table = RunnerTable.table(rows);
         assertThat(table.lines().findFirst().orElseThrow()).contains("CONTAINER  ENGINE  GITHUB");
         assertThat(table).containsPattern("fl-board-1-1 +board-1 +running +lab ");
-        assertThat(RunnerFleetCli.json(rows)).contains("\"engine\":\"lab\"");
-        List<RunnerFleetCli.Row> single = RunnerFleetCli.rows("fl", List.of(new InstanceInfo("c1", "fl-runner-1", "fl",
+        assertThat(RunnerTable.json(rows)).contains("\"engine\":\"lab\"");
+        List<RunnerTable.Row> single = RunnerTable.rows("fl", List.of(new InstanceInfo("c1", "fl-runner-1", "fl",
                 "runner", "fl-runner-1", "h", InstanceState.RUNNING, null, false, null, null, Map.of())), List.of());
-        assertThat(RunnerFleetCli.table(single)).doesNotContain("ENGINE");
+        assertThat(RunnerTable.table(single)).doesNotContain("ENGINE");
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.examples.ChildJvm;
 import io.runnerfleet.github.WebhookReceiver;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
@@ -24,9 +25,7 @@ import io.runnerfleet.testkit.FakeScope;
 import io.runnerfleet.testkit.Fault;
 import io.runnerfleet.testkit.WebhookDelivery;
 import io.runnerfleet.testing.Await;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -90,7 +88,7 @@ class FaultMatrixIT {
     private final Set<String> names = new HashSet<>();
     private final List<FakeJob> jobs = new CopyOnWriteArrayList<>();
     private final List<FleetEvent> events = new CopyOnWriteArrayList<>();
-    private final List<Process> children = new ArrayList<>();
+    private final List<ChildJvm> children = new ArrayList<>();
 
     @BeforeAll
     static void image() throws IOException {
@@ -118,7 +116,7 @@ class FaultMatrixIT {
     @AfterEach
     void cleanUp() {
         try {
-            children.forEach(Process::destroyForcibly);
+            children.forEach(ChildJvm::close);
             github.clearFaults();
             for (RunnerFleet f : fleets) {
                 try {
@@ -160,8 +158,8 @@ class FaultMatrixIT {
         row("fleet JVM killed " + afterMillis / 1000.0 + " s into start() of 6",
                 "the next fleet of that name converges at once: 6 runners, none twice, no ghost", 0, () -> {
                     String name = newName();
-                    Child child = child(name, 6);
-                    child.await("starting");
+                    ChildJvm child = child(name, 6);
+                    child.await("starting", PATIENCE);
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(afterMillis));   // the fault's moment
                     child.kill();
                     long t0 = System.nanoTime();
@@ -179,8 +177,8 @@ class FaultMatrixIT {
         row("fleet JVM killed while steady (4 Idle)",
                 "the next fleet adopts every runner at once and creates nothing", 0, () -> {
                     String name = newName();
-                    Child child = child(name, 4);
-                    child.await("ready");
+                    ChildJvm child = child(name, 4);
+                    child.await("ready", PATIENCE);
                     List<String> before = containerIds(name);
                     child.kill();
                     long t0 = System.nanoTime();
@@ -512,49 +510,11 @@ class FaultMatrixIT {
     }
 
     /** A fleet in a child JVM (the same {@link FaultFleet}), whose output lines are collected. */
-    private final class Child {
-        final Process process;
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-        Child(Process process) {
-            this.process = process;
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l = in.readLine(); l != null; l = in.readLine()) {
-                        lines.add(l);
-                    }
-                } catch (IOException e) {
-                    // the child was killed
-                }
-            }, "fault-matrix-child-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        void await(String line) {
-            FaultMatrixIT.await("the child fleet to print '" + line + "'; it printed " + lines, () -> {
-                if (!process.isAlive() && !lines.contains(line)) {
-                    throw new AssertionError("the child fleet exited with " + process.exitValue() + ": " + lines);
-                }
-                return lines.contains(line);
-            });
-        }
-
-        /** SIGKILL: nothing in the child runs after this. */
-        void kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the child fleet killed").isTrue();
-        }
-    }
-
-    private Child child(String name, int runners) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                FaultFleet.class.getName(), github.url(), name, Integer.toString(runners)).redirectErrorStream(true);
-        pb.environment().put("GH_PAT", pat.reveal());
-        Process p = pb.start();
-        children.add(p);
-        return new Child(p);
+    private ChildJvm child(String name, int runners) throws IOException {
+        ChildJvm child = ChildJvm.start(FaultFleet.class, Map.of("GH_PAT", pat.reveal()), github.url(), name,
+                Integer.toString(runners));
+        children.add(child);
+        return child;
     }
 
     // ---- what the fleet, GitHub and the engine say ---------------------------------------------

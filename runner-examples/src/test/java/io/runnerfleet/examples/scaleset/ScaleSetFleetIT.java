@@ -8,25 +8,22 @@ import io.runnerfleet.RunnerState;
 import io.runnerfleet.Secret;
 import io.runnerfleet.docker.DockerBackend;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.examples.ChildJvm;
 import io.runnerfleet.testing.Await;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunnerImage;
 import io.runnerfleet.testkit.FakeScope;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -54,7 +51,7 @@ class ScaleSetFleetIT {
     private DockerBackend backend;
     private final List<ScaleSetFleet> fleets = new ArrayList<>();
     private final List<String> fleetNames = new ArrayList<>();
-    private final List<Process> children = new ArrayList<>();
+    private final List<ChildJvm> children = new ArrayList<>();
     private final List<FleetEvent> events = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -79,7 +76,7 @@ class ScaleSetFleetIT {
     @AfterEach
     void removeEverything() {
         try {
-            children.forEach(Process::destroyForcibly);
+            children.forEach(ChildJvm::close);
             for (ScaleSetFleet f : fleets) {
                 try {
                     f.autoscaler().close();
@@ -164,8 +161,8 @@ class ScaleSetFleetIT {
     void theFleetJvmKilledInTheMiddleOfABurstLosesNoJobAndDuplicatesNoRunner() throws Exception {
         String name = fleetName();
         Path state = tmp.resolve("state.json");
-        Child first = child(name, state);
-        first.await("ready");
+        ChildJvm first = child(name, state);
+        first.await("ready", PATIENCE);
         List<FakeJob> jobs = queue(20, Duration.ofSeconds(4));
         await("some jobs running and some still queued", () -> jobs.stream().anyMatch(j -> "in_progress".equals(j.status()))
                 && jobs.stream().anyMatch(j -> "queued".equals(j.status())));
@@ -219,49 +216,10 @@ class ScaleSetFleetIT {
 
     // ---- the child JVM ---------------------------------------------------------------------------------
 
-    private final class Child {
-        final Process process;
-        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-
-        Child(Process process) {
-            this.process = process;
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String l = in.readLine(); l != null; l = in.readLine()) {
-                        lines.add(l);
-                    }
-                } catch (IOException e) {
-                    // the child was killed
-                }
-            }, "scaleset-it-child-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        void await(String line) {
-            ScaleSetFleetIT.await("the child fleet to print '" + line + "'; it printed " + lines, () -> {
-                if (!process.isAlive() && !lines.contains(line)) {
-                    throw new AssertionError("the child fleet exited with " + process.exitValue() + ": " + lines);
-                }
-                return lines.contains(line);
-            });
-        }
-
-        /** SIGKILL: nothing in the child runs after this. */
-        void kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the child fleet killed").isTrue();
-        }
-    }
-
-    private Child child(String name, Path state) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                ScaleSetFleet.class.getName(), github.url(), name, state.toString(), "30").redirectErrorStream(true);
-        pb.environment().put("GH_PAT", pat.reveal());
-        Process p = pb.start();
-        children.add(p);
-        return new Child(p);
+    private ChildJvm child(String name, Path state) throws IOException {
+        ChildJvm child = ChildJvm.start(ScaleSetFleet.class, Map.of("GH_PAT", pat.reveal()), github.url(), name,
+                state.toString(), "30");
+        children.add(child);
+        return child;
     }
 }
