@@ -15,10 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The fleet end to end against the in-memory registry and backend, playing the runners' part. */
 class RunnerFleetTest {
@@ -564,6 +569,84 @@ class RunnerFleetTest {
         awaitState(fleet, "runner 2 removed once its job ended", rs -> rs.size() == 1);
         assertThat(registry.runner("f1-generic-2")).isEmpty();
         assertThat(backend.instances("f1")).hasSize(1);
+    }
+
+    // A registry whose deletes wait at a gate once gated: holds the fleet's only worker in a removal.
+    private CountDownLatch gateDeletes(CountDownLatch deleting) {
+        CountDownLatch gate = new CountDownLatch(1);
+        registry = InMemoryRegistry.builder().organization("acme").clock(clock).sleeper(d -> {
+            deleting.countDown();
+            gate.await();
+        }).build();
+        return gate;
+    }
+
+    @Test
+    @Timeout(120)
+    void scalingDownPastADrainingRunnerCompletesWithOneWorkerThread() throws Exception {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch gate = gateDeletes(deleting);
+        RunnerFleet fleet = started(fleet("f1", generic(3)).parallelism(1));
+        registry.markBusy("f1-generic-3");
+        awaitState(fleet, "runner 3 Active", rs -> rs.get(2).state() instanceof RunnerState.Active);
+        fleet.scale("generic", 2);
+        awaitState(fleet, "runner 3 Draining", rs -> rs.get(2).state() instanceof RunnerState.Draining);
+        registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ofMillis(1));
+        fleet.scale("generic", 1);   // the only worker removes runner 2 (held at the gate); runner 3's drain waits
+        assertThat(deleting.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        fleet.reconcile(PATIENCE);   // a cycle hands runner 3 to its next drain attempt, queued on that worker too
+        registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ZERO);
+        gate.countDown();
+        registry.completeJob("f1-generic-3");
+        awaitState(fleet, "one runner left", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        assertThat(backend.instances("f1")).hasSize(1);
+    }
+
+    @Test
+    @Timeout(120)
+    void removeCompletesWithOneWorkerThreadWhileARunnerDrains() throws Exception {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch gate = gateDeletes(deleting);
+        ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        try {
+            // Cycles only when asked (and when something ends), so what the worker's queue holds is known.
+            RunnerFleet fleet = started(fleet("f1", generic(2)).executor(worker).reconcileInterval(Duration.ofHours(1))
+                    .pollInterval(Duration.ofHours(1)));
+            registry.markBusy("f1-generic-2");
+            awaitState(fleet, "runner 2 Active", rs -> rs.get(1).state() instanceof RunnerState.Active);
+            fleet.scale("generic", 1);
+            awaitState(fleet, "runner 2 Draining", rs -> rs.get(1).state() instanceof RunnerState.Draining);
+            registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ofMillis(1));
+            // remove(), not removeNow(): a kill would make runner 2's own drain attempt wait at the gate instead.
+            CompletableFuture<Void> removal = CompletableFuture.runAsync(fleet::remove);
+            assertThat(deleting.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();   // removing runner 1
+            Await.until(PATIENCE, "runner 2's removal queued", () -> !worker.getQueue().isEmpty());
+            fleet.reconcile(PATIENCE);   // runner 2's next drain attempt, queued behind its removal
+            registry.completeJob("f1-generic-2");
+            registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ZERO);
+            gate.countDown();
+            Await.until(PATIENCE, "remove() done", removal::isDone);
+            removal.join();
+            assertThat(backend.instances("f1")).isEmpty();
+            assertThat(registry.runners()).isEmpty();
+        } finally {
+            worker.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDrainWaitingForAJobDoesNotSpinReconcileCycles() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)).reconcileInterval(Duration.ofHours(1))
+                .pollInterval(Duration.ofHours(1)).drainTimeout(Duration.ofMinutes(5)));
+        registry.markBusy("f1-generic-2");
+        awaitState(fleet, "runner 2 Active", rs -> rs.get(1).state() instanceof RunnerState.Active);
+        fleet.scale("generic", 1);
+        awaitState(fleet, "runner 2 Draining", rs -> rs.get(1).state() instanceof RunnerState.Draining);
+        fleet.reconcile(PATIENCE);
+        long before = registry.faults().calls(InMemoryRegistry.Operation.RUNNERS);
+        fleet.reconcile(PATIENCE);
+        // Each cycle lists the runners at GitHub once: the drain's attempts must not chain cycles between these two.
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.RUNNERS) - before).isEqualTo(1);
     }
 
     @Test
