@@ -193,7 +193,7 @@ public final class RunnerFleet implements AutoCloseable {
     /**
      * A job is waiting: grow the pool that should take it by one runner (up to its maximum). The reconciler
      * is woken and starts the launch at once. In an on-demand pool of ephemeral runners, the runner that
-     * finishes a job shrinks the pool back by one (when it holds the pool's top slot; others idle out).
+     * finishes a job shrinks the pool back by one (whichever runner it is; no other runner is drained for it).
      *
      * @return the pool grown, if any could take it
      */
@@ -206,7 +206,12 @@ public final class RunnerFleet implements AutoCloseable {
         return pool.map(Matcher.Candidate::name);
     }
 
-    /** Sets how many runners {@code pool} keeps; extra runners are drained (a running job is never killed). */
+    /**
+     * Sets how many runners {@code pool} keeps. A count, not a range of slots: new runners take the lowest
+     * free slot numbers, and the extra runners go cheapest first (not yet launched, failed, idle the longest;
+     * a busy runner last, drained: a running job is never killed; a busy ephemeral runner is simply not
+     * replaced after its job).
+     */
     public void scale(String pool, int count) {
         reconciler.scale(pool(pool).name(), count, "scaled by request");
     }

@@ -51,6 +51,8 @@ final class ManagedRunner {
     boolean userStopped;
     // A drain in progress (Retiring): set and cleared by whoever holds the claim.
     volatile Drain drain;
+    // Chosen to go (scaled down, idled out, finished its job): no longer one of its pool's wanted runners.
+    volatile boolean leaving;
     private boolean claimed;
     // Work waiting for the claim (onClaim), handed the claim in turn as each holder releases it.
     private final Deque<Runnable> handOffs = new ArrayDeque<>();
@@ -175,6 +177,11 @@ final class ManagedRunner {
 
     boolean live() {
         return !(state() instanceof RunnerState.Removed);
+    }
+
+    /** Whether it is one of the runners its pool's wanted count counts: live, and neither leaving nor draining. */
+    boolean counts() {
+        return live() && !leaving && drain == null;
     }
 
     List<String> lastLogLines() {

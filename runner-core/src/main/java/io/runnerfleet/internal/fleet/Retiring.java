@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes runners out of service on purpose: drains the runners above a pool's new count, drains every
+ * Takes runners out of service on purpose: drains the runners beyond a pool's new count, drains every
  * runner when the fleet shuts down or is removed, and stops or starts one runner on request. Drains
  * deregister first and re-check busy, so a running job is never killed unless asked.
  */
@@ -56,16 +56,24 @@ final class Retiring {
         fx.wake().run();
     }
 
-    /** Drains the live runners of {@code plan} above slot {@code count}, each on a worker once its claim is free. */
-    void retireAbove(PoolPlan plan, int count) {
-        for (ManagedRunner r : slots.liveAbove(plan, count)) {
-            onClaim(r, () ->
-                    // A retired runner's slot is gone: so are its volumes (nothing of the same name reuses them).
-                    retire(r, false, true, "pool " + plan.name() + " scaled down to " + count).exceptionally(e -> {
-                        LOG.info("fleet {}: runner {} stays until its job ends: {}", fx.fleet(), r.name, cause(e).getMessage());
-                        return null;
-                    }));
+    /**
+     * Drains the runners of {@code plan} beyond its first {@code count}, cheapest to lose first (see
+     * {@link Slots#chooseExtra}), each on a worker once its claim is free.
+     */
+    void retireExtra(PoolPlan plan, int count) {
+        for (ManagedRunner r : slots.chooseExtra(plan, count)) {
+            retireChosen(r, "pool " + plan.name() + " scaled down to " + count);
         }
+    }
+
+    /** Drains one runner already chosen to go ({@link ManagedRunner#leaving}), on a worker once its claim is free. */
+    void retireChosen(ManagedRunner r, String reason) {
+        onClaim(r, () ->
+                // A retired runner's slot is gone: so are its volumes (nothing of the same name reuses them).
+                retire(r, false, true, reason).exceptionally(e -> {
+                    LOG.info("fleet {}: runner {} stays until its job ends: {}", fx.fleet(), r.name, cause(e).getMessage());
+                    return null;
+                }));
     }
 
     /**
