@@ -157,6 +157,16 @@ public final class RunnerFleet implements AutoCloseable {
         reconciler.reconcileNow(timeout);
     }
 
+    /**
+     * Asks for a reconcile cycle as soon as possible and returns at once, without waiting for it: for a
+     * caller that learned something changed (a job queued or ended, a webhook) and must not block. Requests
+     * made while a cycle is pending are coalesced into it. Does nothing before {@link #start()} and after
+     * {@link #close()}. Use {@link #reconcile(Duration)} to wait for a cycle instead.
+     */
+    public void wake() {
+        reconciler.wake();
+    }
+
     /** Every runner the fleet manages, sorted by name. */
     public List<Runner> runners() {
         return reconciler.runners();

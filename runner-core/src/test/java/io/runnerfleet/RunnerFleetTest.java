@@ -371,6 +371,20 @@ class RunnerFleetTest {
     }
 
     @Test
+    void wakeAsksForACycleWithoutWaitingAndDoesNothingBeforeStartOrAfterClose() {
+        RunnerFleet fleet = fleet("f1", generic(1)).reconcileInterval(Duration.ofHours(1)).pollInterval(Duration.ofHours(1)).build();
+        fleets.add(fleet);
+        fleet.wake();   // not started: nothing happens
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.RUNNERS)).isZero();
+        fleet.start();
+        registry.markBusy("f1-generic-1");
+        fleet.wake();   // no periodic cycle for an hour: only this one can see the job
+        Await.until(PATIENCE, "runner Active", () -> fleet.runners().get(0).state() instanceof RunnerState.Active);
+        fleet.close();
+        fleet.wake();
+    }
+
+    @Test
     void aRegistrationDeletedAtGitHubIsRegisteredAgain() {
         RunnerFleet fleet = started(fleet("f1", generic(1)));
         registry.delete(registry.runner("f1-generic-1").orElseThrow());
