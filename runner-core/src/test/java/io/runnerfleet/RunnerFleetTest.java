@@ -762,6 +762,34 @@ class RunnerFleetTest {
         assertThat(backend.launched()).isEmpty();
     }
 
+    /** What a registry throws when GitHub refused for good (here: bad credentials). */
+    private static final class Refused extends RegistrationException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+
+        @Override
+        public boolean permanent() {
+            return true;
+        }
+    }
+
+    @Test
+    void aRegistrationRefusedForGoodFailsTheRunnerAtOnceWithTheReasonInsteadOfBackingOff() {
+        registry.faults().failNext(InMemoryRegistry.Operation.JIT_CONFIG, 100,
+                () -> new Refused("GitHub answered 401 Bad credentials for organization acme"));
+        RunnerFleet fleet = fleet("f1", ephemeral(1)).build();
+        fleets.add(fleet);
+        CompletableFuture<RunnerFleet> start = fleet.startAsync();
+        Await.until(PATIENCE, "start() ends", start::isDone);
+        assertThatThrownBy(start::join).hasCauseInstanceOf(RunnerStartException.class)
+                .hasMessageContaining("401 Bad credentials").hasMessageContaining("Failed");
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.JIT_CONFIG)).isEqualTo(1);
+        assertThat(backend.launched()).isEmpty();
+    }
+
     @Test
     void anUnreachableBackendFailsStartAndCreatesNothing() {
         backend.faults().failNext(InMemoryBackend.Operation.INSTANCES, 1,

@@ -88,6 +88,12 @@ public class GitHubApiException extends RegistrationException {
         Unauthorized(Details d, String message) {
             super(d, message, null);
         }
+
+        /** True: the same request fails the same way until the cause is fixed. */
+        @Override
+        public boolean permanent() {
+            return true;
+        }
     }
 
     /** 403 (not a rate limit): the credentials lack a permission; GitHub may say which one. */
@@ -98,6 +104,12 @@ public class GitHubApiException extends RegistrationException {
         Forbidden(Details d, String message, String acceptedPermissions) {
             super(d, message, null);
             this.acceptedPermissions = acceptedPermissions;
+        }
+
+        /** True: the same request fails the same way until the permission is granted. */
+        @Override
+        public boolean permanent() {
+            return true;
         }
 
         /** GitHub's {@code x-accepted-github-permissions} header, e.g. {@code administration=write}. */
@@ -112,6 +124,12 @@ public class GitHubApiException extends RegistrationException {
 
         NotFound(Details d, String message) {
             super(d, message, null);
+        }
+
+        /** True: the same request fails the same way until the cause is fixed. */
+        @Override
+        public boolean permanent() {
+            return true;
         }
     }
 

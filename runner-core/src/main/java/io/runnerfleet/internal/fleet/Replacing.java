@@ -46,7 +46,7 @@ final class Replacing {
                 case TRANSIENT -> r.failures;
                 case COUNTED -> ++r.failures;
                 // An invalid spec (a missing device, a bad image reference) fails the same way every time: no retries.
-                case PERMANENT -> Math.max(++r.failures, settings.maxFailures());
+                case PERMANENT, REFUSED -> Math.max(++r.failures, settings.maxFailures());
             };
             outages = kind == Failures.TRANSIENT ? r.outages + 1 : 0;
         }
