@@ -17,4 +17,15 @@ public class RegistrationException extends RunnerFleetException {
     public RegistrationException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * Whether the registry refused for good: bad credentials (401), a missing permission (403), an
+     * organization or repository that does not exist for these credentials (404). The same request fails
+     * the same way until someone fixes the cause, so a fleet fails the runner at once with this message
+     * (and tries its slot again only after the failed-retry wait) instead of backing off as for an outage.
+     * False here, for failures that pass (5xx, timeouts, rate limits); a registry's subclass overrides it.
+     */
+    public boolean permanent() {
+        return false;
+    }
 }

@@ -157,6 +157,16 @@ public final class RunnerFleet implements AutoCloseable {
         reconciler.reconcileNow(timeout);
     }
 
+    /**
+     * Asks for a reconcile cycle as soon as possible and returns at once, without waiting for it: for a
+     * caller that learned something changed (a job queued or ended, a webhook) and must not block. Requests
+     * made while a cycle is pending are coalesced into it. Does nothing before {@link #start()} and after
+     * {@link #close()}. Use {@link #reconcile(Duration)} to wait for a cycle instead.
+     */
+    public void wake() {
+        reconciler.wake();
+    }
+
     /** Every runner the fleet manages, sorted by name. */
     public List<Runner> runners() {
         return reconciler.runners();
@@ -195,8 +205,8 @@ public final class RunnerFleet implements AutoCloseable {
     /**
      * A job is waiting: grow the pool that should take it by one runner (up to its maximum). The reconciler
      * is woken and starts the launch at once. In an on-demand pool of ephemeral runners, the runner that
-     * finishes a job shrinks the pool back by one (when it holds the pool's top slot; others idle out). A pool
-     * with a {@link Warmth} over-provision factor grows by that factor (fractions carried to the next job),
+     * finishes a job shrinks the pool back by one (whichever runner it is; no other runner is drained for it). A
+     * pool with a {@link Warmth} over-provision factor grows by that factor (fractions carried to the next job),
      * and its stay-warm time starts again.
      *
      * @return the pool grown, if any could take it
@@ -214,7 +224,12 @@ public final class RunnerFleet implements AutoCloseable {
         return pool.map(Matcher.Candidate::name);
     }
 
-    /** Sets how many runners {@code pool} keeps; extra runners are drained (a running job is never killed). */
+    /**
+     * Sets how many runners {@code pool} keeps. A count, not a range of slots: new runners take the lowest
+     * free slot numbers, and the extra runners go cheapest first (not yet launched, failed, idle the longest;
+     * a busy runner last, drained: a running job is never killed; a busy ephemeral runner is simply not
+     * replaced after its job).
+     */
     public void scale(String pool, int count) {
         reconciler.scale(pool(pool).name(), count, "scaled by request");
     }

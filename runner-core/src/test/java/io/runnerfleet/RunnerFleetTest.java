@@ -15,10 +15,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The fleet end to end against the in-memory registry and backend, playing the runners' part. */
 class RunnerFleetTest {
@@ -366,6 +371,20 @@ class RunnerFleetTest {
     }
 
     @Test
+    void wakeAsksForACycleWithoutWaitingAndDoesNothingBeforeStartOrAfterClose() {
+        RunnerFleet fleet = fleet("f1", generic(1)).reconcileInterval(Duration.ofHours(1)).pollInterval(Duration.ofHours(1)).build();
+        fleets.add(fleet);
+        fleet.wake();   // not started: nothing happens
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.RUNNERS)).isZero();
+        fleet.start();
+        registry.markBusy("f1-generic-1");
+        fleet.wake();   // no periodic cycle for an hour: only this one can see the job
+        Await.until(PATIENCE, "runner Active", () -> fleet.runners().get(0).state() instanceof RunnerState.Active);
+        fleet.close();
+        fleet.wake();
+    }
+
+    @Test
     void aRegistrationDeletedAtGitHubIsRegisteredAgain() {
         RunnerFleet fleet = started(fleet("f1", generic(1)));
         registry.delete(registry.runner("f1-generic-1").orElseThrow());
@@ -550,10 +569,7 @@ class RunnerFleetTest {
     @Test
     void aDrainWaitingForABusyRunnerHoldsNoWorkerThread() {
         RunnerFleet fleet = started(fleet("f1", generic(2)).parallelism(1).drainTimeout(Duration.ofMinutes(1)));
-        registry.markBusy("f1-generic-2");
-        awaitState(fleet, "runner 2 Active", rs -> rs.get(1).state() instanceof RunnerState.Active);
-        fleet.scale("generic", 1);
-        awaitState(fleet, "runner 2 Draining", rs -> rs.size() == 2 && rs.get(1).state() instanceof RunnerState.Draining);
+        drainRunner2(fleet);
         // The fleet's only worker thread is free while the drain waits for the job: a killed runner is replaced meanwhile.
         Runner victim = fleet.runner("f1-generic-1").orElseThrow();
         backend.exit(victim.instanceId(), 137);
@@ -564,6 +580,163 @@ class RunnerFleetTest {
         awaitState(fleet, "runner 2 removed once its job ended", rs -> rs.size() == 1);
         assertThat(registry.runner("f1-generic-2")).isEmpty();
         assertThat(backend.instances("f1")).hasSize(1);
+    }
+
+    // A registry whose deletes wait at a gate once gated: holds the fleet's only worker in a removal.
+    private CountDownLatch gateDeletes(CountDownLatch deleting) {
+        CountDownLatch gate = new CountDownLatch(1);
+        registry = InMemoryRegistry.builder().organization("acme").clock(clock).sleeper(d -> {
+            deleting.countDown();
+            gate.await();
+        }).build();
+        return gate;
+    }
+
+    // Both runners busy, then down to one: the busy runner in the higher slot drains; runner 1 is Idle again.
+    private void drainRunner2(RunnerFleet fleet) {
+        registry.markBusy("f1-generic-1");
+        registry.markBusy("f1-generic-2");
+        awaitState(fleet, "both Active", rs -> allIn(rs, RunnerState.Active.class, 2));
+        fleet.scale("generic", 1);
+        awaitState(fleet, "runner 2 Draining", rs -> rs.size() == 2 && rs.get(1).state() instanceof RunnerState.Draining);
+        registry.completeJob("f1-generic-1");
+        awaitState(fleet, "runner 1 Idle", rs -> rs.get(0).state() instanceof RunnerState.Idle);
+    }
+
+    @Test
+    @Timeout(120)
+    void scalingDownWhileARunnerIsReplacedCompletesWithOneWorkerThread() throws Exception {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch gate = gateDeletes(deleting);
+        RunnerFleet fleet = started(fleet("f1", generic(3)).parallelism(1));
+        Runner victim = fleet.runner("f1-generic-2").orElseThrow();
+        registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ofMillis(1));
+        fleet.scale("generic", 1);   // the only worker removes runner 3 (held at the gate); runner 2's removal waits
+        assertThat(deleting.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        backend.exit(victim.instanceId(), 137);
+        fleet.reconcile(PATIENCE);   // a cycle sees runner 2 dead: its replacement would queue behind its removal
+        registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ZERO);
+        gate.countDown();
+        awaitState(fleet, "one runner left", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        assertThat(fleet.runners()).extracting(Runner::name).containsExactly("f1-generic-1");
+        assertThat(backend.instances("f1")).hasSize(1);
+    }
+
+    @Test
+    @Timeout(120)
+    void removeCompletesWithOneWorkerThreadWhileARunnerDrains() throws Exception {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch gate = gateDeletes(deleting);
+        ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        try {
+            // Cycles only when asked (and when something ends), so what the worker's queue holds is known.
+            RunnerFleet fleet = started(fleet("f1", generic(2)).executor(worker).reconcileInterval(Duration.ofHours(1))
+                    .pollInterval(Duration.ofHours(1)));
+            drainRunner2(fleet);
+            registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ofMillis(1));
+            // remove(), not removeNow(): a kill would make runner 2's own drain attempt wait at the gate instead.
+            CompletableFuture<Void> removal = CompletableFuture.runAsync(fleet::remove);
+            assertThat(deleting.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();   // removing runner 1
+            Await.until(PATIENCE, "runner 2's removal queued", () -> !worker.getQueue().isEmpty());
+            fleet.reconcile(PATIENCE);   // runner 2's next drain attempt, queued behind its removal
+            registry.completeJob("f1-generic-2");
+            registry.faults().delay(InMemoryRegistry.Operation.DELETE, Duration.ZERO);
+            gate.countDown();
+            Await.until(PATIENCE, "remove() done", removal::isDone);
+            removal.join();
+            assertThat(backend.instances("f1")).isEmpty();
+            assertThat(registry.runners()).isEmpty();
+        } finally {
+            worker.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDrainWaitingForAJobDoesNotSpinReconcileCycles() {
+        RunnerFleet fleet = started(fleet("f1", generic(2)).reconcileInterval(Duration.ofHours(1))
+                .pollInterval(Duration.ofHours(1)).drainTimeout(Duration.ofMinutes(5)));
+        drainRunner2(fleet);
+        fleet.reconcile(PATIENCE);
+        long before = registry.faults().calls(InMemoryRegistry.Operation.RUNNERS);
+        fleet.reconcile(PATIENCE);
+        // Each cycle lists the runners at GitHub once: the drain's attempts must not chain cycles between these two.
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.RUNNERS) - before).isEqualTo(1);
+    }
+
+    // Plays one ephemeral runner's job to its end: GitHub deregisters it and its process exits 0.
+    private void finishJob(Runner r) {
+        registry.completeJob(r.name());
+        backend.exit(r.instanceId(), 0);
+    }
+
+    @Test
+    void ephemeralRunnersFinishingOutOfOrderAfterAScaleDownNeverMakeThePoolHoldMoreThanItWants() {
+        RunnerFleet fleet = started(fleet("f1", ephemeral(3)));
+        List<Runner> first = fleet.runners();
+        List<String> originals = first.stream().map(Runner::name).toList();
+        first.forEach(r -> registry.markBusy(r.name()));
+        awaitState(fleet, "all three Active", rs -> allIn(rs, RunnerState.Active.class, 3));
+        // From here on, at every event: once a new runner is live, the runners in service (a finished one being
+        // removed is not; a draining one still is) are at most the 2 wanted.
+        java.util.Map<String, RunnerState> last = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> tooMany = new CopyOnWriteArrayList<>();
+        fleet.addListener(e -> {
+            if (e instanceof FleetEvent.StateChanged sc) {
+                last.put(sc.runner(), sc.to());
+                List<String> live = last.entrySet().stream().filter(x -> !(x.getValue() instanceof RunnerState.Removed
+                        || x.getValue() instanceof RunnerState.Removing || x.getValue() instanceof RunnerState.Completed))
+                        .map(java.util.Map.Entry::getKey).toList();
+                long held = live.size() + originals.stream().filter(n -> !last.containsKey(n)).count();
+                if (live.stream().anyMatch(n -> !originals.contains(n)) && held > 2) {
+                    tooMany.add(sc + " with " + held + " live");
+                }
+            }
+        });
+        fleet.scale("eph", 2);
+        finishJob(first.get(0));   // the lowest slot first: the pool still holds 2, no replacement
+        awaitState(fleet, "runner 1 gone", rs -> rs.stream().noneMatch(r -> r.name().equals(originals.get(0))));
+        assertThat(fleet.runners()).extracting(Runner::name).containsExactly(originals.get(1), originals.get(2));
+        assertThat(backend.launched()).hasSize(3);
+        finishJob(first.get(1));   // now the pool holds 1 of 2: one new runner
+        awaitState(fleet, "one new runner Idle", rs -> rs.size() == 2 && rs.stream().anyMatch(r -> !originals.contains(r.name())
+                && r.state() instanceof RunnerState.Idle));
+        finishJob(first.get(2));
+        awaitState(fleet, "two new runners Idle", rs -> allIn(rs, RunnerState.Idle.class, 2)
+                && rs.stream().noneMatch(r -> originals.contains(r.name())));
+        assertThat(backend.launched()).hasSize(5);
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals(originals.get(2))
+                && sc.to() instanceof RunnerState.Removed);
+        assertThat(tooMany).isEmpty();
+    }
+
+    @Test
+    void aLaunchFailingAfterThePoolShrankIsNotRetried() throws Exception {
+        CountDownLatch launching = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        backend = InMemoryBackend.builder().clock(clock).sleeper(d -> {
+            launching.countDown();
+            gate.await();
+        }).build();
+        backend.onLaunch(this::runnerStarts);
+        RunnerFleet fleet = started(fleet("f1", RunnerPool.builder("generic").image("runner:1").labels("intel")
+                .scaling(Scaling.onDemand(2, 3, Duration.ofHours(1)))));
+        backend.faults().delay(InMemoryBackend.Operation.LAUNCH, Duration.ofMillis(1))
+                .failNext(InMemoryBackend.Operation.LAUNCH, 1, () -> new RunnerFleetException("injected: engine refused the container"));
+        fleet.scale("generic", 3);
+        assertThat(launching.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();   // runner 3's launch, held
+        fleet.scale("generic", 2);   // the runner not yet launched is the one to go
+        backend.faults().delay(InMemoryBackend.Operation.LAUNCH, Duration.ZERO);
+        gate.countDown();
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals("f1-generic-3")
+                && sc.to() instanceof RunnerState.Removed);
+        clock.advance(Duration.ofSeconds(30));   // past any backoff
+        awaitState(fleet, "two runners", rs -> allIn(rs, RunnerState.Idle.class, 2));
+        fleet.reconcile(PATIENCE);
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.runner().equals("f1-generic-3")
+                && sc.cause().contains("not retried"));
+        assertThat(fleet.runners()).extracting(Runner::name).containsExactly("f1-generic-1", "f1-generic-2");
+        assertThat(backend.faults().calls(InMemoryBackend.Operation.LAUNCH)).isEqualTo(3);
+        assertThat(backend.instances("f1")).hasSize(2);
     }
 
     @Test
@@ -586,6 +759,34 @@ class RunnerFleetTest {
         RunnerFleet fleet = fleet("f1", generic(2)).build();
         fleets.add(fleet);
         assertThatThrownBy(fleet::start).isInstanceOf(RegistrationException.class).hasMessageContaining("401");
+        assertThat(backend.launched()).isEmpty();
+    }
+
+    /** What a registry throws when GitHub refused for good (here: bad credentials). */
+    private static final class Refused extends RegistrationException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+
+        @Override
+        public boolean permanent() {
+            return true;
+        }
+    }
+
+    @Test
+    void aRegistrationRefusedForGoodFailsTheRunnerAtOnceWithTheReasonInsteadOfBackingOff() {
+        registry.faults().failNext(InMemoryRegistry.Operation.JIT_CONFIG, 100,
+                () -> new Refused("GitHub answered 401 Bad credentials for organization acme"));
+        RunnerFleet fleet = fleet("f1", ephemeral(1)).build();
+        fleets.add(fleet);
+        CompletableFuture<RunnerFleet> start = fleet.startAsync();
+        Await.until(PATIENCE, "start() ends", start::isDone);
+        assertThatThrownBy(start::join).hasCauseInstanceOf(RunnerStartException.class)
+                .hasMessageContaining("401 Bad credentials").hasMessageContaining("Failed");
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.JIT_CONFIG)).isEqualTo(1);
         assertThat(backend.launched()).isEmpty();
     }
 

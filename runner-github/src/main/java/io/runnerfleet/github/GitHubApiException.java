@@ -64,6 +64,12 @@ public non-sealed class GitHubApiException extends GitHubServiceException {
         Unauthorized(Details d, String message) {
             super(d, message, null);
         }
+
+        /** True: the same request fails the same way until the cause is fixed. */
+        @Override
+        public boolean permanent() {
+            return true;
+        }
     }
 
     /** 403 (not a rate limit): the credentials lack a permission; GitHub may say which one. */
@@ -74,6 +80,12 @@ public non-sealed class GitHubApiException extends GitHubServiceException {
         Forbidden(Details d, String message, String acceptedPermissions) {
             super(d, message, null);
             this.acceptedPermissions = acceptedPermissions;
+        }
+
+        /** True: the same request fails the same way until the permission is granted. */
+        @Override
+        public boolean permanent() {
+            return true;
         }
 
         /** GitHub's {@code x-accepted-github-permissions} header, e.g. {@code administration=write}. */
@@ -88,6 +100,12 @@ public non-sealed class GitHubApiException extends GitHubServiceException {
 
         NotFound(Details d, String message) {
             super(d, message, null);
+        }
+
+        /** True: the same request fails the same way until the cause is fixed. */
+        @Override
+        public boolean permanent() {
+            return true;
         }
     }
 

@@ -68,6 +68,7 @@ class ErrorPathsTest {
         assertThatThrownBy(() -> runners.list())
                 .isInstanceOfSatisfying(GitHubApiException.Unauthorized.class, e -> {
                     assertThat(e.status()).isEqualTo(401);
+                    assertThat(e.permanent()).as("wrong credentials stay wrong: the fleet fails the runner at once").isTrue();
                     assertThat(e.githubMessage()).contains("Bad credentials");
                     assertThat(e.documentationUrl()).contains("https://docs.github.com/rest");
                     assertThat(e.requestId()).contains("CAFE:1234:5678");
@@ -86,6 +87,7 @@ class ErrorPathsTest {
         assertThatThrownBy(() -> tokens.registrationToken())
                 .isInstanceOfSatisfying(GitHubApiException.Forbidden.class, e -> {
                     assertThat(e.acceptedPermissions()).contains("organization_self_hosted_runners=write");
+                    assertThat(e.permanent()).isTrue();
                     assertThat(e.getMessage()).contains("create a registration token", "organization_self_hosted_runners=write");
                 });
         assertThat(server.getRequestCount()).isEqualTo(1);
@@ -94,8 +96,8 @@ class ErrorPathsTest {
     @Test
     void notFoundConflictAndValidationHaveTheirOwnTypes() {
         server.enqueue(error(404, "Not Found"));
-        assertThatThrownBy(() -> runners.get(5)).isInstanceOf(GitHubApiException.NotFound.class)
-                .hasMessageContaining("get runner 5");
+        assertThatThrownBy(() -> runners.get(5)).isInstanceOfSatisfying(GitHubApiException.NotFound.class,
+                e -> assertThat(e.permanent()).isTrue()).hasMessageContaining("get runner 5");
         server.enqueue(new MockResponse.Builder().code(422).addHeader("Content-Type", "application/json")
                 .body("{\"message\":\"Validation Failed\",\"documentation_url\":\"https://docs\",\"errors\":[\"label too long\"]}")
                 .build());
@@ -118,9 +120,11 @@ class ErrorPathsTest {
                 });
         server.enqueue(empty(500));
         assertThatThrownBy(() -> tokens.jitConfig(request)).isInstanceOf(GitHubApiException.class)
+                .satisfies(e -> assertThat(((GitHubApiException) e).permanent()).as("a 5xx passes").isFalse())
                 .extracting(e -> ((GitHubApiException) e).status()).isEqualTo(500);
         server.enqueue(error(403, "You have exceeded a secondary rate limit", "retry-after", "1"));
-        assertThatThrownBy(() -> tokens.jitConfig(request)).isInstanceOf(GitHubApiException.RateLimited.class);
+        assertThatThrownBy(() -> tokens.jitConfig(request)).isInstanceOfSatisfying(GitHubApiException.RateLimited.class,
+                e -> assertThat(e.permanent()).as("a rate limit passes").isFalse());
         assertThat(server.getRequestCount()).isEqualTo(3);
         assertThat(client.stats().retries()).isZero();
     }

@@ -15,16 +15,25 @@ enum Failures {
     /** The runner failed (an exit code that means failure, no registration in time): counted. */
     COUNTED,
     /** Fails the same way every time (an invalid spec, a deprecated runner version): Failed at once, not retried. */
-    PERMANENT;
+    PERMANENT,
+    /**
+     * GitHub refused for good (bad credentials, a missing permission, an unknown scope): Failed at once with
+     * GitHub's reason, tried again after the failed-retry wait (the fix is made outside the fleet).
+     */
+    REFUSED;
 
     /**
-     * The kind of a failure raised while creating or removing a runner. Every {@link RegistrationException}
-     * is GitHub's side (5xx, timeouts, rate limits, a name GitHub still holds), every
+     * The kind of a failure raised while creating or removing a runner. A {@link RegistrationException} is
+     * GitHub's side: refused for good when it says so ({@link RegistrationException#permanent()}), else an
+     * outage (5xx, timeouts, rate limits, a name GitHub still holds); every
      * {@link BackendUnavailableException} the engine's; neither is the runner's fault.
      */
     static Failures of(RuntimeException e) {
         if (e instanceof InvalidSpecException) {
             return PERMANENT;
+        }
+        if (e instanceof RegistrationException re && re.permanent()) {
+            return REFUSED;
         }
         if (e instanceof RegistrationException || e instanceof BackendUnavailableException
                 || e instanceof RunnerBusyException) {

@@ -316,10 +316,11 @@ public final class Reconciler implements AutoCloseable {
             case RENEW -> replacing.renew(r, d.reason());
             case FAIL -> replacing.fail(r, d.reason(), d.failure());
             case FINISH -> {
-                // An on-demand pool grew by one for the job this runner just finished: shrink it back instead of
-                // replacing the runner. Only from the top slot, so that no other runner (perhaps about to take a
-                // queued job) is drained for it; extra runners below it idle out through the pool's idle timeout.
-                if (r.pool.idleTimeout() != null && !retiring.stopping() && r.index == slots.desired(r.pool.name())) {
+                // It goes: no other runner is drained in its place, and its slot is refilled only when its pool,
+                // without it, holds fewer runners than it wants.
+                r.leaving = true;
+                // An on-demand pool grew by one for the job this runner just finished: shrink it back.
+                if (r.pool.idleTimeout() != null && !retiring.stopping()) {
                     adjust(r.pool.name(), -1, "ephemeral runner " + r.name + " finished its job");
                 }
                 replacing.finish(r);
@@ -347,18 +348,21 @@ public final class Reconciler implements AutoCloseable {
 
     // ---- scaling ------------------------------------------------------------------------------------
 
+    // One runner per pool per cycle: the one idle the longest, once past the pool's idle timeout.
     private void scaleDownIdle(Instant now) {
         for (PoolPlan pool : slots.pools().values()) {
             Duration idle = pool.idleTimeout();
-            int want = slots.desired(pool.name());
-            if (idle == null || want <= pool.min()) {
+            if (idle == null || slots.desired(pool.name()) <= pool.min()) {
                 continue;
             }
-            ManagedRunner last = slots.slot(pool, want);
-            if (last != null && last.state() instanceof RunnerState.Idle && last.idleSince != null
-                    && now.isAfter(last.idleSince.plus(idle))) {
-                scale(pool.name(), want - 1, "idle for " + idle);
+            ManagedRunner longest = slots.longestIdle(pool);
+            if (longest == null || !now.isAfter(longest.idleSince.plus(idle)) || !slots.choose(longest)) {
+                continue;
             }
+            String reason = "idle for " + idle;
+            int[] change = slots.changeDesired(pool.name(), v -> Math.max(pool.min(), v - 1));
+            retiring.retireChosen(longest, reason);
+            scaled(pool, change[0], change[1], reason);
         }
     }
 
@@ -407,7 +411,7 @@ public final class Reconciler implements AutoCloseable {
         }
         events.onEvent(new FleetEvent.PoolScaled(plan.name(), before, after, reason, clock.instant()));
         if (after < before) {
-            retiring.retireAbove(plan, after);
+            retiring.retireExtra(plan, after);
         }
         wake();
         return true;

@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ends one runner and refills its slot: a failure (retried with backoff within the failure budget, then
+ * Ends one runner and refills its slot when its pool still wants one more runner: a failure (retried with backoff within the failure budget, then
  * Failed), a renewal (a dead, unregistered or failed runner gives way to a new one at once) or a finished
  * ephemeral runner. The work runs on a worker thread that holds the runner's claim and releases it.
  */
@@ -46,7 +46,7 @@ final class Replacing {
                 case TRANSIENT -> r.failures;
                 case COUNTED -> ++r.failures;
                 // An invalid spec (a missing device, a bad image reference) fails the same way every time: no retries.
-                case PERMANENT -> Math.max(++r.failures, settings.maxFailures());
+                case PERMANENT, REFUSED -> Math.max(++r.failures, settings.maxFailures());
             };
             outages = kind == Failures.TRANSIENT ? r.outages + 1 : 0;
         }
@@ -67,18 +67,23 @@ final class Replacing {
                     ? "GitHub or the engine is unavailable (not counted as a failure): " + reason
                     : "failure " + failures + ": " + reason);
         }
-        r.lifecycle.transition(new RunnerState.Removed(), "will retry in " + wait);
+        // The pool may have shrunk meanwhile: a retry only when it still wants one more runner.
+        r.lifecycle.transition(new RunnerState.Removed(), slots.wantsSuccessor(r) ? "will retry in " + wait
+                : "not retried: pool " + r.pool.name() + " holds the runners it wants");
         ManagedRunner next = slots.succeed(r, fx.clock().instant().plus(wait));
-        synchronized (next) {
-            next.failures = failures;
-            next.outages = outages;
-            next.lastError = reason;
+        if (next != null) {
+            synchronized (next) {
+                next.failures = failures;
+                next.outages = outages;
+                next.lastError = reason;
+            }
         }
     }
 
     /**
      * Removes a runner whose instance is dead, unregistered or failed, and puts a new one in its slot at
-     * once, under a new name where the runner kind needs one (ephemeral). Not a failure of the runner.
+     * once (when the pool still wants it), under a new name where the runner kind needs one (ephemeral).
+     * Not a failure of the runner.
      */
     void renew(ManagedRunner r, String why) {
         onWorker(r, () -> {
@@ -88,8 +93,10 @@ final class Replacing {
                 teardown.cleanup(r, !r.pool.ephemeral(), false);
                 r.lifecycle.transition(new RunnerState.Removed(), "replaced by a new runner: " + why);
                 ManagedRunner next = slots.succeed(r, fx.clock().instant());
-                synchronized (next) {
-                    next.outages = r.outages;
+                if (next != null) {
+                    synchronized (next) {
+                        next.outages = r.outages;
+                    }
                 }
             } catch (RuntimeException e) {
                 failInWorker(r, "could not remove the runner it replaces: " + Teardown.describe(e), Failures.of(e));
@@ -97,7 +104,7 @@ final class Replacing {
         });
     }
 
-    /** A runner did its job (an ephemeral runner after its one job): remove it; its slot gets a new one if wanted. */
+    /** A runner did its job (an ephemeral runner after its one job): remove it; the next cycle refills if its pool wants. */
     void finish(ManagedRunner r) {
         onWorker(r, () -> {
             try {

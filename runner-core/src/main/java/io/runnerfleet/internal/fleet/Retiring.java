@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes runners out of service on purpose: drains the runners above a pool's new count, drains every
+ * Takes runners out of service on purpose: drains the runners beyond a pool's new count, drains every
  * runner when the fleet shuts down or is removed, and stops or starts one runner on request. Drains
  * deregister first and re-check busy, so a running job is never killed unless asked.
  */
@@ -56,16 +56,24 @@ final class Retiring {
         fx.wake().run();
     }
 
-    /** Drains the live runners of {@code plan} above slot {@code count}, each on a worker. */
-    void retireAbove(PoolPlan plan, int count) {
-        for (ManagedRunner r : slots.liveAbove(plan, count)) {
-            fx.workers().execute(() -> withClaim(r, () ->
-                    // A retired runner's slot is gone: so are its volumes (nothing of the same name reuses them).
-                    retire(r, false, true, "pool " + plan.name() + " scaled down to " + count).exceptionally(e -> {
-                        LOG.info("fleet {}: runner {} stays until its job ends: {}", fx.fleet(), r.name, cause(e).getMessage());
-                        return null;
-                    })));
+    /**
+     * Drains the runners of {@code plan} beyond its first {@code count}, cheapest to lose first (see
+     * {@link Slots#chooseExtra}), each on a worker once its claim is free.
+     */
+    void retireExtra(PoolPlan plan, int count) {
+        for (ManagedRunner r : slots.chooseExtra(plan, count)) {
+            retireChosen(r, "pool " + plan.name() + " scaled down to " + count);
         }
+    }
+
+    /** Drains one runner already chosen to go ({@link ManagedRunner#leaving}), on a worker once its claim is free. */
+    void retireChosen(ManagedRunner r, String reason) {
+        onClaim(r, () ->
+                // A retired runner's slot is gone: so are its volumes (nothing of the same name reuses them).
+                retire(r, false, true, reason).exceptionally(e -> {
+                    LOG.info("fleet {}: runner {} stays until its job ends: {}", fx.fleet(), r.name, cause(e).getMessage());
+                    return null;
+                }));
     }
 
     /**
@@ -114,7 +122,11 @@ final class Retiring {
                 }
             } finally {
                 r.release();
-                fx.wake().run();
+                // A cycle at once only when the drain ended: a runner still busy is tried again at the polling
+                // rate, not in a loop of cycles (each one a runner list at GitHub) until its job ends.
+                if (r.drain == null) {
+                    fx.wake().run();
+                }
             }
         });
     }
@@ -172,24 +184,22 @@ final class Retiring {
         List<String> left = Collections.synchronizedList(new ArrayList<>());
         for (ManagedRunner r : slots.all()) {
             CompletableFuture<CompletableFuture<Void>> claimed = new CompletableFuture<>();
-            fx.workers().execute(() -> {
-                boolean got = withClaim(r, () -> {
-                    try {
-                        if (r.state() instanceof RunnerState.Failed) {
-                            r.lifecycle.transition(new RunnerState.Removing(), reason);
-                            teardown.cleanup(r, !deleteVolumes, kill);
-                            r.lifecycle.transition(new RunnerState.Removed(), reason);
-                            claimed.complete(CompletableFuture.completedFuture(null));
-                        } else {
-                            claimed.complete(retire(r, kill, deleteVolumes, reason));
-                        }
-                    } catch (RuntimeException e) {
-                        claimed.complete(CompletableFuture.failedFuture(e));
+            onClaim(r, () -> {
+                try {
+                    if (r.state() instanceof RunnerState.Failed) {
+                        r.lifecycle.transition(new RunnerState.Removing(), reason);
+                        teardown.cleanup(r, !deleteVolumes, kill);
+                        r.lifecycle.transition(new RunnerState.Removed(), reason);
+                        claimed.complete(CompletableFuture.completedFuture(null));
+                    } else {
+                        claimed.complete(retire(r, kill, deleteVolumes, reason));
                     }
-                });
-                if (!got) {
-                    claimed.complete(CompletableFuture.completedFuture(null));
+                } catch (RuntimeException e) {
+                    claimed.complete(CompletableFuture.failedFuture(e));
                 }
+            }).exceptionally(refused -> {
+                claimed.complete(CompletableFuture.failedFuture(cause(refused)));
+                return null;
             });
             done.add(claimed.thenCompose(f -> f).exceptionally(e -> {
                 left.add(r.name + ": " + cause(e).getMessage());
@@ -300,8 +310,9 @@ final class Retiring {
     }
 
     /**
-     * Waits for the right to act on {@code r}, runs {@code action}, then releases the claim and asks for a
-     * cycle. Returns false, with the thread's interrupt kept, when interrupted while waiting.
+     * Waits for the right to act on {@code r} on the caller's own thread (never a worker's), runs
+     * {@code action}, then releases the claim and asks for a cycle. Returns false, with the thread's
+     * interrupt kept, when interrupted while waiting.
      */
     private boolean withClaim(ManagedRunner r, Runnable action) {
         try {
@@ -317,5 +328,13 @@ final class Retiring {
             fx.wake().run();
         }
         return true;
+    }
+
+    /**
+     * Runs {@code action} on a worker once {@code r}'s claim is free, then releases it and asks for a cycle.
+     * No worker waits for the claim: its holder may be a task queued behind on the same bounded pool.
+     */
+    private CompletableFuture<Void> onClaim(ManagedRunner r, Runnable action) {
+        return r.onClaim(fx.workers(), action).whenComplete((ok, failure) -> fx.wake().run());
     }
 }

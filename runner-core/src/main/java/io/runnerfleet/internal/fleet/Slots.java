@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 
 /**
  * The runners a fleet holds, one per slot ({@code pool#index}), the count each pool wants, and what the
- * last cycle saw of their registrations. Thread-safe: the slot table is guarded by its own lock, the
+ * last cycle saw of their registrations. A pool's wanted count is a count of runners, not a range of
+ * slots: new runners take the lowest free slots, and a slot's number is only part of its runner's name. Thread-safe: the slot table is guarded by its own lock, the
  * wanted counts change atomically.
  */
 final class Slots {
@@ -100,39 +101,60 @@ final class Slots {
         fx.events().onEvent(event);
     }
 
-    /** Puts a new runner in every wanted slot that has none, or whose runner is gone. */
+    /**
+     * Adds new runners, in the lowest free slots, while a pool's counted runners ({@link ManagedRunner#counts})
+     * are fewer than it wants. A slot is free when it holds no runner or a gone one that nobody acts on.
+     */
     void fill() {
         synchronized (slots) {
             for (PoolPlan pool : pools.values()) {
                 int want = desired.get(pool.name());
-                for (int i = 1; i <= want; i++) {
+                int held = counted(pool, null);
+                for (int i = 1; held < want; i++) {
                     String key = slotKey(pool.name(), i);
                     ManagedRunner r = slots.get(key);
                     if (r == null || (!r.live() && !r.claimed())) {
                         slots.put(key, newRunner(pool, i));
+                        held++;
                     }
                 }
             }
         }
     }
 
-    /** Puts a new runner in {@code r}'s slot, to be launched from {@code notBefore}. */
+    /**
+     * Puts a new runner in gone runner {@code r}'s slot, to be launched from {@code notBefore}, when its pool
+     * without {@code r} holds fewer runners than it wants.
+     *
+     * @return the new runner, or null when the pool has its count without one
+     */
     ManagedRunner succeed(ManagedRunner r, Instant notBefore) {
-        ManagedRunner next = newRunner(r.pool, r.index);
-        synchronized (next) {
-            next.nextAttempt = notBefore;
-        }
         synchronized (slots) {
+            if (!wantsSuccessor(r)) {
+                return null;
+            }
+            ManagedRunner next = newRunner(r.pool, r.index);
+            synchronized (next) {
+                next.nextAttempt = notBefore;
+            }
             slots.put(slotKey(r.pool.name(), r.index), next);
+            return next;
         }
-        return next;
+    }
+
+    /** Whether {@code r}'s pool, without it, holds fewer runners than it wants. */
+    boolean wantsSuccessor(ManagedRunner r) {
+        synchronized (slots) {
+            return counted(r.pool, r) < desired.get(r.pool.name());
+        }
     }
 
     /**
-     * Puts a runner found by adoption in its slot when the slot is wanted and free (empty, gone, or a
-     * runner not yet launched); {@code setup} fills in what was found, before anyone else sees it.
+     * Puts a runner found by adoption in its slot when the slot is free (empty, gone, or a runner not yet
+     * launched) and its pool has room for one more by count; {@code setup} fills in what was found, before
+     * anyone else sees it.
      *
-     * @return the adopted runner, or null when the slot is not free
+     * @return the adopted runner, or null when the slot is taken or the pool is full
      */
     ManagedRunner adopt(PoolPlan pool, RunnerName name, RunnerState state, Consumer<ManagedRunner> setup) {
         int index = name.index();
@@ -141,7 +163,7 @@ final class Slots {
             ManagedRunner current = slots.get(key);
             boolean free = current == null || (!current.live() && !current.claimed())
                     || (current.state() instanceof RunnerState.Requested && !current.claimed());
-            if (!free || index > desired.get(pool.name())) {
+            if (!free || counted(pool, current) >= desired.get(pool.name())) {
                 return null;
             }
             ManagedRunner r = new ManagedRunner(pool, name, new RunnerLifecycle(name.toString(), state, fx.clock(),
@@ -154,21 +176,101 @@ final class Slots {
         }
     }
 
-    /** Drops gone runners from slots no longer wanted. */
+    /** Drops gone runners nobody acts on; {@link #fill} puts new ones where a pool wants more. */
     void dropRemoved() {
         synchronized (slots) {
-            slots.entrySet().removeIf(e -> {
-                ManagedRunner r = e.getValue();
-                return !r.live() && !r.claimed() && r.index > desired.getOrDefault(r.pool.name(), 0);
-            });
+            slots.values().removeIf(r -> !r.live() && !r.claimed());
         }
     }
 
-    /** The runner in a slot, or null. */
-    ManagedRunner slot(PoolPlan pool, int index) {
-        synchronized (slots) {
-            return slots.get(slotKey(pool.name(), index));
+    // The runners of pool that count towards its wanted count, but for except. Called holding the slots lock.
+    private int counted(PoolPlan pool, ManagedRunner except) {
+        int n = 0;
+        for (ManagedRunner r : slots.values()) {
+            if (r.pool == pool && r != except && r.counts()) {
+                n++;
+            }
         }
+        return n;
+    }
+
+    /**
+     * Chooses the runners of {@code pool} beyond its first {@code count} counted ones, cheapest to lose first
+     * ({@link #retirementOrder}), and marks them leaving. A busy ephemeral runner is never chosen: it goes
+     * after its job anyway, and while it works it keeps the pool from being refilled.
+     */
+    List<ManagedRunner> chooseExtra(PoolPlan pool, int count) {
+        synchronized (slots) {
+            List<ManagedRunner> held = slots.values().stream().filter(r -> r.pool == pool && r.counts())
+                    .sorted(Slots::retirementOrder).toList();
+            List<ManagedRunner> chosen = new ArrayList<>();
+            for (ManagedRunner r : held) {
+                if (held.size() - chosen.size() <= count) {
+                    break;
+                }
+                if (!(pool.ephemeral() && r.state() instanceof RunnerState.Active)) {
+                    r.leaving = true;
+                    chosen.add(r);
+                }
+            }
+            return chosen;
+        }
+    }
+
+    /** Marks {@code r} leaving when it still counts; false when it was already going. */
+    boolean choose(ManagedRunner r) {
+        synchronized (slots) {
+            if (!r.counts()) {
+                return false;
+            }
+            r.leaving = true;
+            return true;
+        }
+    }
+
+    /** The counted Idle runner of {@code pool} idle the longest, or null. */
+    ManagedRunner longestIdle(PoolPlan pool) {
+        synchronized (slots) {
+            return slots.values().stream().filter(r -> r.pool == pool && r.counts()
+                    && r.state() instanceof RunnerState.Idle && r.idleSince != null)
+                    .min(Slots::retirementOrder).orElse(null);
+        }
+    }
+
+    /**
+     * Cheapest to lose first: not launched yet (Requested, or its launch under way), then Failed, Offline or
+     * Stopped, then still registering, then Idle (idle the longest first), then busy. Ties: highest slot first.
+     */
+    private static int retirementOrder(ManagedRunner a, ManagedRunner b) {
+        int byCost = Integer.compare(cost(a.state()), cost(b.state()));
+        if (byCost != 0) {
+            return byCost;
+        }
+        Instant ia = a.idleSince;
+        Instant ib = b.idleSince;
+        if (a.state() instanceof RunnerState.Idle && ia != null && ib != null && !ia.equals(ib)) {
+            return ia.compareTo(ib);
+        }
+        return Integer.compare(b.index, a.index);
+    }
+
+    private static int cost(RunnerState s) {
+        if (s instanceof RunnerState.Requested || s instanceof RunnerState.Provisioning) {
+            return 0;
+        }
+        if (s instanceof RunnerState.Failed) {
+            return 1;
+        }
+        if (s instanceof RunnerState.Offline || s instanceof RunnerState.Stopped) {
+            return 2;
+        }
+        if (s instanceof RunnerState.Idle) {
+            return 4;
+        }
+        if (s instanceof RunnerState.Active || s instanceof RunnerState.Draining) {
+            return 5;
+        }
+        return 3;
     }
 
     /** Every runner held, gone ones included. */
@@ -182,13 +284,6 @@ final class Slots {
     List<ManagedRunner> live() {
         synchronized (slots) {
             return slots.values().stream().filter(ManagedRunner::live).sorted(Comparator.comparing(r -> r.name)).toList();
-        }
-    }
-
-    /** The live runners of {@code pool} above slot {@code count}. */
-    List<ManagedRunner> liveAbove(PoolPlan pool, int count) {
-        synchronized (slots) {
-            return slots.values().stream().filter(r -> r.pool == pool && r.index > count && r.live()).toList();
         }
     }
 

@@ -5,9 +5,7 @@ import io.runnerfleet.FleetStatus;
 import io.runnerfleet.FleetTimeoutException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RegistrationMode;
-import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleet;
-import io.runnerfleet.RunnerName;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.Warmth;
@@ -15,7 +13,6 @@ import io.runnerfleet.spi.RunnerRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -58,8 +55,8 @@ import org.slf4j.LoggerFactory;
  * for {@code stayWarm}).
  *
  * <p><b>How it works.</b> A {@link ScaleSetListener} holds the set's message session; every message's
- * statistics set how many runners are wanted, and the pool is scaled to that count (more when a
- * finishing or busy runner holds a higher slot, so none is drained or its slot refilled). Job messages
+ * statistics set how many runners are wanted, and the pool is scaled to that count (plus the runners
+ * finishing their job until the fleet removes them, so that no idle runner is drained in their place). Job messages
  * update the registry's view of the runners and ask the fleet to reconcile right away, so a runner shows
  * {@code Active} when its job starts and goes when it ends, without waiting for a runner list; the fleet's
  * periodic runner list is answered from that view, so an idle fleet costs GitHub only the long poll.
@@ -91,7 +88,6 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
     private volatile int max = Integer.MAX_VALUE;
     private volatile Warmth warmth = Warmth.NONE;
     private volatile boolean closed;
-    private volatile boolean shrinkPending;
     private volatile ScaleSetListener.Event lastEvent;
 
     private ScaleSetAutoscaler(Builder b) {
@@ -198,7 +194,7 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
                 if (sc.to() instanceof RunnerState.Removed) {
                     registry.removed(sc.runner());
                 }
-                if (shrinkPending || sc.to() instanceof RunnerState.Removed) {
+                if (sc.to() instanceof RunnerState.Removed) {
                     replanSoon();
                 }
             }
@@ -281,33 +277,9 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
             return;
         }
         try {
-            int target = registry.plan(max);
-            int slots = target;
-            int stuck = 0;
-            // The fleet drains each runner above its new count on a worker thread that first waits for the runner's
-            // claim. A runner being launched, removed or running a job holds it for a while, and enough such waits
-            // fill every worker while the tasks that would release the claims queue behind them. So the count goes
-            // down only past runners that are waiting (Requested), idle or failed; the rest is retried when a
-            // runner changes state (see start()).
-            for (Runner r : f.runners()) {
-                int index = RunnerName.parse(f.name(), List.of(pool), r.name()).map(RunnerName::index).orElse(0);
-                RunnerState s = r.state();
-                if (index > slots && !(s instanceof RunnerState.Requested || s instanceof RunnerState.Idle
-                        || s instanceof RunnerState.Failed || s instanceof RunnerState.Stopped)) {
-                    slots = index;
-                }
-                if (s instanceof RunnerState.Requested) {
-                    stuck = Math.max(stuck, index);
-                }
-            }
-            shrinkPending = slots > target;
-            f.scale(pool, slots);
-            if (stuck > slots && slots < max) {
-                // A slot whose JIT config was refused is put back as Requested by the fleet even when the pool
-                // shrank below it meanwhile, and only a shrink removes it: one up and down again does.
-                f.scale(pool, slots + 1);
-                f.scale(pool, slots);
-            }
+            // A count, not a range of slots: the fleet drains the cheapest runners beyond it (never a busy one; a
+            // busy ephemeral runner is simply not replaced after its job) and adds runners only below it.
+            f.scale(pool, registry.plan(max));
         } catch (RuntimeException e) {
             LOG.warn("scale set '{}': could not scale pool {} of fleet {}: {}", spec.name(), pool, f.name(),
                     e.toString());

@@ -10,7 +10,6 @@ import io.runnerfleet.spi.RegistrationToken;
 import io.runnerfleet.spi.RunnerNameConflictException;
 import io.runnerfleet.spi.RunnerRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,13 +30,13 @@ import java.util.function.Supplier;
  * online yet (at most once per {@code listInterval}), after the scale set was created again, and once
  * per {@code refreshInterval} to catch changes made by hand. An idle fleet therefore lists nothing.
  *
- * <p><b>The plan.</b> It also decides how many slots the fleet's pool should have (see {@link #plan}) and
- * refuses a JIT config that would make more runners than the scale set needs. The refusal is how a
- * finished ephemeral runner's slot stays empty: the fleet numbers runners by slot and refills a freed
- * slot below its wanted count, which would make one runner too many for every job that ends out of order.
+ * <p><b>The plan.</b> It also decides how many runners the fleet's pool should hold (see {@link #plan}) and
+ * refuses a JIT config that would make more runners than the scale set needs (a runner the fleet started
+ * in the moment between a job's end and the next plan: it is tried again later, or dropped when the
+ * pool shrinks).
  */
 final class ScaleSetRegistry implements RunnerRegistry {
-    /** How long a runner whose job completed is still counted as occupying its slot if no removal is heard. */
+    /** How long a runner whose job completed is still counted in the plan if no removal is heard. */
     static final Duration COMPLETING_EXPIRY = Duration.ofMinutes(5);
     /** How long a runner that started a job may be missing from lists before it is forgotten without its JobCompleted. */
     static final Duration COMPLETION_GRACE = Duration.ofSeconds(30);
@@ -61,7 +60,6 @@ final class ScaleSetRegistry implements RunnerRegistry {
     // The pool's Warmth (ScaleSetAutoscaler#warmed): idle runners on top of the jobs, and a floor in all.
     private int warmIdle;
     private int warmFloor;
-    private int slots;
     private boolean listed;
     private boolean listNow;
     private boolean listNowAfterRecreate;
@@ -110,7 +108,6 @@ final class ScaleSetRegistry implements RunnerRegistry {
         this.fleet = fleet;
         this.pool = pool;
         this.wanted = initialWanted;
-        this.slots = initialWanted;
     }
 
     // ---- RunnerRegistry -------------------------------------------------------------------------------
@@ -135,9 +132,8 @@ final class ScaleSetRegistry implements RunnerRegistry {
 
     /**
      * A JIT config of the scale set for the named runner, unless the scale set needs no more runners right
-     * now or the runner's slot is above the planned count; then a {@link RegistrationException} that the
-     * fleet treats like a short outage (the slot is tried again after a backoff, or dropped when the pool
-     * shrinks).
+     * now; then a {@link RegistrationException} that the fleet treats like a short outage (the runner is
+     * tried again after a backoff, or dropped when the pool shrinks).
      */
     @Override
     public JitConfig jitConfig(JitRequest request) {
@@ -146,10 +142,9 @@ final class ScaleSetRegistry implements RunnerRegistry {
         int index = index(request.name());
         synchronized (this) {
             int held = held();
-            if (held >= target() || index > slots) {
+            if (held >= target()) {
                 throw new RegistrationException(scope() + " needs no runner in slot " + index + " now (" + target()
-                        + " wanted, " + held + " registered, " + slots + " slots); " + request.name()
-                        + " waits until a job needs it");
+                        + " wanted, " + held + " registered); " + request.name() + " waits until a job needs it");
             }
             inFlight.put(key, index);
         }
@@ -359,50 +354,17 @@ final class ScaleSetRegistry implements RunnerRegistry {
     // ---- the plan -------------------------------------------------------------------------------------
 
     /**
-     * How many slots the pool should have so that it holds {@code wanted} runners without refilling a
-     * finished runner's slot and without draining a runner the scale set still needs:
-     * <ul>
-     * <li>at least {@code wanted}, and at least the highest slot of a runner that is registered, being
-     *     registered, or finishing its job (so none of those is drained);</li>
-     * <li>when more runners are registered than wanted (a job was canceled, {@code min} went down), just
-     *     below the highest idle runners that are too many, so that exactly those are drained (a busy runner
-     *     above them finishes its job first).</li>
-     * </ul>
-     * The result is also the highest slot a new runner may register in.
+     * How many runners the pool should hold: what the scale set wants, plus the runners whose job completed
+     * and that the fleet has not removed yet (at most {@code max}). The fleet counts such a runner until its
+     * next cycle sees it finish; a count without it would make the fleet drain an idle runner in its place.
+     * Once the fleet removes it ({@link #removed}) the plan drops by one again.
      */
     int plan(int max) {
-        int result;
         synchronized (this) {
             long now = nanoTime.getAsLong();
             completing.values().removeIf(t -> now - t > COMPLETING_EXPIRY.toNanos());
-            int top = 0;
-            List<Integer> idle = new ArrayList<>();
-            for (Entry e : runners.values()) {
-                int i = index(e.name);
-                top = Math.max(top, i);
-                if (!e.busy && i > 0) {
-                    idle.add(i);
-                }
-            }
-            for (int i : inFlight.values()) {
-                top = Math.max(top, i);
-            }
-            for (String name : completing.keySet()) {
-                top = Math.max(top, index(name));
-            }
-            int held = held();
-            int target = target();
-            result = Math.max(target, top);
-            if (held > target && !idle.isEmpty()) {
-                idle.sort((a, b) -> Integer.compare(b, a));
-                int surplus = Math.min(held - target, idle.size());
-                int lowestDrained = idle.get(surplus - 1);
-                result = Math.max(0, lowestDrained - 1);
-            }
-            result = Math.min(result, max);
-            slots = result;
+            return (int) Math.min(max, (long) target() + completing.size());
         }
-        return result;
     }
 
     /**
@@ -448,8 +410,7 @@ final class ScaleSetRegistry implements RunnerRegistry {
     @Override
     public String toString() {
         synchronized (this) {
-            return "ScaleSetRegistry[" + scope() + ", " + runners.size() + " runners, " + wanted + " wanted, "
-                    + slots + " slots]";
+            return "ScaleSetRegistry[" + scope() + ", " + runners.size() + " runners, " + wanted + " wanted]";
         }
     }
 }

@@ -68,12 +68,13 @@ class ScaleSetRegistryTest {
     }
 
     @Test
-    void aNewRunnerMayRegisterOnlyInAPlannedSlotWhileTheSetNeedsOne() {
+    void thePlanIsACountWhateverSlotsTheRunnersHoldAndTheGateRefusesOneRunnerTooMany() {
         registry.bind("ci", "linux", 0);
         registry.wanted(1);
+        registry.started("ci-linux-3-eeeee", 13);   // the fleet's count is a count: a runner may hold any slot
         assertThat(registry.plan(10)).isEqualTo(1);
-        assertThatThrownBy(() -> registry.jitConfig(jit("ci-linux-2-eeeee")))
-                .hasMessageContaining("needs no runner in slot 2").hasMessageContaining("1 slots");
+        assertThatThrownBy(() -> registry.jitConfig(jit("ci-linux-1-fffff"))).isInstanceOf(RegistrationException.class)
+                .hasMessageContaining("needs no runner in slot 1").hasMessageContaining("1 wanted, 1 registered");
     }
 
     @Test
