@@ -9,9 +9,6 @@ import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.SwarmNodeState;
 import com.github.dockerjava.api.model.Task;
 import com.github.dockerjava.api.model.TaskState;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.runnerfleet.BackendUnavailableException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerImage;
@@ -25,13 +22,14 @@ import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.spi.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -93,25 +91,7 @@ public final class SwarmBackend implements RunnerBackend {
     private final Set<TaskPoller> pollers = ConcurrentHashMap.newKeySet();
 
     private SwarmBackend(Builder b) {
-        DefaultDockerClientConfig.Builder config = DefaultDockerClientConfig.createDefaultConfigBuilder();
-        if (b.dockerHost != null) {
-            config.withDockerHost(b.dockerHost);
-        }
-        DefaultDockerClientConfig built;
-        try {
-            built = config.build();
-        } catch (RuntimeException e) {
-            throw new BackendUnavailableException("the Docker connection settings are invalid (DOCKER_HOST="
-                    + (b.dockerHost != null ? b.dockerHost : System.getenv("DOCKER_HOST")) + "): " + e.getMessage()
-                    + "; use unix:///var/run/docker.sock or tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH", e);
-        }
-        ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(built.getDockerHost())
-                .sslConfig(built.getSSLConfig())
-                .connectionTimeout(b.connectTimeout)
-                .maxConnections(64)
-                .build();
-        this.engine = new Engine(DockerClientImpl.getInstance(built, http), built.getDockerHost().toString());
+        this.engine = b.settings.connect();
         this.images = new DockerImages(engine, null);
         this.constraints = Map.copyOf(b.constraints);
         this.clock = b.clock;
@@ -148,8 +128,10 @@ public final class SwarmBackend implements RunnerBackend {
             byte[] payload = SecretHandoff.payload(spec.secrets(), spec.runnerName());
             // A fresh name per launch: a secret's data cannot change, and a relaunch needs a new one.
             secretName = spec.runnerName() + "-" + HexFormat.of().formatHex(randomBytes());
+            // docker-java's withData base64-encodes the string's bytes itself (in the platform charset):
+            // hand it the payload as text, which round-trips because the payload is ASCII.
             SecretSpec secret = new SecretSpec().withName(secretName).withLabels(Ownership.containerLabels(spec))
-                    .withData(Base64.getEncoder().encodeToString(payload));
+                    .withData(ascii(payload, spec.runnerName()));
             secretId = engine.call("create the secret of runner " + spec.runnerName(),
                     () -> engine.client().createSecretCmd(secret).exec().getId());
         }
@@ -168,6 +150,16 @@ public final class SwarmBackend implements RunnerBackend {
         }
     }
 
+    private static String ascii(byte[] payload, String runner) {
+        for (byte b : payload) {
+            if (b < 0) {
+                throw new InvalidSpecException("runner " + runner + ": a secret value holds non-ASCII characters;"
+                        + " registration tokens and JIT configs never do, check where it came from");
+            }
+        }
+        return new String(payload, StandardCharsets.US_ASCII);
+    }
+
     private static byte[] randomBytes() {
         byte[] b = new byte[4];
         RANDOM.nextBytes(b);
@@ -181,18 +173,19 @@ public final class SwarmBackend implements RunnerBackend {
             return;
         }
         ServiceSpec spec = s.getSpec();
-        int replicas = replicas(spec);
-        if (replicas == 0) {
-            setReplicas(s, 1);
-            return;
-        }
         Optional<Task> newest = newestTask(s.getId());
-        if (newest.isPresent() && terminal(newest.get().getStatus().getState())) {
-            // The task ended by itself and the swarm will not restart it: force a new one.
-            Integer force = spec.getTaskTemplate().getForceUpdate();
-            spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
-            update(s, spec, "start");
+        boolean live = newest.isPresent() && !terminal(newest.get().getStatus().getState());
+        if (replicas(spec) == 1 && live) {
+            return;   // running, or on its way
         }
+        // Scaling 0 -> 1 alone is not enough: while the stopped task is still in the swarm's store
+        // (desired state Remove), the swarm counts its slot as filled and, with restart condition
+        // none, never makes a new task, so the service would stay at 1 replica with no task. A forced
+        // update makes a new task in every case: after a stop, after an exit, and in that stuck state.
+        spec.getMode().getReplicated().withReplicas(1);
+        Integer force = spec.getTaskTemplate().getForceUpdate();
+        spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
+        update(s, spec, "start");
     }
 
     @Override
@@ -201,7 +194,9 @@ public final class SwarmBackend implements RunnerBackend {
         if (s == null || replicas(s.getSpec()) == 0) {
             return;
         }
-        setReplicas(s, 0);
+        ServiceSpec spec = s.getSpec();
+        spec.getMode().getReplicated().withReplicas(0);
+        update(s, spec, "stop");
     }
 
     @Override
@@ -286,7 +281,7 @@ public final class SwarmBackend implements RunnerBackend {
         if (s == null) {
             throw new InvalidSpecException("instance " + instanceId + " is not a service on " + endpoint() + "; it may have been removed");
         }
-        return new ServiceLogStream(engine, s.getId(), query);
+        return DockerLogStream.ofService(engine, s.getId(), query);
     }
 
     @Override
@@ -421,12 +416,6 @@ public final class SwarmBackend implements RunnerBackend {
         return r == null ? 1 : (int) r.getReplicas();
     }
 
-    private void setReplicas(Service s, int replicas) {
-        ServiceSpec spec = s.getSpec();
-        spec.getMode().getReplicated().withReplicas(replicas);
-        update(s, spec, replicas == 0 ? "stop" : "start");
-    }
-
     private void update(Service s, ServiceSpec spec, String what) {
         engine.call(what + " service " + s.getId(), () -> {
             engine.client().updateServiceCmd(s.getId(), spec).withVersion(s.getVersion().getIndex()).exec();
@@ -444,12 +433,12 @@ public final class SwarmBackend implements RunnerBackend {
      *     .build();
      * }</pre>
      *
-     * Defaults: {@code DOCKER_HOST} (else the local socket), a 10 s connect timeout, no placement
+     * Defaults: {@code DOCKER_HOST}, {@code DOCKER_TLS_VERIFY} and {@code DOCKER_CERT_PATH} (else the local
+     * socket), a 10 s connect timeout, no placement
      * constraints, the UTC system clock, a 1 s task poll.
      */
     public static final class Builder {
-        private String dockerHost;
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private final EngineSettings settings = new EngineSettings();
         private final Map<String, List<String>> constraints = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
         private Duration pollInterval = Duration.ofSeconds(1);
@@ -459,17 +448,25 @@ public final class SwarmBackend implements RunnerBackend {
 
         /** A manager node's endpoint: {@code unix:///path/docker.sock} or {@code tcp://host:port}. */
         public Builder dockerHost(String dockerHost) {
-            Objects.requireNonNull(dockerHost, "dockerHost");
-            if (!dockerHost.startsWith("unix://") && !dockerHost.startsWith("tcp://")) {
-                throw new InvalidSpecException("Docker host '" + dockerHost + "' must start with unix:// or tcp://");
-            }
-            this.dockerHost = dockerHost;
+            settings.dockerHost(dockerHost);
+            return this;
+        }
+
+        /** Whether to verify TLS for a TCP endpoint; default {@code DOCKER_TLS_VERIFY}. */
+        public Builder tlsVerify(boolean tlsVerify) {
+            settings.tlsVerify(tlsVerify);
+            return this;
+        }
+
+        /** The directory with {@code ca.pem}, {@code cert.pem}, {@code key.pem}; default {@code DOCKER_CERT_PATH}. */
+        public Builder certPath(Path certPath) {
+            settings.certPath(certPath);
             return this;
         }
 
         /** How long to wait for a connection; default 10 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+            settings.connectTimeout(connectTimeout);
             return this;
         }
 
