@@ -60,14 +60,17 @@ import java.util.stream.Collectors;
  *       itself (restart condition {@code none}): an exit, or a task lost with its node, shows as
  *       {@link InstanceState#EXITED} and the reconciler replaces the runner, and the swarm places the
  *       new service on a node that is up.
- *   <li>{@link #stop} scales the service to 0 replicas and {@link #start} back to 1 (a new task, so a
- *       new container: state that is not in a named volume does not survive a stop). The stop grace is
- *       the spec's {@link LaunchSpec#stopGrace()}, fixed at launch.
+ *   <li>{@link #stop} scales the service to 0 replicas and {@link #start} back to 1 with a forced
+ *       update (a new task, so a new container: state that is not in a named volume does not survive a
+ *       stop). The stop grace is the spec's {@link LaunchSpec#stopGrace()}, fixed at launch.
  *   <li>Secrets travel as one Docker secret per runner, labelled with the ownership labels and
  *       mounted as a file the container's shell reads at start (see {@link ServicePlan}); the value is
  *       never in {@code docker service inspect}, the task's environment or the logs. Swarm refuses to
- *       delete a secret a service still uses, so it is deleted with the service in {@link #remove};
- *       {@link #removeVolumes} also sweeps secrets whose service is gone.
+ *       delete a secret a service still uses, so it is deleted with the service in {@link #remove} (an
+ *       ephemeral runner's after its one job); {@link #removeVolumes} also sweeps secrets whose service
+ *       is gone. Sharp edge: while the service lives, the file stays mounted in its container, where a
+ *       job can read it: prefer JIT configs (ephemeral pools), whose hand-over holds only the files
+ *       the runner keeps anyway, to registration tokens, which stay valid for an hour.
  *   <li>Events come from polling the swarm's tasks (every {@link Builder#pollInterval}, default 1 s):
  *       container events are per node and a manager does not relay them.
  *   <li>Images: {@link #prepare} builds or checks the image on the manager only. Every node needs it:
@@ -174,14 +177,15 @@ public final class SwarmBackend implements RunnerBackend {
         }
         ServiceSpec spec = s.getSpec();
         Optional<Task> newest = newestTask(s.getId());
-        boolean live = newest.isPresent() && !terminal(newest.get().getStatus().getState());
-        if (replicas(spec) == 1 && live) {
-            return;   // running, or on its way
+        if (replicas(spec) == 1 && (newest.isEmpty() || !terminal(newest.get().getStatus().getState()))) {
+            // Running, or on its way (a service just created has no task for a moment: forcing an
+            // update then would shut down the task the swarm is about to make).
+            return;
         }
         // Scaling 0 -> 1 alone is not enough: while the stopped task is still in the swarm's store
         // (desired state Remove), the swarm counts its slot as filled and, with restart condition
         // none, never makes a new task, so the service would stay at 1 replica with no task. A forced
-        // update makes a new task in every case: after a stop, after an exit, and in that stuck state.
+        // update in the same call makes a new task, after a stop as after an exit.
         spec.getMode().getReplicated().withReplicas(1);
         Integer force = spec.getTaskTemplate().getForceUpdate();
         spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
@@ -249,13 +253,24 @@ public final class SwarmBackend implements RunnerBackend {
     @Override
     public List<InstanceInfo> instances(String fleet) {
         Objects.requireNonNull(fleet, "fleet");
-        List<Service> services = services(fleet);
-        if (services.isEmpty()) {
-            return List.of();
+        List<Service> services;
+        List<Task> tasks;
+        for (int attempt = 1; ; attempt++) {
+            services = services(fleet);
+            if (services.isEmpty()) {
+                return List.of();
+            }
+            try {
+                tasks = tasks(fleet, services);
+                break;
+            } catch (DockerEngineException e) {
+                // A service removed between the two calls makes the manager refuse the whole task
+                // listing (404 "service ... not found"): list the services again.
+                if (e.statusCode() != 404 || attempt == 3) {
+                    throw e;
+                }
+            }
         }
-        String[] ids = services.stream().map(Service::getId).toArray(String[]::new);
-        List<Task> tasks = engine.call("list the tasks of fleet " + fleet,
-                () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
         Set<String> downNodes = downNodes(tasks);
         Map<String, Task> newest = new LinkedHashMap<>();
         for (Task t : tasks) {
@@ -386,6 +401,11 @@ public final class SwarmBackend implements RunnerBackend {
     private List<Service> services(String fleet) {
         return engine.call("list the services of fleet " + fleet,
                 () -> engine.client().listServicesCmd().withLabelFilter(Map.of(Ownership.FLEET_LABEL, fleet)).exec());
+    }
+
+    private List<Task> tasks(String fleet, List<Service> services) {
+        String[] ids = services.stream().map(Service::getId).toArray(String[]::new);
+        return engine.call("list the tasks of fleet " + fleet, () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
     }
 
     private Optional<Task> newestTask(String serviceId) {
