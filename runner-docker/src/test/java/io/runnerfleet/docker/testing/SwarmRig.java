@@ -96,6 +96,20 @@ public final class SwarmRig implements AutoCloseable {
         script(Duration.LOAD, "load", image);
     }
 
+    /**
+     * Powers node {@code node} (1-based; 1 is the manager) off: every process in its network namespace,
+     * its dockerd and its tasks, is killed at once, as when a machine dies. {@link #close()} cleans up.
+     */
+    public void kill(int node) {
+        clients.remove("unix://" + stateDir() + "/n" + node + "/sock");
+        script(Duration.SHORT, "kill", String.valueOf(node));
+    }
+
+    /** The hostname Swarm shows for node {@code node} (1-based), e.g. {@code rfit-n2}. */
+    public String hostname(int node) {
+        return name + "-n" + node;
+    }
+
     /** The manager's endpoint, {@code unix://…/sock}. */
     public String managerHost() {
         return env.get("RIG_MANAGER");
