@@ -3,7 +3,6 @@ package io.runnerfleet.docker;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.SecretSpec;
 import com.github.dockerjava.api.model.Service;
-import com.github.dockerjava.api.model.ServiceReplicatedModeOptions;
 import com.github.dockerjava.api.model.ServiceSpec;
 import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.SwarmNodeState;
@@ -12,6 +11,7 @@ import com.github.dockerjava.api.model.TaskState;
 import io.runnerfleet.BackendUnavailableException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerImage;
+import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.docker.internal.SecretHandoff;
 import io.runnerfleet.spi.BuildProgress;
 import io.runnerfleet.spi.InstanceEvent;
@@ -27,8 +27,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -39,6 +37,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -60,6 +59,9 @@ import java.util.stream.Collectors;
  *       itself (restart condition {@code none}): an exit, or a task lost with its node, shows as
  *       {@link InstanceState#EXITED} and the reconciler replaces the runner, and the swarm places the
  *       new service on a node that is up.
+ *   <li>{@link #launch} and {@link #start} return once the swarm has started the task (or it has
+ *       ended), as a plain engine's start does; a task not running within the start timeout (60 s by
+ *       default: no node fits the constraints, say) fails the call, and a launch leaves nothing behind.
  *   <li>{@link #stop} scales the service to 0 replicas and {@link #start} back to 1 with a forced
  *       update (a new task, so a new container: state that is not in a named volume does not survive a
  *       stop). The stop grace is the spec's {@link LaunchSpec#stopGrace()}, fixed at launch.
@@ -85,12 +87,14 @@ import java.util.stream.Collectors;
  */
 public final class SwarmBackend implements RunnerBackend {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration TASK_POLL = Duration.ofMillis(100);
 
     private final Engine engine;
     private final DockerImages images;
     private final Map<String, List<String>> constraints;
     private final Clock clock;
     private final Duration pollInterval;
+    private final Duration startTimeout;
     private final Set<TaskPoller> pollers = ConcurrentHashMap.newKeySet();
 
     private SwarmBackend(Builder b) {
@@ -99,6 +103,7 @@ public final class SwarmBackend implements RunnerBackend {
         this.constraints = Map.copyOf(b.constraints);
         this.clock = b.clock;
         this.pollInterval = b.pollInterval;
+        this.startTimeout = b.startTimeout;
     }
 
     /** A backend on the manager the environment names ({@code DOCKER_HOST}, default the local socket). */
@@ -142,6 +147,12 @@ public final class SwarmBackend implements RunnerBackend {
         try {
             String id = engine.call("create the service of runner " + spec.runnerName(),
                     () -> engine.client().createServiceCmd(service).exec().getId());
+            try {
+                awaitTask(id, spec.runnerName());
+            } catch (RuntimeException e) {
+                removeQuietly(id);
+                throw e;
+            }
             return new InstanceInfo(id, spec.runnerName(), spec.fleet(), spec.pool(), spec.runnerName(), spec.specHash(),
                     InstanceState.CREATED, null, false, null, null, Ownership.containerLabels(spec));
         } catch (RuntimeException e) {
@@ -177,7 +188,7 @@ public final class SwarmBackend implements RunnerBackend {
         }
         ServiceSpec spec = s.getSpec();
         Optional<Task> newest = newestTask(s.getId());
-        if (replicas(spec) == 1 && (newest.isEmpty() || !terminal(newest.get().getStatus().getState()))) {
+        if (ServiceStates.replicas(spec) == 1 && (newest.isEmpty() || !ServiceStates.terminal(newest.get().getStatus().getState()))) {
             // Running, or on its way (a service just created has no task for a moment: forcing an
             // update then would shut down the task the swarm is about to make).
             return;
@@ -190,12 +201,52 @@ public final class SwarmBackend implements RunnerBackend {
         Integer force = spec.getTaskTemplate().getForceUpdate();
         spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
         update(s, spec, "start");
+        awaitTask(s.getId(), s.getSpec().getName());
+    }
+
+    /**
+     * Waits until the service's newest task runs or has ended, so that {@link #launch} and {@link #start}
+     * return a started instance as on a plain engine (the swarm schedules and starts tasks after the
+     * call that asked for them).
+     *
+     * @throws RunnerFleetException naming the runner and the task's last state and message, when the
+     *     task does not start within the start timeout (no node fits the constraints, say)
+     */
+    private void awaitTask(String serviceId, String runner) {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        Optional<Task> newest = Optional.empty();
+        while (System.nanoTime() - deadline < 0) {
+            newest = newestTask(serviceId);
+            if (newest.isPresent() && newest.get().getStatus() != null) {
+                TaskState state = newest.get().getStatus().getState();
+                if (state == TaskState.RUNNING || ServiceStates.terminal(state)) {
+                    return;
+                }
+            }
+            LockSupport.parkNanos(TASK_POLL.toNanos());
+        }
+        String why = newest.map(t -> t.getStatus().getState() + (t.getStatus().getErr() != null ? ": " + t.getStatus().getErr()
+                : t.getStatus().getMessage() != null ? " (" + t.getStatus().getMessage() + ")" : "")).orElse("no task yet");
+        throw new RunnerFleetException("the task of runner " + runner + " (service " + serviceId + " on " + endpoint()
+                + ") did not start within " + startTimeout.toSeconds() + " s; its state: " + why + ". Check that a node"
+                + " fits the pool's placement constraints and has the image (docker service ps " + runner + ")");
+    }
+
+    private void removeQuietly(String serviceId) {
+        try {
+            engine.call("remove service " + serviceId, () -> {
+                engine.client().removeServiceCmd(serviceId).exec();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            Engine.LOG.debug("cannot remove service {}: {}", serviceId, Engine.rootMessage(e));
+        }
     }
 
     @Override
     public void stop(String instanceId, Duration grace) {
         Service s = owned(instanceId);
-        if (s == null || replicas(s.getSpec()) == 0) {
+        if (s == null || ServiceStates.replicas(s.getSpec()) == 0) {
             return;
         }
         ServiceSpec spec = s.getSpec();
@@ -274,11 +325,11 @@ public final class SwarmBackend implements RunnerBackend {
         Set<String> downNodes = downNodes(tasks);
         Map<String, Task> newest = new LinkedHashMap<>();
         for (Task t : tasks) {
-            newest.merge(t.getServiceId(), t, (a, b) -> created(a).isAfter(created(b)) ? a : b);
+            newest.merge(t.getServiceId(), t, (a, b) -> ServiceStates.created(a).isAfter(ServiceStates.created(b)) ? a : b);
         }
         List<InstanceInfo> result = new ArrayList<>();
         for (Service s : services) {
-            result.add(info(s, newest.get(s.getId()), downNodes));
+            result.add(ServiceStates.info(s, newest.get(s.getId()), downNodes));
         }
         return result;
     }
@@ -322,69 +373,6 @@ public final class SwarmBackend implements RunnerBackend {
 
     // ---------------------------------------------------------------- mapping
 
-    private InstanceInfo info(Service s, Task task, Set<String> downNodes) {
-        Map<String, String> labels = s.getSpec().getLabels();
-        String runner = labels.get(Ownership.RUNNER_LABEL);
-        Map<String, String> own = new LinkedHashMap<>();
-        for (String key : List.of(Ownership.FLEET_LABEL, Ownership.POOL_LABEL, Ownership.RUNNER_LABEL, Ownership.SPEC_HASH_LABEL)) {
-            if (labels.get(key) != null) {
-                own.put(key, labels.get(key));
-            }
-        }
-        InstanceState state = InstanceState.CREATED;
-        Integer exitCode = null;
-        Instant startedAt = null;
-        Instant finishedAt = null;
-        if (task != null && task.getStatus() != null) {
-            TaskState ts = task.getStatus().getState();
-            Instant at = parse(task.getStatus().getTimestamp());
-            var cs = task.getStatus().getContainerStatus();
-            if (ts == TaskState.RUNNING && downNodes.contains(task.getNodeId())) {
-                // Its node is down: the task is lost; the reconciler replaces the runner elsewhere.
-                state = InstanceState.EXITED;
-                finishedAt = at;
-            } else if (ts == TaskState.RUNNING) {
-                state = InstanceState.RUNNING;
-                startedAt = at;
-            } else if (terminal(ts)) {
-                state = InstanceState.EXITED;
-                exitCode = cs != null ? cs.getExitCode() : null;
-                finishedAt = at;
-            } else if (replicas(s.getSpec()) == 0) {
-                state = InstanceState.EXITED;
-            }
-        } else if (replicas(s.getSpec()) == 0) {
-            state = InstanceState.EXITED;
-        }
-        if (startedAt == null && state != InstanceState.CREATED && task != null) {
-            startedAt = created(task);
-        }
-        return new InstanceInfo(s.getId(), s.getSpec().getName(), labels.get(Ownership.FLEET_LABEL),
-                labels.get(Ownership.POOL_LABEL), runner, labels.get(Ownership.SPEC_HASH_LABEL), state, exitCode, false,
-                startedAt, finishedAt, own);
-    }
-
-    private static boolean terminal(TaskState s) {
-        return s == TaskState.COMPLETE || s == TaskState.FAILED || s == TaskState.SHUTDOWN || s == TaskState.REJECTED
-                || s == TaskState.ORPHANED || s == TaskState.REMOVE;
-    }
-
-    private static Instant created(Task t) {
-        Instant at = parse(t.getCreatedAt());
-        return at != null ? at : Instant.EPOCH;
-    }
-
-    private static Instant parse(String timestamp) {
-        if (timestamp == null || timestamp.startsWith("0001-")) {
-            return null;
-        }
-        try {
-            return Instant.parse(timestamp);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
     private Set<String> downNodes(List<Task> tasks) {
         if (tasks.isEmpty()) {
             return Set.of();
@@ -411,7 +399,7 @@ public final class SwarmBackend implements RunnerBackend {
     private Optional<Task> newestTask(String serviceId) {
         return engine.call("list the tasks of service " + serviceId,
                 () -> engine.client().listTasksCmd().withServiceFilter(serviceId).exec()).stream()
-                .max(Comparator.comparing(SwarmBackend::created));
+                .max(Comparator.comparing(ServiceStates::created));
     }
 
     // A service we may act on; null when it is gone; refuses one without our labels.
@@ -431,10 +419,6 @@ public final class SwarmBackend implements RunnerBackend {
         return s;
     }
 
-    private static int replicas(ServiceSpec spec) {
-        ServiceReplicatedModeOptions r = spec.getMode() != null ? spec.getMode().getReplicated() : null;
-        return r == null ? 1 : (int) r.getReplicas();
-    }
 
     private void update(Service s, ServiceSpec spec, String what) {
         engine.call(what + " service " + s.getId(), () -> {
@@ -455,13 +439,14 @@ public final class SwarmBackend implements RunnerBackend {
      *
      * Defaults: {@code DOCKER_HOST}, {@code DOCKER_TLS_VERIFY} and {@code DOCKER_CERT_PATH} (else the local
      * socket), a 10 s connect timeout, no placement
-     * constraints, the UTC system clock, a 1 s task poll.
+     * constraints, the UTC system clock, a 1 s task poll, a 60 s start timeout.
      */
     public static final class Builder {
         private final EngineSettings settings = new EngineSettings();
         private final Map<String, List<String>> constraints = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
         private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration startTimeout = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -518,6 +503,18 @@ public final class SwarmBackend implements RunnerBackend {
                 throw new InvalidSpecException("poll interval must be positive, was " + pollInterval);
             }
             this.pollInterval = pollInterval;
+            return this;
+        }
+
+        /**
+         * How long {@code launch} and {@code start} wait for the swarm to schedule and start the task;
+         * default 60 s (a pull on a node counts).
+         */
+        public Builder startTimeout(Duration startTimeout) {
+            if (Objects.requireNonNull(startTimeout, "startTimeout").isNegative() || startTimeout.isZero()) {
+                throw new InvalidSpecException("start timeout must be positive, was " + startTimeout);
+            }
+            this.startTimeout = startTimeout;
             return this;
         }
 
