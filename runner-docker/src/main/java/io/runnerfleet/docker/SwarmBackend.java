@@ -233,14 +233,7 @@ public final class SwarmBackend implements RunnerBackend {
     }
 
     private void removeQuietly(String serviceId) {
-        try {
-            engine.call("remove service " + serviceId, () -> {
-                engine.client().removeServiceCmd(serviceId).exec();
-                return null;
-            });
-        } catch (RuntimeException e) {
-            Engine.LOG.debug("cannot remove service {}: {}", serviceId, Engine.rootMessage(e));
-        }
+        quietly("remove service " + serviceId, () -> engine.client().removeServiceCmd(serviceId).exec());
     }
 
     @Override
@@ -290,38 +283,30 @@ public final class SwarmBackend implements RunnerBackend {
     }
 
     private void removeSecretQuietly(String id) {
+        quietly("remove secret " + id, () -> engine.client().removeSecretCmd(id).exec());
+    }
+
+    // Best effort: a secret left now is swept by removeVolumes (it holds a used token at most), and a
+    // service left by a failed launch is an instance the reconciler sees and removes.
+    private void quietly(String what, Runnable action) {
         try {
-            engine.call("remove secret " + id, () -> {
-                engine.client().removeSecretCmd(id).exec();
+            engine.call(what, () -> {
+                action.run();
                 return null;
             });
         } catch (RuntimeException e) {
-            // A secret we cannot remove now is swept by removeVolumes; it holds a used token only.
-            Engine.LOG.debug("cannot remove secret {}: {}", id, Engine.rootMessage(e));
+            Engine.LOG.debug("cannot {}: {}", what, Engine.rootMessage(e));
         }
     }
 
     @Override
     public List<InstanceInfo> instances(String fleet) {
         Objects.requireNonNull(fleet, "fleet");
-        List<Service> services;
-        List<Task> tasks;
-        for (int attempt = 1; ; attempt++) {
-            services = services(fleet);
-            if (services.isEmpty()) {
-                return List.of();
-            }
-            try {
-                tasks = tasks(fleet, services);
-                break;
-            } catch (DockerEngineException e) {
-                // A service removed between the two calls makes the manager refuse the whole task
-                // listing (404 "service ... not found"): list the services again.
-                if (e.statusCode() != 404 || attempt == 3) {
-                    throw e;
-                }
-            }
+        List<Service> services = services(fleet);
+        if (services.isEmpty()) {
+            return List.of();
         }
+        List<Task> tasks = tasks(fleet, services);
         Set<String> downNodes = downNodes(tasks);
         Map<String, Task> newest = new LinkedHashMap<>();
         for (Task t : tasks) {
@@ -393,7 +378,18 @@ public final class SwarmBackend implements RunnerBackend {
 
     private List<Task> tasks(String fleet, List<Service> services) {
         String[] ids = services.stream().map(Service::getId).toArray(String[]::new);
-        return engine.call("list the tasks of fleet " + fleet, () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
+        try {
+            return engine.call("list the tasks of fleet " + fleet, () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
+        } catch (DockerEngineException e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+            // A service removed since it was listed makes the manager refuse the whole filtered listing
+            // ("service ... not found"); all tasks, filtered here, cannot miss that way.
+            Set<String> wanted = Set.of(ids);
+            return engine.call("list the swarm's tasks", () -> engine.client().listTasksCmd().exec()).stream()
+                    .filter(t -> wanted.contains(t.getServiceId())).toList();
+        }
     }
 
     private Optional<Task> newestTask(String serviceId) {

@@ -3,6 +3,7 @@ package io.runnerfleet.examples.swarm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Service;
 import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.Task;
@@ -273,7 +274,13 @@ class SwarmFleetIT {
             return Map.of();
         }
         Map<String, String> out = new java.util.HashMap<>();
-        for (Task t : manager.listTasksCmd().withServiceFilter(byService.keySet().toArray(String[]::new)).exec()) {
+        List<Task> tasks;
+        try {
+            tasks = manager.listTasksCmd().withServiceFilter(byService.keySet().toArray(String[]::new)).exec();
+        } catch (NotFoundException replacedMeanwhile) {
+            return Map.of();   // the fleet removed one of the services since they were listed: look again
+        }
+        for (Task t : tasks) {
             if (t.getStatus().getState() == TaskState.RUNNING && "running".equalsIgnoreCase(String.valueOf(t.getDesiredState()))) {
                 out.put(byService.get(t.getServiceId()), hosts.get(t.getNodeId()));
             }
