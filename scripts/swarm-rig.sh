@@ -6,6 +6,8 @@
 #   scripts/swarm-rig.sh down          stop every node and remove everything the rig made
 #   scripts/swarm-rig.sh status        say what is up; exit 0 only when every node is Ready
 #   scripts/swarm-rig.sh load IMAGE    copy IMAGE from the machine's main engine onto every node
+#   scripts/swarm-rig.sh kill I        power node I off: SIGKILL every process in its namespace (its
+#                                      dockerd and its runners), as a crashed machine; `down` cleans up
 #   scripts/swarm-rig.sh env           print the rig's variables (also in $STATE/rig.env)
 #
 # Idempotent: `up` creates only what is missing (namespaces, links, daemons, swarm membership) and
@@ -293,11 +295,26 @@ cmd_load() {
   done
 }
 
+# A node failure as the swarm sees one: every process inside node I's network namespace (its dockerd
+# and the tasks running with the node's network) dies at once, with no goodbye to the manager. Found by
+# namespace, never by name, so nothing of the machine's own is touched.
+cmd_kill() {
+  local i=${1:?usage: swarm-rig.sh kill NODE}
+  need_root_tools
+  [[ $i =~ ^[0-9]+$ ]] && ns_exists "$(node_ns "$i")" || die "no node $i in rig '$rig'"
+  local pids
+  pids=$(ip netns pids "$(node_ns "$i")" || true)
+  say "node $i: killing $(echo $pids | wc -w) process(es) in $(node_ns "$i")"
+  [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+  stop_shims "$i"
+}
+
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   load) shift; cmd_load "$@" ;;
+  kill) shift; cmd_kill "$@" ;;
   env) cat "$state/rig.env" ;;
-  *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,11p' "$0" >&2; exit 2 ;;
 esac

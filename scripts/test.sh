@@ -25,7 +25,18 @@ host_facts() {
   if getent group dialout >/dev/null 2>&1; then dialout="gid $(getent group dialout | cut -d: -f3)"
   else dialout="missing (stand-in made when root)"; fi
   echo "test.sh: host: engine ${engine}; ${user}; /dev/kvm ${kvm}; /dev/serial ${serial}; dialout ${dialout};" \
-    "cores $(nproc 2>/dev/null || echo '?'); java $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
+    "cores $(nproc 2>/dev/null || echo '?'); java $(java -version 2>&1 | head -1 | cut -d'"' -f2); swarm rig $(swarm_rig)"
+}
+
+# Whether the Swarm ITs can make their rig (scripts/swarm-rig.sh); they skip with the reason otherwise.
+swarm_rig() {
+  local tool
+  if [ "${RUNNERFLEET_SWARM_IT:-}" = 0 ]; then echo "off (RUNNERFLEET_SWARM_IT=0)"; return; fi
+  if [ "$(id -u)" != 0 ]; then echo "no (not root: the Swarm ITs skip)"; return; fi
+  for tool in ip nsenter unshare dockerd; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "no ('$tool' missing: the Swarm ITs skip)"; return; }
+  done
+  echo "yes (the Swarm ITs bring up 1- and 3-node swarms; RUNNERFLEET_SWARM_IT=0 skips them)"
 }
 host_facts
 

@@ -14,9 +14,6 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.runnerfleet.BackendUnavailableException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerImage;
@@ -32,7 +29,6 @@ import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.spi.Subscription;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,31 +95,7 @@ public final class DockerBackend implements RunnerBackend {
     private final Set<EventPump> pumps = ConcurrentHashMap.newKeySet();
 
     private DockerBackend(Builder b) {
-        DefaultDockerClientConfig.Builder config = DefaultDockerClientConfig.createDefaultConfigBuilder();
-        if (b.dockerHost != null) {
-            config.withDockerHost(b.dockerHost);
-        }
-        if (b.tlsVerify != null) {
-            config.withDockerTlsVerify(b.tlsVerify);
-        }
-        if (b.certPath != null) {
-            config.withDockerCertPath(b.certPath.toString());
-        }
-        DefaultDockerClientConfig built;
-        try {
-            built = config.build();
-        } catch (RuntimeException e) {
-            throw new BackendUnavailableException("the Docker connection settings are invalid (DOCKER_HOST="
-                    + (b.dockerHost != null ? b.dockerHost : System.getenv("DOCKER_HOST")) + "): " + e.getMessage()
-                    + "; use unix:///var/run/docker.sock or tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH", e);
-        }
-        ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(built.getDockerHost())
-                .sslConfig(built.getSSLConfig())
-                .connectionTimeout(b.connectTimeout)
-                .maxConnections(64)
-                .build();
-        this.engine = new Engine(DockerClientImpl.getInstance(built, http), built.getDockerHost().toString());
+        this.engine = b.settings.connect();
         this.images = new DockerImages(engine, b.auth);
         this.volumes = new DockerVolumes(engine);
         this.warnings = b.warnings;
@@ -468,10 +440,7 @@ public final class DockerBackend implements RunnerBackend {
      * }</pre>
      */
     public static final class Builder {
-        private String dockerHost;
-        private Boolean tlsVerify;
-        private Path certPath;
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private final EngineSettings settings = new EngineSettings();
         private Consumer<String> warnings = w -> { };
         private Path groupFile = Path.of("/etc/group");
         private Clock clock = Clock.systemUTC();
@@ -484,34 +453,25 @@ public final class DockerBackend implements RunnerBackend {
 
         /** The engine endpoint: {@code unix:///path/docker.sock} or {@code tcp://host:port}; default {@code DOCKER_HOST}. */
         public Builder dockerHost(String dockerHost) {
-            URI uri;
-            try {
-                uri = URI.create(Objects.requireNonNull(dockerHost, "dockerHost"));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidSpecException("Docker host '" + dockerHost + "' is not a URI; use unix:///var/run/docker.sock or tcp://host:2376", e);
-            }
-            if (!"unix".equals(uri.getScheme()) && !"tcp".equals(uri.getScheme())) {
-                throw new InvalidSpecException("Docker host '" + dockerHost + "' must start with unix:// or tcp://");
-            }
-            this.dockerHost = dockerHost;
+            settings.dockerHost(dockerHost);
             return this;
         }
 
         /** Whether to verify TLS for a TCP endpoint; default {@code DOCKER_TLS_VERIFY}. */
         public Builder tlsVerify(boolean tlsVerify) {
-            this.tlsVerify = tlsVerify;
+            settings.tlsVerify(tlsVerify);
             return this;
         }
 
         /** The directory with {@code ca.pem}, {@code cert.pem}, {@code key.pem}; default {@code DOCKER_CERT_PATH}. */
         public Builder certPath(Path certPath) {
-            this.certPath = Objects.requireNonNull(certPath, "certPath");
+            settings.certPath(certPath);
             return this;
         }
 
         /** How long to wait for a connection; default 10 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+            settings.connectTimeout(connectTimeout);
             return this;
         }
 

@@ -15,11 +15,12 @@ import java.util.Spliterators;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * A container's log as a {@link LogStream}: a queue fed by the engine's log stream, with the
+ * A container's or a service's log as a {@link LogStream}: a queue fed by the engine's log stream, with the
  * engine's timestamps used to honour {@link LogQuery#since()} to the nanosecond and then cut off;
  * {@code lines()} blocks until a line or the end arrives.
  */
@@ -29,18 +30,52 @@ final class DockerLogStream implements LogStream {
     private final ResultCallback.Adapter<Frame> callback;
     private final AtomicBoolean ended = new AtomicBoolean();
 
+    /** A container's log. */
     DockerLogStream(Engine engine, String id, LogQuery query) {
-        Instant since = query.since();
+        this(engine, "read logs of " + Engine.shortId(id), query.since(), callback -> {
+            var cmd = engine.client().logContainerCmd(id).withStdOut(true).withStdErr(true).withTimestamps(true)
+                    .withFollowStream(query.follow());
+            if (query.tail() > 0) {
+                cmd.withTail(query.tail());
+            } else {
+                cmd.withTailAll();
+            }
+            if (query.since() != null) {
+                cmd.withSince((int) Math.max(0, query.since().getEpochSecond()));
+            }
+            cmd.exec(callback);
+        });
+    }
+
+    /**
+     * A service's log, as the swarm gathers it from the nodes that ran its tasks (through the
+     * manager).
+     */
+    static DockerLogStream ofService(Engine engine, String serviceId, LogQuery query) {
+        return new DockerLogStream(engine, "read logs of service " + Engine.shortId(serviceId), query.since(), callback -> {
+            var cmd = engine.client().logServiceCmd(serviceId).withStdout(true).withStderr(true).withTimestamps(true)
+                    .withFollow(query.follow());
+            if (query.tail() > 0) {
+                cmd.withTail(query.tail());
+            }
+            if (query.since() != null) {
+                cmd.withSince((int) Math.max(0, query.since().getEpochSecond()));
+            }
+            cmd.exec(callback);
+        });
+    }
+
+    /**
+     * Reads the frames {@code source} sends to the callback it is given: {@code source} starts one
+     * of the engine's timestamped log streams (a container's or a service's) into that callback.
+     */
+    DockerLogStream(Engine engine, String what, Instant since, Consumer<ResultCallback.Adapter<Frame>> source) {
         LineSplitter out = new LineSplitter(line -> accept(line, since));
         LineSplitter err = new LineSplitter(line -> accept(line, since));
         callback = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(Frame frame) {
-                if (frame.getStreamType() == StreamType.STDERR) {
-                    err.accept(frame.getPayload());
-                } else {
-                    out.accept(frame.getPayload());
-                }
+                (frame.getStreamType() == StreamType.STDERR ? err : out).accept(frame.getPayload());
             }
 
             @Override
@@ -55,17 +90,10 @@ final class DockerLogStream implements LogStream {
                 end();
             }
         };
-        var cmd = engine.client().logContainerCmd(id).withStdOut(true).withStdErr(true).withTimestamps(true)
-                .withFollowStream(query.follow());
-        if (query.tail() > 0) {
-            cmd.withTail(query.tail());
-        } else {
-            cmd.withTailAll();
-        }
-        if (since != null) {
-            cmd.withSince((int) Math.max(0, since.getEpochSecond()));
-        }
-        engine.call("read logs of " + Engine.shortId(id), () -> cmd.exec(callback));
+        engine.call(what, () -> {
+            source.accept(callback);
+            return null;
+        });
     }
 
     private void accept(String stamped, Instant since) {

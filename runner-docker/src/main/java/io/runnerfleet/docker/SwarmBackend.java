@@ -3,18 +3,15 @@ package io.runnerfleet.docker;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.SecretSpec;
 import com.github.dockerjava.api.model.Service;
-import com.github.dockerjava.api.model.ServiceReplicatedModeOptions;
 import com.github.dockerjava.api.model.ServiceSpec;
 import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.SwarmNodeState;
 import com.github.dockerjava.api.model.Task;
 import com.github.dockerjava.api.model.TaskState;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import io.runnerfleet.BackendUnavailableException;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerImage;
+import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.docker.internal.SecretHandoff;
 import io.runnerfleet.spi.BuildProgress;
 import io.runnerfleet.spi.InstanceEvent;
@@ -25,13 +22,12 @@ import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.spi.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -41,6 +37,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -62,14 +59,20 @@ import java.util.stream.Collectors;
  *       itself (restart condition {@code none}): an exit, or a task lost with its node, shows as
  *       {@link InstanceState#EXITED} and the reconciler replaces the runner, and the swarm places the
  *       new service on a node that is up.
- *   <li>{@link #stop} scales the service to 0 replicas and {@link #start} back to 1 (a new task, so a
- *       new container: state that is not in a named volume does not survive a stop). The stop grace is
- *       the spec's {@link LaunchSpec#stopGrace()}, fixed at launch.
+ *   <li>{@link #launch} and {@link #start} return once the swarm has started the task (or it has
+ *       ended), as a plain engine's start does; a task not running within the start timeout (60 s by
+ *       default: no node fits the constraints, say) fails the call, and a launch leaves nothing behind.
+ *   <li>{@link #stop} scales the service to 0 replicas and {@link #start} back to 1 with a forced
+ *       update (a new task, so a new container: state that is not in a named volume does not survive a
+ *       stop). The stop grace is the spec's {@link LaunchSpec#stopGrace()}, fixed at launch.
  *   <li>Secrets travel as one Docker secret per runner, labelled with the ownership labels and
  *       mounted as a file the container's shell reads at start (see {@link ServicePlan}); the value is
  *       never in {@code docker service inspect}, the task's environment or the logs. Swarm refuses to
- *       delete a secret a service still uses, so it is deleted with the service in {@link #remove};
- *       {@link #removeVolumes} also sweeps secrets whose service is gone.
+ *       delete a secret a service still uses, so it is deleted with the service in {@link #remove} (an
+ *       ephemeral runner's after its one job); {@link #removeVolumes} also sweeps secrets whose service
+ *       is gone. Sharp edge: while the service lives, the file stays mounted in its container, where a
+ *       job can read it: prefer JIT configs (ephemeral pools), whose hand-over holds only the files
+ *       the runner keeps anyway, to registration tokens, which stay valid for an hour.
  *   <li>Events come from polling the swarm's tasks (every {@link Builder#pollInterval}, default 1 s):
  *       container events are per node and a manager does not relay them.
  *   <li>Images: {@link #prepare} builds or checks the image on the manager only. Every node needs it:
@@ -84,38 +87,23 @@ import java.util.stream.Collectors;
  */
 public final class SwarmBackend implements RunnerBackend {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration TASK_POLL = Duration.ofMillis(100);
 
     private final Engine engine;
     private final DockerImages images;
     private final Map<String, List<String>> constraints;
     private final Clock clock;
     private final Duration pollInterval;
+    private final Duration startTimeout;
     private final Set<TaskPoller> pollers = ConcurrentHashMap.newKeySet();
 
     private SwarmBackend(Builder b) {
-        DefaultDockerClientConfig.Builder config = DefaultDockerClientConfig.createDefaultConfigBuilder();
-        if (b.dockerHost != null) {
-            config.withDockerHost(b.dockerHost);
-        }
-        DefaultDockerClientConfig built;
-        try {
-            built = config.build();
-        } catch (RuntimeException e) {
-            throw new BackendUnavailableException("the Docker connection settings are invalid (DOCKER_HOST="
-                    + (b.dockerHost != null ? b.dockerHost : System.getenv("DOCKER_HOST")) + "): " + e.getMessage()
-                    + "; use unix:///var/run/docker.sock or tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH", e);
-        }
-        ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(built.getDockerHost())
-                .sslConfig(built.getSSLConfig())
-                .connectionTimeout(b.connectTimeout)
-                .maxConnections(64)
-                .build();
-        this.engine = new Engine(DockerClientImpl.getInstance(built, http), built.getDockerHost().toString());
+        this.engine = b.settings.connect();
         this.images = new DockerImages(engine, null);
         this.constraints = Map.copyOf(b.constraints);
         this.clock = b.clock;
         this.pollInterval = b.pollInterval;
+        this.startTimeout = b.startTimeout;
     }
 
     /** A backend on the manager the environment names ({@code DOCKER_HOST}, default the local socket). */
@@ -148,8 +136,10 @@ public final class SwarmBackend implements RunnerBackend {
             byte[] payload = SecretHandoff.payload(spec.secrets(), spec.runnerName());
             // A fresh name per launch: a secret's data cannot change, and a relaunch needs a new one.
             secretName = spec.runnerName() + "-" + HexFormat.of().formatHex(randomBytes());
+            // docker-java's withData base64-encodes the string's bytes itself (in the platform charset):
+            // hand it the payload as text, which round-trips because the payload is ASCII.
             SecretSpec secret = new SecretSpec().withName(secretName).withLabels(Ownership.containerLabels(spec))
-                    .withData(Base64.getEncoder().encodeToString(payload));
+                    .withData(ascii(payload, spec.runnerName()));
             secretId = engine.call("create the secret of runner " + spec.runnerName(),
                     () -> engine.client().createSecretCmd(secret).exec().getId());
         }
@@ -157,6 +147,12 @@ public final class SwarmBackend implements RunnerBackend {
         try {
             String id = engine.call("create the service of runner " + spec.runnerName(),
                     () -> engine.client().createServiceCmd(service).exec().getId());
+            try {
+                awaitTask(id, spec.runnerName());
+            } catch (RuntimeException e) {
+                removeQuietly(id);
+                throw e;
+            }
             return new InstanceInfo(id, spec.runnerName(), spec.fleet(), spec.pool(), spec.runnerName(), spec.specHash(),
                     InstanceState.CREATED, null, false, null, null, Ownership.containerLabels(spec));
         } catch (RuntimeException e) {
@@ -166,6 +162,16 @@ public final class SwarmBackend implements RunnerBackend {
             }
             throw e;
         }
+    }
+
+    private static String ascii(byte[] payload, String runner) {
+        for (byte b : payload) {
+            if (b < 0) {
+                throw new InvalidSpecException("runner " + runner + ": a secret value holds non-ASCII characters;"
+                        + " registration tokens and JIT configs never do, check where it came from");
+            }
+        }
+        return new String(payload, StandardCharsets.US_ASCII);
     }
 
     private static byte[] randomBytes() {
@@ -181,27 +187,64 @@ public final class SwarmBackend implements RunnerBackend {
             return;
         }
         ServiceSpec spec = s.getSpec();
-        int replicas = replicas(spec);
-        if (replicas == 0) {
-            setReplicas(s, 1);
+        Optional<Task> newest = newestTask(s.getId());
+        if (ServiceStates.replicas(spec) == 1 && (newest.isEmpty() || !ServiceStates.terminal(newest.get().getStatus().getState()))) {
+            // Running, or on its way (a service just created has no task for a moment: forcing an
+            // update then would shut down the task the swarm is about to make).
             return;
         }
-        Optional<Task> newest = newestTask(s.getId());
-        if (newest.isPresent() && terminal(newest.get().getStatus().getState())) {
-            // The task ended by itself and the swarm will not restart it: force a new one.
-            Integer force = spec.getTaskTemplate().getForceUpdate();
-            spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
-            update(s, spec, "start");
+        // Scaling 0 -> 1 alone is not enough: while the stopped task is still in the swarm's store
+        // (desired state Remove), the swarm counts its slot as filled and, with restart condition
+        // none, never makes a new task, so the service would stay at 1 replica with no task. A forced
+        // update in the same call makes a new task, after a stop as after an exit.
+        spec.getMode().getReplicated().withReplicas(1);
+        Integer force = spec.getTaskTemplate().getForceUpdate();
+        spec.getTaskTemplate().withForceUpdate(force == null ? 1 : force + 1);
+        update(s, spec, "start");
+        awaitTask(s.getId(), s.getSpec().getName());
+    }
+
+    /**
+     * Waits until the service's newest task runs or has ended, so that {@link #launch} and {@link #start}
+     * return a started instance as on a plain engine (the swarm schedules and starts tasks after the
+     * call that asked for them).
+     *
+     * @throws RunnerFleetException naming the runner and the task's last state and message, when the
+     *     task does not start within the start timeout (no node fits the constraints, say)
+     */
+    private void awaitTask(String serviceId, String runner) {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        Optional<Task> newest = Optional.empty();
+        while (System.nanoTime() - deadline < 0) {
+            newest = newestTask(serviceId);
+            if (newest.isPresent() && newest.get().getStatus() != null) {
+                TaskState state = newest.get().getStatus().getState();
+                if (state == TaskState.RUNNING || ServiceStates.terminal(state)) {
+                    return;
+                }
+            }
+            LockSupport.parkNanos(TASK_POLL.toNanos());
         }
+        String why = newest.map(t -> t.getStatus().getState() + (t.getStatus().getErr() != null ? ": " + t.getStatus().getErr()
+                : t.getStatus().getMessage() != null ? " (" + t.getStatus().getMessage() + ")" : "")).orElse("no task yet");
+        throw new RunnerFleetException("the task of runner " + runner + " (service " + serviceId + " on " + endpoint()
+                + ") did not start within " + startTimeout.toSeconds() + " s; its state: " + why + ". Check that a node"
+                + " fits the pool's placement constraints and has the image (docker service ps " + runner + ")");
+    }
+
+    private void removeQuietly(String serviceId) {
+        quietly("remove service " + serviceId, () -> engine.client().removeServiceCmd(serviceId).exec());
     }
 
     @Override
     public void stop(String instanceId, Duration grace) {
         Service s = owned(instanceId);
-        if (s == null || replicas(s.getSpec()) == 0) {
+        if (s == null || ServiceStates.replicas(s.getSpec()) == 0) {
             return;
         }
-        setReplicas(s, 0);
+        ServiceSpec spec = s.getSpec();
+        spec.getMode().getReplicated().withReplicas(0);
+        update(s, spec, "stop");
     }
 
     @Override
@@ -240,14 +283,19 @@ public final class SwarmBackend implements RunnerBackend {
     }
 
     private void removeSecretQuietly(String id) {
+        quietly("remove secret " + id, () -> engine.client().removeSecretCmd(id).exec());
+    }
+
+    // Best effort: a secret left now is swept by removeVolumes (it holds a used token at most), and a
+    // service left by a failed launch is an instance the reconciler sees and removes.
+    private void quietly(String what, Runnable action) {
         try {
-            engine.call("remove secret " + id, () -> {
-                engine.client().removeSecretCmd(id).exec();
+            engine.call(what, () -> {
+                action.run();
                 return null;
             });
         } catch (RuntimeException e) {
-            // A secret we cannot remove now is swept by removeVolumes; it holds a used token only.
-            Engine.LOG.debug("cannot remove secret {}: {}", id, Engine.rootMessage(e));
+            Engine.LOG.debug("cannot {}: {}", what, Engine.rootMessage(e));
         }
     }
 
@@ -258,17 +306,15 @@ public final class SwarmBackend implements RunnerBackend {
         if (services.isEmpty()) {
             return List.of();
         }
-        String[] ids = services.stream().map(Service::getId).toArray(String[]::new);
-        List<Task> tasks = engine.call("list the tasks of fleet " + fleet,
-                () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
+        List<Task> tasks = tasks(fleet, services);
         Set<String> downNodes = downNodes(tasks);
         Map<String, Task> newest = new LinkedHashMap<>();
         for (Task t : tasks) {
-            newest.merge(t.getServiceId(), t, (a, b) -> created(a).isAfter(created(b)) ? a : b);
+            newest.merge(t.getServiceId(), t, (a, b) -> ServiceStates.created(a).isAfter(ServiceStates.created(b)) ? a : b);
         }
         List<InstanceInfo> result = new ArrayList<>();
         for (Service s : services) {
-            result.add(info(s, newest.get(s.getId()), downNodes));
+            result.add(ServiceStates.info(s, newest.get(s.getId()), downNodes));
         }
         return result;
     }
@@ -286,7 +332,7 @@ public final class SwarmBackend implements RunnerBackend {
         if (s == null) {
             throw new InvalidSpecException("instance " + instanceId + " is not a service on " + endpoint() + "; it may have been removed");
         }
-        return new ServiceLogStream(engine, s.getId(), query);
+        return DockerLogStream.ofService(engine, s.getId(), query);
     }
 
     @Override
@@ -312,69 +358,6 @@ public final class SwarmBackend implements RunnerBackend {
 
     // ---------------------------------------------------------------- mapping
 
-    private InstanceInfo info(Service s, Task task, Set<String> downNodes) {
-        Map<String, String> labels = s.getSpec().getLabels();
-        String runner = labels.get(Ownership.RUNNER_LABEL);
-        Map<String, String> own = new LinkedHashMap<>();
-        for (String key : List.of(Ownership.FLEET_LABEL, Ownership.POOL_LABEL, Ownership.RUNNER_LABEL, Ownership.SPEC_HASH_LABEL)) {
-            if (labels.get(key) != null) {
-                own.put(key, labels.get(key));
-            }
-        }
-        InstanceState state = InstanceState.CREATED;
-        Integer exitCode = null;
-        Instant startedAt = null;
-        Instant finishedAt = null;
-        if (task != null && task.getStatus() != null) {
-            TaskState ts = task.getStatus().getState();
-            Instant at = parse(task.getStatus().getTimestamp());
-            var cs = task.getStatus().getContainerStatus();
-            if (ts == TaskState.RUNNING && downNodes.contains(task.getNodeId())) {
-                // Its node is down: the task is lost; the reconciler replaces the runner elsewhere.
-                state = InstanceState.EXITED;
-                finishedAt = at;
-            } else if (ts == TaskState.RUNNING) {
-                state = InstanceState.RUNNING;
-                startedAt = at;
-            } else if (terminal(ts)) {
-                state = InstanceState.EXITED;
-                exitCode = cs != null ? cs.getExitCode() : null;
-                finishedAt = at;
-            } else if (replicas(s.getSpec()) == 0) {
-                state = InstanceState.EXITED;
-            }
-        } else if (replicas(s.getSpec()) == 0) {
-            state = InstanceState.EXITED;
-        }
-        if (startedAt == null && state != InstanceState.CREATED && task != null) {
-            startedAt = created(task);
-        }
-        return new InstanceInfo(s.getId(), s.getSpec().getName(), labels.get(Ownership.FLEET_LABEL),
-                labels.get(Ownership.POOL_LABEL), runner, labels.get(Ownership.SPEC_HASH_LABEL), state, exitCode, false,
-                startedAt, finishedAt, own);
-    }
-
-    private static boolean terminal(TaskState s) {
-        return s == TaskState.COMPLETE || s == TaskState.FAILED || s == TaskState.SHUTDOWN || s == TaskState.REJECTED
-                || s == TaskState.ORPHANED || s == TaskState.REMOVE;
-    }
-
-    private static Instant created(Task t) {
-        Instant at = parse(t.getCreatedAt());
-        return at != null ? at : Instant.EPOCH;
-    }
-
-    private static Instant parse(String timestamp) {
-        if (timestamp == null || timestamp.startsWith("0001-")) {
-            return null;
-        }
-        try {
-            return Instant.parse(timestamp);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
     private Set<String> downNodes(List<Task> tasks) {
         if (tasks.isEmpty()) {
             return Set.of();
@@ -393,10 +376,26 @@ public final class SwarmBackend implements RunnerBackend {
                 () -> engine.client().listServicesCmd().withLabelFilter(Map.of(Ownership.FLEET_LABEL, fleet)).exec());
     }
 
+    private List<Task> tasks(String fleet, List<Service> services) {
+        String[] ids = services.stream().map(Service::getId).toArray(String[]::new);
+        try {
+            return engine.call("list the tasks of fleet " + fleet, () -> engine.client().listTasksCmd().withServiceFilter(ids).exec());
+        } catch (DockerEngineException e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+            // A service removed since it was listed makes the manager refuse the whole filtered listing
+            // ("service ... not found"); all tasks, filtered here, cannot miss that way.
+            Set<String> wanted = Set.of(ids);
+            return engine.call("list the swarm's tasks", () -> engine.client().listTasksCmd().exec()).stream()
+                    .filter(t -> wanted.contains(t.getServiceId())).toList();
+        }
+    }
+
     private Optional<Task> newestTask(String serviceId) {
         return engine.call("list the tasks of service " + serviceId,
                 () -> engine.client().listTasksCmd().withServiceFilter(serviceId).exec()).stream()
-                .max(Comparator.comparing(SwarmBackend::created));
+                .max(Comparator.comparing(ServiceStates::created));
     }
 
     // A service we may act on; null when it is gone; refuses one without our labels.
@@ -416,16 +415,6 @@ public final class SwarmBackend implements RunnerBackend {
         return s;
     }
 
-    private static int replicas(ServiceSpec spec) {
-        ServiceReplicatedModeOptions r = spec.getMode() != null ? spec.getMode().getReplicated() : null;
-        return r == null ? 1 : (int) r.getReplicas();
-    }
-
-    private void setReplicas(Service s, int replicas) {
-        ServiceSpec spec = s.getSpec();
-        spec.getMode().getReplicated().withReplicas(replicas);
-        update(s, spec, replicas == 0 ? "stop" : "start");
-    }
 
     private void update(Service s, ServiceSpec spec, String what) {
         engine.call(what + " service " + s.getId(), () -> {
@@ -444,32 +433,41 @@ public final class SwarmBackend implements RunnerBackend {
      *     .build();
      * }</pre>
      *
-     * Defaults: {@code DOCKER_HOST} (else the local socket), a 10 s connect timeout, no placement
-     * constraints, the UTC system clock, a 1 s task poll.
+     * Defaults: {@code DOCKER_HOST}, {@code DOCKER_TLS_VERIFY} and {@code DOCKER_CERT_PATH} (else the local
+     * socket), a 10 s connect timeout, no placement
+     * constraints, the UTC system clock, a 1 s task poll, a 60 s start timeout.
      */
     public static final class Builder {
-        private String dockerHost;
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private final EngineSettings settings = new EngineSettings();
         private final Map<String, List<String>> constraints = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
         private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration startTimeout = Duration.ofSeconds(60);
 
         private Builder() {
         }
 
         /** A manager node's endpoint: {@code unix:///path/docker.sock} or {@code tcp://host:port}. */
         public Builder dockerHost(String dockerHost) {
-            Objects.requireNonNull(dockerHost, "dockerHost");
-            if (!dockerHost.startsWith("unix://") && !dockerHost.startsWith("tcp://")) {
-                throw new InvalidSpecException("Docker host '" + dockerHost + "' must start with unix:// or tcp://");
-            }
-            this.dockerHost = dockerHost;
+            settings.dockerHost(dockerHost);
+            return this;
+        }
+
+        /** Whether to verify TLS for a TCP endpoint; default {@code DOCKER_TLS_VERIFY}. */
+        public Builder tlsVerify(boolean tlsVerify) {
+            settings.tlsVerify(tlsVerify);
+            return this;
+        }
+
+        /** The directory with {@code ca.pem}, {@code cert.pem}, {@code key.pem}; default {@code DOCKER_CERT_PATH}. */
+        public Builder certPath(Path certPath) {
+            settings.certPath(certPath);
             return this;
         }
 
         /** How long to wait for a connection; default 10 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+            settings.connectTimeout(connectTimeout);
             return this;
         }
 
@@ -501,6 +499,18 @@ public final class SwarmBackend implements RunnerBackend {
                 throw new InvalidSpecException("poll interval must be positive, was " + pollInterval);
             }
             this.pollInterval = pollInterval;
+            return this;
+        }
+
+        /**
+         * How long {@code launch} and {@code start} wait for the swarm to schedule and start the task;
+         * default 60 s (a pull on a node counts).
+         */
+        public Builder startTimeout(Duration startTimeout) {
+            if (Objects.requireNonNull(startTimeout, "startTimeout").isNegative() || startTimeout.isZero()) {
+                throw new InvalidSpecException("start timeout must be positive, was " + startTimeout);
+            }
+            this.startTimeout = startTimeout;
             return this;
         }
 

@@ -23,9 +23,11 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,9 +39,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * secret hand-over.
  */
 @ExtendWith(DockerEngine.class)
-@org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable(named = "RUNNERFLEET_SWARM_IT", matches = "1",
-        disabledReason = "the Swarm backend is unfinished (issue 15): stop/start and the secret hand-over test fail;"
-                + " run with RUNNERFLEET_SWARM_IT=1")
 class SwarmBackendContractIT extends RunnerBackendContract {
     private static SwarmRig rig;
     private static String image;
@@ -129,12 +128,24 @@ class SwarmBackendContractIT extends RunnerBackendContract {
         assertThat(tasks.toString()).doesNotContain(token);
         Task running = tasks.stream().filter(t -> t.getStatus().getState() == TaskState.RUNNING).findFirst().orElseThrow();
         var container = rig.nodeClient("rfit-n1").inspectContainerCmd(running.getStatus().getContainerStatus().getContainerID()).exec();
-        assertThat(List.of(container.getConfig().getEnv())).noneMatch(e -> e.contains(token));
-        assertThat(String.join(" ", container.getConfig().getCmd())).doesNotContain(token);
+        // Null parts are unset: a service's Command becomes the container's entrypoint, with no Cmd.
+        assertThat(Stream.of(container.getConfig().getEnv(), container.getConfig().getEntrypoint(), container.getConfig().getCmd())
+                .filter(Objects::nonNull).flatMap(Stream::of)).isNotEmpty().noneMatch(e -> e.contains(token));
         assertThat(manager.listSecretsCmd().withLabelFilter(Map.of(DockerBackend.FLEET_LABEL, fleet)).exec()).hasSize(1);
         backend.remove(launched.id(), false);
         assertThat(manager.listSecretsCmd().withLabelFilter(Map.of(DockerBackend.FLEET_LABEL, fleet)).exec())
                 .as("the secret goes with its service").isEmpty();
+    }
+
+    @Test
+    void startRightAfterLaunchKeepsTheTaskTheSwarmIsMaking() {
+        String fleet = fleet("fresh");
+        InstanceInfo launched = backend.launch(launchSpec(fleet, fleet + "-r-1").build());
+        backend.start(launched.id());   // as a fleet does: the swarm may not have made the task yet
+        Await.until(Duration.ofSeconds(60), "the instance runs", () -> backend.instances(fleet).stream()
+                .anyMatch(i -> i.id().equals(launched.id()) && i.running()));
+        assertThat(manager().listTasksCmd().withServiceFilter(launched.id()).exec()).as("tasks of the service").hasSize(1);
+        backend.remove(launched.id(), false);
     }
 
     private static DockerClient manager() {

@@ -24,7 +24,8 @@ import mockwebserver3.MockWebServer;
  * A stateful GitHub emulator for runner fleets: the 40 self-hosted-runner operations of GitHub's REST
  * API (checked against the official OpenAPI description), tokens, GitHub Apps, rate limits, ETags,
  * pagination, jobs and {@code workflow_job} webhooks, plus the small runner-side service the fake
- * runner ({@link FakeRunner}) registers with. Served on {@code 127.0.0.1} on a free port.
+ * runner ({@link FakeRunner}) registers with. Served on {@code 127.0.0.1} (or the builder's
+ * {@link Builder#bindAddress bind address}) on a free port.
  *
  * <pre>{@code
  * try (FakeGitHub fake = FakeGitHub.create().start()) {
@@ -66,12 +67,14 @@ import mockwebserver3.MockWebServer;
 public final class FakeGitHub implements AutoCloseable {
     private final Engine engine;
     private final MockWebServer server = new MockWebServer();
+    private final InetAddress bindAddress;
     private boolean started;
     private okhttp3.OkHttpClient client;
     private boolean closed;
 
     private FakeGitHub(Builder b) {
         this.engine = new Engine(b.clock, b.offlineAfter, b.pollWait, b.rateLimit);
+        this.bindAddress = b.bindAddress;
         engine.scaleSets().pollTimeout(b.pollTimeout);
         server.setDispatcher(new Api(engine));
         server.setServerSocketFactory(new io.runnerfleet.testkit.internal.NoDelayServerSockets());
@@ -84,7 +87,8 @@ public final class FakeGitHub implements AutoCloseable {
 
     /**
      * A builder. Defaults: system UTC clock, runners offline 5 s after their last heartbeat, a 1 s
-     * runner-side long poll, a 50 s Actions-service long poll, 5000 requests per hour per token.
+     * runner-side long poll, a 50 s Actions-service long poll, 5000 requests per hour per token,
+     * served on {@code 127.0.0.1}.
      */
     public static Builder builder() {
         return new Builder();
@@ -97,8 +101,30 @@ public final class FakeGitHub implements AutoCloseable {
         private Duration pollWait = Duration.ofSeconds(1);
         private Duration pollTimeout = Duration.ofSeconds(50);
         private int rateLimit = 5000;
+        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
 
         private Builder() {
+        }
+
+        /**
+         * The local IPv4 address to listen on, and to put in every URL the fake hands out; default
+         * {@code 127.0.0.1}. Set it to an address of this machine that runners elsewhere reach, e.g.
+         * the host's end of a test rig's network (runners in other network namespaces cannot reach
+         * the machine's loopback).
+         *
+         * @throws InvalidSpecException if {@code address} is not an IPv4 literal
+         */
+        public Builder bindAddress(String address) {
+            Objects.requireNonNull(address, "address");
+            if (!address.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw new InvalidSpecException("bind address '" + address + "' is not an IPv4 address such as 127.0.0.1");
+            }
+            try {
+                this.bindAddress = InetAddress.getByName(address);   // a literal: no lookup
+            } catch (IOException e) {
+                throw new InvalidSpecException("bind address '" + address + "' is not an IPv4 address such as 127.0.0.1", e);
+            }
+            return this;
         }
 
         /** The clock for token expiry, heartbeats and rate-limit windows. */
@@ -158,24 +184,26 @@ public final class FakeGitHub implements AutoCloseable {
         }
     }
 
-    /** Starts serving on 127.0.0.1 on a free port; idempotent. Returns this. */
+    /** Starts serving on the bind address (default 127.0.0.1) on a free port; idempotent. Returns this. */
     public synchronized FakeGitHub start() {
         if (closed) {
             throw new IllegalStateException("this FakeGitHub is closed: create a new one");
         }
         if (!started) {
+            String host = bindAddress.getHostAddress();
             try {
-                server.start(InetAddress.getByName("127.0.0.1"), 0);
+                server.start(bindAddress, 0);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot start FakeGitHub on 127.0.0.1", e);
+                throw new UncheckedIOException("cannot start FakeGitHub on " + host
+                        + (bindAddress.isLoopbackAddress() ? "" : " (is it an address of this machine?)"), e);
             }
-            engine.base("http://127.0.0.1:" + server.getPort());
+            engine.base("http://" + host + ":" + server.getPort());
             started = true;
         }
         return this;
     }
 
-    /** The API base URL to give a client ({@code http://127.0.0.1:<port>}, no trailing slash). */
+    /** The API base URL to give a client ({@code http://127.0.0.1:<port>} by default, no trailing slash). */
     public String url() {
         requireStarted();
         return engine.base();

@@ -78,6 +78,26 @@ class FakeGitHubTest {
     }
 
     @Test
+    void aBindAddressIsServedAndNamedInEveryUrl() {
+        try (FakeGitHub other = FakeGitHub.builder().bindAddress("127.0.0.1").build().start()) {
+            assertThat(other.url()).startsWith("http://127.0.0.1:");
+            assertThat(other.organization("acme").url()).startsWith("http://127.0.0.1:");
+            assertThat(new Http(other.url()).get("/orgs/acme/actions/runners").status()).isEqualTo(401);
+        }
+        // No interface of this machine has it (198.18.0.0/15 is for benchmarks): binding fails, sending nothing.
+        FakeGitHub elsewhere = FakeGitHub.builder().bindAddress("198.19.255.254").build();
+        assertThatThrownBy(elsewhere::start).isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("198.19.255.254").hasMessageContaining("address of this machine");
+        elsewhere.close();
+    }
+
+    @Test
+    void aBindAddressThatIsNoIpv4LiteralIsRefusedWithoutALookup() {
+        assertThatThrownBy(() -> FakeGitHub.builder().bindAddress("github.example"))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("'github.example'").hasMessageContaining("IPv4");
+    }
+
+    @Test
     void missingAuthIs401RequiresAuthentication() {
         Http.Resp r = new Http(fake.url()).get("/orgs/acme/actions/runners");
         assertThat(r.status()).isEqualTo(401);

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Assumptions;
  * @AfterAll static void down() { if (rig != null) rig.close(); }
  * }</pre>
  *
- * Skips the calling class with a printed reason when not root or when a network namespace cannot
- * be made; fails when the rig itself does not come up.
+ * Skips the calling class with a printed reason when not root, when a tool is missing, when a network
+ * namespace cannot be made, or when {@code RUNNERFLEET_SWARM_IT=0}; fails when the rig itself does not
+ * come up.
  */
 public final class SwarmRig implements AutoCloseable {
     private final String name;
@@ -60,6 +61,9 @@ public final class SwarmRig implements AutoCloseable {
     }
 
     private static String whyNot(String name) {
+        if ("0".equals(System.getenv("RUNNERFLEET_SWARM_IT"))) {
+            return "RUNNERFLEET_SWARM_IT=0 turns the swarm tests off";
+        }
         if (!"root".equals(System.getProperty("user.name"))) {
             return "the swarm rig needs root (it makes network namespaces and starts dockerd); running as "
                     + System.getProperty("user.name");
@@ -90,6 +94,20 @@ public final class SwarmRig implements AutoCloseable {
     /** Copies {@code image} from the machine's main engine onto every node (there is no registry here). */
     public void load(String image) {
         script(Duration.LOAD, "load", image);
+    }
+
+    /**
+     * Powers node {@code node} (1-based; 1 is the manager) off: every process in its network namespace,
+     * its dockerd and its tasks, is killed at once, as when a machine dies. {@link #close()} cleans up.
+     */
+    public void kill(int node) {
+        clients.remove("unix://" + stateDir() + "/n" + node + "/sock");
+        script(Duration.SHORT, "kill", String.valueOf(node));
+    }
+
+    /** The hostname Swarm shows for node {@code node} (1-based), e.g. {@code rfit-n2}. */
+    public String hostname(int node) {
+        return name + "-n" + node;
     }
 
     /** The manager's endpoint, {@code unix://…/sock}. */
