@@ -410,7 +410,8 @@ final class ScaleSetRegistry implements RunnerRegistry {
     @Override
     public String toString() {
         synchronized (this) {
-            return "ScaleSetRegistry[" + scope() + ", " + runners.size() + " runners, " + wanted + " wanted]";
+            return "ScaleSetRegistry[" + scope() + ", " + runners.size() + " runners, " + wanted + " wanted by jobs, "
+                    + target() + " planned]";
         }
     }
 }

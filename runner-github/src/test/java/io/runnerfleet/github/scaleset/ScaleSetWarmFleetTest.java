@@ -86,7 +86,7 @@ class ScaleSetWarmFleetTest {
         Await.until(WAIT, () -> "two warm runners launched, not " + backend.launched().size(),
                 () -> backend.launched().size() == 2);
         assertThat(backend.launched()).allMatch(l -> l.secrets().containsKey("ACTIONS_RUNNER_INPUT_JITCONFIG"));
-        assertThat(autoscaler.registry().toString()).contains("2 slots");
+        assertThat(autoscaler.registry().toString()).contains("2 runners").contains("2 planned");
 
         clock.set(Instant.parse("2026-01-05T08:00:00Z"));   // office hours: four idle runners
         Await.until(WAIT, () -> "four warm runners launched, not " + backend.launched().size(), () -> {
