@@ -10,6 +10,7 @@
 #   scripts/bench.sh --skip-runner-sh --job-start-jobs 5 --burst 5   # the quicker parts
 #   scripts/bench.sh --reps 5 --sizes 10      # any option of io.runnerfleet.examples.bench.Benchmarks
 #   scripts/bench.sh --skip-docker            # GitHub cost and memory only, no engine needed
+#   scripts/bench.sh --swarm --swarm-runners 30   # also start() on a 3-node swarm of this machine vs 1 node (root)
 #   scripts/bench.sh --skip-scale-set         # everything but the scale-set latency (about 10 minutes of it)
 #   scripts/bench.sh --scale-set-jobs 5 --scale-set-burst 5 --scale-set-idle 60   # a quick look at it
 #

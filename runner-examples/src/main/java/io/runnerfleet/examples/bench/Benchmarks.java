@@ -37,6 +37,8 @@ import java.util.TreeMap;
  * {@code --skip-scale-set} (job queued to container started through a runner scale set, next to the webhook path),
  * {@code --scale-set-jobs N} (40 cold jobs one at a time; {@code 0} none), {@code --scale-set-burst N} (20 jobs queued
  * together; {@code 0} none), {@code --scale-set-idle S} (120 s watching the idle scale-set fleet's GitHub requests),
+ * {@code --swarm} (off by default; root and network namespaces: {@code start()} of {@code --swarm-runners N}, 30, runners on
+ * a 3-node swarm of this machine against 1 node),
  * {@code --skip-runner-sh} (the slow runner.sh emulation), {@code --job-start-jobs N} (20 jobs one at a time;
  * {@code 0} none), {@code --burst N} (20 jobs queued together; {@code 0} none; the warm pool has this many
  * runners), {@code --job-start-backends docker,process} ({@code --skip-docker} drops docker), {@code --skip-cli}
@@ -54,7 +56,7 @@ public final class Benchmarks {
                    int memoryRunners, Path out, boolean docker, boolean api, boolean memory, int webhookJobs,
                    boolean provisioning, boolean runnerSh, int jobStartJobs, int burst,
                    List<JobStartBench.Backend> jobStartBackends, boolean cli, Path runnerfleet, boolean scaleSet,
-                   int scaleSetJobs, int scaleSetBurst, Duration scaleSetIdle) {
+                   int scaleSetJobs, int scaleSetBurst, Duration scaleSetIdle, boolean swarm, int swarmRunners) {
 
         /** The job-start backends this run measures: docker only with an engine. */
         List<JobStartBench.Backend> jobStartOn() {
@@ -87,6 +89,8 @@ public final class Benchmarks {
             int scaleSetJobs = 40;
             int scaleSetBurst = 20;
             Duration scaleSetIdle = Duration.ofSeconds(120);
+            boolean swarm = false;
+            int swarmRunners = 30;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -97,9 +101,10 @@ public final class Benchmarks {
                     case "--skip-runner-sh" -> runnerSh = false;
                     case "--skip-cli" -> cli = false;
                     case "--skip-scale-set" -> scaleSet = false;
+                    case "--swarm" -> swarm = true;
                     case "--reps", "--sizes", "--api-sizes", "--cycles", "--window", "--memory-runners", "--out",
                          "--webhook-jobs", "--job-start-jobs", "--burst", "--job-start-backends", "--runnerfleet",
-                         "--scale-set-jobs", "--scale-set-burst", "--scale-set-idle" -> {
+                         "--scale-set-jobs", "--scale-set-burst", "--scale-set-idle", "--swarm-runners" -> {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException("option " + a + " needs a value, e.g. " + a + " "
                                     + (a.contains("sizes") ? "1,5,10" : a.equals("--out") ? "target/bench"
@@ -121,6 +126,7 @@ public final class Benchmarks {
                             case "--scale-set-jobs" -> scaleSetJobs = zeroOrPositive(a, v);
                             case "--scale-set-burst" -> scaleSetBurst = zeroOrPositive(a, v);
                             case "--scale-set-idle" -> scaleSetIdle = Duration.ofSeconds(positive(a, v));
+                            case "--swarm-runners" -> swarmRunners = positive(a, v);
                             default -> out = Path.of(v);
                         }
                     }
@@ -129,12 +135,12 @@ public final class Benchmarks {
                             + " --out DIR, --skip-docker, --skip-api, --skip-memory, --webhook-jobs N, --skip-provisioning,"
                             + " --skip-runner-sh, --job-start-jobs N, --burst N, --job-start-backends docker,process,"
                             + " --skip-cli, --runnerfleet PATH, --skip-scale-set, --scale-set-jobs N, --scale-set-burst N,"
-                            + " --scale-set-idle SECONDS");
+                            + " --scale-set-idle SECONDS, --swarm, --swarm-runners N");
                 }
             }
             return new Options(reps, sizes, apiSizes, cycles, window, memoryRunners, out, docker, api, memory,
                     webhookJobs, provisioning, runnerSh, jobStartJobs, burst, jobStartBackends, cli, runnerfleet, scaleSet,
-                    scaleSetJobs, scaleSetBurst, scaleSetIdle);
+                    scaleSetJobs, scaleSetBurst, scaleSetIdle, swarm, swarmRunners);
         }
 
         private static int zeroOrPositive(String option, String v) {
@@ -313,6 +319,14 @@ public final class Benchmarks {
             loads.put("scaleSet", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
             ScaleSetLatencyBench.print(scaleSet, out);
             out.println(loads.get("scaleSet").line());
+        }
+        if (o.docker() && o.swarm()) {
+            // Needs root and network namespaces (scripts/swarm-rig.sh): off unless asked for.
+            MachineLoad before = MachineLoad.sample(MachineLoad.PROBE);
+            List<SwarmBench.Timing> swarm = SwarmBench.run(o.swarmRunners(), o.reps());
+            loads.put("swarm", new MachineLoad.Marks(before, MachineLoad.sample(Duration.ZERO)));
+            SwarmBench.print(swarm, out);
+            out.println(loads.get("swarm").line());
         }
         List<FakeFleetBench.ApiCost> api = new ArrayList<>();
         FakeFleetBench.Memory memory = null;
