@@ -11,7 +11,10 @@
 #
 # The engine is one more dockerd with its own socket (unix://$STATE/sock), data root, exec root, pid
 # file, config file and containerd, started with --bridge=none --iptables=false --ip-masq=false so
-# the machine's network and iptables rules are left alone. It shares the machine's network
+# the machine's iptables rules are left alone. A dockerd started with --bridge=none deletes the default
+# bridge (docker0) of the network namespace it runs in, which here is the main engine's: `up` remembers
+# docker0's address and puts the bridge back once the engine answers (the main engine's builds and
+# bridged containers need it). It shares the machine's network
 # namespace: containers run with host networking and reach a server on 127.0.0.1. It runs in its own
 # mount namespace (unshare --mount --propagation private) holding a tmpfs at /dev/runnerfleet-test-NAME
 # with one character device, board0 (major 1, minor 3: the same kind of node as /dev/null, harmless to
@@ -59,8 +62,30 @@ ENGINE_STATE=$state
 EOT
 }
 
+# docker0's IPv4 address and MTU, when the main engine has one.
+bridge_state() {
+  command -v ip >/dev/null 2>&1 || return 0
+  local cidr mtu
+  cidr=$(ip -o -4 addr show dev docker0 2>/dev/null | awk '{print $4}' | head -n 1)
+  mtu=$(cat /sys/class/net/docker0/mtu 2>/dev/null || echo 1500)
+  [ -z "$cidr" ] || echo "$cidr $mtu"
+}
+
+restore_bridge() {
+  local cidr=$1 mtu=$2
+  [ -n "$cidr" ] || return 0
+  ip link show docker0 >/dev/null 2>&1 && return 0
+  ip link add docker0 type bridge
+  ip link set docker0 mtu "$mtu"
+  ip addr add "$cidr" dev docker0
+  ip link set docker0 up
+  say "put back the main engine's docker0 ($cidr), which dockerd --bridge=none deletes"
+}
+
 cmd_up() {
   need_root_tools
+  local bridge
+  bridge=$(bridge_state)
   mkdir -p "$state/data" "$state/exec" "$devdir"
   write_env
   if engine_pid >/dev/null && answers; then
@@ -93,11 +118,15 @@ cmd_up() {
   for _ in $(seq 1 60); do
     kill -0 "$started" 2>/dev/null || break   # it died: no use waiting
     if answers; then
+      # shellcheck disable=SC2086
+      restore_bridge $bridge
       say "up: unix://$sock, device $devdir/board0 (seen by this engine only)"
       return 0
     fi
     sleep 1
   done
+  # shellcheck disable=SC2086
+  restore_bridge $bridge
   tail -n 20 "$state/dockerd.log" >&2 || true
   die "dockerd did not answer on unix://$sock (log above)"
 }
