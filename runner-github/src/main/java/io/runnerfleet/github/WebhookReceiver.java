@@ -571,8 +571,16 @@ public final class WebhookReceiver implements AutoCloseable {
          * fleets are ignored there).
          */
         public Builder fleet(RunnerFleet fleet) {
-            onProgress(JobHandoff.track(fleet));
+            runningJobs(fleet);
             return onQueued(JobHandoff.demand(fleet, "webhook receiver", LOG));
+        }
+
+        /**
+         * Tells {@code fleet} which job its runners start and finish ({@code fleet.jobStarted},
+         * {@code fleet.jobEnded}), beside a queued-job consumer of your own; the progress consumer.
+         */
+        public Builder runningJobs(RunnerFleet fleet) {
+            return onProgress(JobHandoff.track(fleet));
         }
 
         /**
