@@ -169,6 +169,43 @@ public sealed interface FleetEvent {
     }
 
     /**
+     * A runner of the fleet started a job, as a demand source reported it ({@link RunnerFleet#jobStarted}).
+     *
+     * @param runner the runner's name
+     * @param job the job
+     * @param at when the fleet heard of it
+     */
+    record JobStarted(String runner, RunnerJob job, Instant at) implements FleetEvent {
+        /** Checks the parts are present. */
+        public JobStarted {
+            Objects.requireNonNull(runner, "runner");
+            Objects.requireNonNull(job, "job");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * A runner's job ended: a demand source reported it complete ({@link RunnerFleet#jobEnded}), or the runner
+     * went Idle, Completed, Stopped, Failed or Removed first. One follows every {@link JobStarted}.
+     *
+     * @param runner the runner's name
+     * @param job the job
+     * @param took from the fleet hearing of the start to hearing of the end (the fleet's clock)
+     * @param reason why ({@code "job completed"}, {@code "runner Idle"})
+     * @param at when
+     */
+    record JobEnded(String runner, RunnerJob job, Duration took, String reason, Instant at) implements FleetEvent {
+        /** Checks the parts are present. */
+        public JobEnded {
+            Objects.requireNonNull(runner, "runner");
+            Objects.requireNonNull(job, "job");
+            Objects.requireNonNull(took, "took");
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
      * Something a person should know: a pool opted into privileged mode or the Docker socket, a job
      * asks for {@code self-hosted} alone, a job no runner or pool can take.
      *

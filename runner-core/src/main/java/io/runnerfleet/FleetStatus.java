@@ -67,20 +67,30 @@ public record FleetStatus(String fleet, String registry, List<Runner> runners, M
 
     /**
      * The status as an aligned text table, one runner per line; an {@code ENGINE} column follows
-     * {@code INSTANCE} when the backend spans several engines.
+     * {@code INSTANCE} when the backend spans several engines, and a {@code JOB} column (the job's id) follows
+     * {@code BUSY} when a runner's job is known.
      */
     public String table() {
         boolean engines = runners.stream().anyMatch(r -> !r.engine().isEmpty());
+        boolean jobs = runners.stream().anyMatch(r -> r.job() != null);
         List<String[]> rows = new ArrayList<>();
-        rows.add(engines ? new String[] {"RUNNER", "POOL", "STATE", "INSTANCE", "ENGINE", "GITHUB", "BUSY", "LABELS"}
-                : new String[] {"RUNNER", "POOL", "STATE", "INSTANCE", "GITHUB", "BUSY", "LABELS"});
+        List<String> header = new ArrayList<>(List.of("RUNNER", "POOL", "STATE", "INSTANCE"));
+        if (engines) {
+            header.add("ENGINE");
+        }
+        header.addAll(jobs ? List.of("GITHUB", "BUSY", "JOB", "LABELS") : List.of("GITHUB", "BUSY", "LABELS"));
+        rows.add(header.toArray(String[]::new));
         for (Runner r : runners) {
             List<String> row = new ArrayList<>(List.of(r.name(), r.pool(), r.state().name(),
                     r.shortInstanceId() + (r.instanceId() == null ? "" : " " + r.instanceState())));
             if (engines) {
                 row.add(r.engine().isEmpty() ? "-" : r.engine());
             }
-            row.addAll(List.of(r.githubStatus(), r.busy() ? "yes" : "no", r.labels().toCommaSeparated()));
+            row.addAll(List.of(r.githubStatus(), r.busy() ? "yes" : "no"));
+            if (jobs) {
+                row.add(r.job() == null ? "-" : r.job().id());
+            }
+            row.add(r.labels().toCommaSeparated());
             rows.add(row.toArray(String[]::new));
         }
         int[] width = new int[rows.get(0).length];

@@ -225,6 +225,27 @@ public final class RunnerFleet implements AutoCloseable {
     }
 
     /**
+     * A demand source heard that {@code runnerName} started {@code job} (a {@code workflow_job} webhook
+     * {@code in_progress}, a scale set's {@code JobStarted}): the runner shows it as {@link Runner#job()} and a
+     * {@link FleetEvent.JobStarted} follows. A name that is none of this fleet's runners is ignored (logged at
+     * DEBUG): webhooks report every runner of the organization. Telling the same job twice, or after its end,
+     * does nothing.
+     */
+    public void jobStarted(String runnerName, RunnerJob job) {
+        reconciler.jobStarted(Objects.requireNonNull(runnerName, "runnerName"), Objects.requireNonNull(job, "job"));
+    }
+
+    /**
+     * A demand source heard that {@code runnerName} finished the job {@code jobId} ({@link RunnerJob#id()}): the
+     * runner's {@link Runner#job()} is cleared and a {@link FleetEvent.JobEnded} follows. Unknown runners and jobs
+     * are ignored. Without this call a job still ends when its runner goes Idle, Completed, Stopped, Failed or
+     * Removed.
+     */
+    public void jobEnded(String runnerName, String jobId) {
+        reconciler.jobEnded(Objects.requireNonNull(runnerName, "runnerName"), Objects.requireNonNull(jobId, "jobId"));
+    }
+
+    /**
      * Sets how many runners {@code pool} keeps. A count, not a range of slots: new runners take the lowest
      * free slot numbers, and the extra runners go cheapest first (not yet launched, failed, idle the longest;
      * a busy runner last, drained: a running job is never killed; a busy ephemeral runner is simply not

@@ -30,6 +30,25 @@ final class JobHandoff {
         };
     }
 
+    /**
+     * Tells {@code fleet} which job its runners start ({@code in_progress}) and finish ({@code completed}); a
+     * delivery naming no runner (a job canceled while queued) is skipped, and the fleet ignores other fleets' runners.
+     */
+    static Consumer<WorkflowJobEvent> track(RunnerFleet fleet) {
+        Objects.requireNonNull(fleet, "fleet");
+        return event -> {
+            String runner = event.job().runnerName();
+            if (runner == null || runner.isBlank()) {
+                return;
+            }
+            if (event.action() == WorkflowJobEvent.Action.IN_PROGRESS) {
+                fleet.jobStarted(runner, event.runnerJob());
+            } else if (event.action() == WorkflowJobEvent.Action.COMPLETED) {
+                fleet.jobEnded(runner, Long.toString(event.job().id()));
+            }
+        };
+    }
+
     /** {@code consumer}, or an exception saying that {@code owner} has nothing to hand {@code jobs} to. */
     static Consumer<WorkflowJobEvent> required(Consumer<WorkflowJobEvent> consumer, String owner, String jobs) {
         if (consumer == null) {

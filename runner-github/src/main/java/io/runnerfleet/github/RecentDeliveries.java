@@ -56,6 +56,31 @@ final class RecentDeliveries {
         return Verdict.NEW;
     }
 
+    /**
+     * Checks and records {@code deliveryId} alone (may be {@code null}: not sent, then always new); for
+     * deliveries whose job was recorded before (a job's {@code in_progress} after its {@code queued}).
+     *
+     * @return whether it is new
+     */
+    synchronized boolean recordDelivery(String deliveryId) {
+        if (deliveryId == null) {
+            return true;
+        }
+        expire(deliveries, clock.instant());
+        if (deliveries.containsKey(deliveryId)) {
+            return false;
+        }
+        put(deliveries, deliveryId, clock.instant());
+        return true;
+    }
+
+    /** Forgets a delivery recorded by {@link #recordDelivery} but not handled. */
+    synchronized void forgetDelivery(String deliveryId) {
+        if (deliveryId != null) {
+            deliveries.remove(deliveryId);
+        }
+    }
+
     /** Forgets a delivery that was recorded as {@link Verdict#NEW} but not handled, so a redelivery may retry it. */
     synchronized void forget(String deliveryId, long jobId) {
         if (deliveryId != null) {

@@ -31,12 +31,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A small embeddable HTTP endpoint for GitHub's {@code workflow_job} webhook: it checks each delivery's
- * signature and hands {@code queued} jobs to a consumer, typically a fleet that grows a pool for them.
+ * signature and hands {@code queued} jobs to a consumer, typically a fleet that grows a pool for them, and
+ * (when asked, as {@link Builder#fleet} does) {@code in_progress} and {@code completed} ones to another, so the
+ * fleet knows which job each runner runs ({@code Runner.job()}).
  *
  * <pre>{@code
  * try (WebhookReceiver hooks = WebhookReceiver.builder(Secret.of(System.getenv("WEBHOOK_SECRET")))
  *         .port(8080)                      // default: 127.0.0.1 and a free port
- *         .fleet(fleet)                    // queued job -> fleet.demand(event.jobRequest())
+ *         .fleet(fleet)                    // queued -> fleet.demand(...), in_progress/completed -> fleet.jobStarted/jobEnded
  *         .build()
  *         .start()) {
  *     System.out.println("point the webhook at " + hooks.uri());
@@ -44,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Answers: {@code 202} for an accepted {@code queued} job, {@code 204} for deliveries it ignores (other
- * events such as {@code ping}, other actions, and redeliveries, see below), {@code 401} for a missing or wrong
+ * <p>Answers: {@code 202} for an accepted {@code queued} job (and, with a progress consumer, an accepted
+ * {@code in_progress} or {@code completed} one), {@code 204} for deliveries it ignores (other events such as
+ * {@code ping}, other actions, and redeliveries, see below), {@code 401} for a missing or wrong
  * {@code X-Hub-Signature-256}, {@code 400} for a body that is not a {@code workflow_job} event, {@code 422}
  * (with a plain-text reason, logged once at WARN) for a {@code queued} job that no runner can be chosen for
  * because its {@code runs-on} labels are empty or not valid runner labels, {@code 404} for another path,
@@ -56,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * handed on before, or another delivery of a workflow job id handed on before (GitHub may send one job under
  * several delivery ids), is answered {@code 204} and counted in {@link #duplicates()}. The receiver remembers
  * up to 10,000 delivery ids and as many job ids, each for 24 hours ({@link Builder#deduplication}); a job whose
- * consumer threw is forgotten, so a manual redelivery retries it. Give it the {@link JobDeduplicator} of a
+ * consumer threw is forgotten, so a manual redelivery retries it. An {@code in_progress} or {@code completed}
+ * delivery is recognised by its delivery id alone (its job was seen queued before). Give it the {@link JobDeduplicator} of a
  * {@link QueuedJobSweeper} ({@link Builder#deduplicator}) and a job is handed on once by either of them.
  *
  * <p>Slow senders: each connection has {@link Builder#requestTimeout} (default 5 s) to send its request, headers
@@ -85,9 +89,11 @@ public final class WebhookReceiver implements AutoCloseable {
     private final WorkflowJobWebhook hook;
     private final InetSocketAddress bind;
     private final Consumer<WorkflowJobEvent> onQueued;
+    private final Consumer<WorkflowJobEvent> onProgress;
     private final Duration requestTimeout;
     private final RecentDeliveries recent;
     private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong tracked = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
@@ -101,6 +107,7 @@ public final class WebhookReceiver implements AutoCloseable {
         this.hook = WorkflowJobWebhook.withSecret(b.secret);
         this.bind = b.address;
         this.onQueued = b.onQueued;
+        this.onProgress = b.onProgress;
         this.requestTimeout = b.requestTimeout;
         this.recent = (b.shared != null ? b.shared : JobDeduplicator.create(b.dedupEntries, b.dedupWindow, b.clock))
                 .recent();
@@ -174,6 +181,11 @@ public final class WebhookReceiver implements AutoCloseable {
     /** How many {@code queued} deliveries were accepted and handed on. */
     public long accepted() {
         return accepted.get();
+    }
+
+    /** How many {@code in_progress} and {@code completed} deliveries were accepted and handed to the progress consumer. */
+    public long tracked() {
+        return tracked.get();
     }
 
     /**
@@ -285,6 +297,10 @@ public final class WebhookReceiver implements AutoCloseable {
                 reject(ex, e.signatureProblem() ? 401 : 400);
                 return;
             }
+            if (progress(parsed.action()) && onProgress != null) {
+                handOnProgress(ex, parsed, delivery, named);
+                return;
+            }
             if (parsed.action() != WorkflowJobEvent.Action.QUEUED) {
                 ignored.incrementAndGet();
                 ex.sendResponseHeaders(204, -1);
@@ -320,6 +336,40 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             accepted.incrementAndGet();
             ex.sendResponseHeaders(202, -1);
+        }
+    }
+
+    private static boolean progress(WorkflowJobEvent.Action action) {
+        return action == WorkflowJobEvent.Action.IN_PROGRESS || action == WorkflowJobEvent.Action.COMPLETED;
+    }
+
+    // A started or finished job: its job id was recorded when it was queued, so only the delivery id tells a redelivery.
+    private void handOnProgress(HttpExchange ex, WorkflowJobEvent event, String delivery, String named) throws IOException {
+        if (!recent.recordDelivery(delivery)) {
+            duplicates.incrementAndGet();
+            LOG.debug("webhook delivery {} not handed on: a redelivery of job {} {}", named, event.job().id(),
+                    event.action());
+            ex.sendResponseHeaders(204, -1);
+            return;
+        }
+        try {
+            dispatch.execute(() -> deliverProgress(event, delivery));
+        } catch (RejectedExecutionException e) {
+            recent.forgetDelivery(delivery);
+            reject(ex, 503);
+            return;
+        }
+        tracked.incrementAndGet();
+        ex.sendResponseHeaders(202, -1);
+    }
+
+    private void deliverProgress(WorkflowJobEvent event, String deliveryId) {
+        try {
+            onProgress.accept(event);
+        } catch (RuntimeException e) {
+            recent.forgetDelivery(deliveryId);
+            LOG.warn("webhook receiver: handling {} job {} ({} of {}) failed: {}", event.action(), event.job().id(),
+                    event.job().name(), event.repository(), e.toString());
         }
     }
 
@@ -402,6 +452,7 @@ public final class WebhookReceiver implements AutoCloseable {
         private final Secret secret;
         private InetSocketAddress address;
         private Consumer<WorkflowJobEvent> onQueued;
+        private Consumer<WorkflowJobEvent> onProgress;
         private Duration requestTimeout = Duration.ofSeconds(5);
         private int dedupEntries = 10_000;
         private Duration dedupWindow = Duration.ofHours(24);
@@ -505,9 +556,31 @@ public final class WebhookReceiver implements AutoCloseable {
             return this;
         }
 
-        /** Grows {@code fleet} for each queued job: {@code fleet.demand(event.jobRequest())}. */
+        /**
+         * What to do with each {@code in_progress} and {@code completed} delivery (on the dispatch thread, in
+         * delivery order with queued jobs); default none, and they are ignored.
+         */
+        public Builder onProgress(Consumer<WorkflowJobEvent> consumer) {
+            this.onProgress = Objects.requireNonNull(consumer, "consumer");
+            return this;
+        }
+
+        /**
+         * Grows {@code fleet} for each queued job ({@code fleet.demand(event.jobRequest())}) and tells it which
+         * job its runners start and finish ({@code fleet.jobStarted}, {@code fleet.jobEnded}; runners of other
+         * fleets are ignored there).
+         */
         public Builder fleet(RunnerFleet fleet) {
+            runningJobs(fleet);
             return onQueued(JobHandoff.demand(fleet, "webhook receiver", LOG));
+        }
+
+        /**
+         * Tells {@code fleet} which job its runners start and finish ({@code fleet.jobStarted},
+         * {@code fleet.jobEnded}), beside a queued-job consumer of your own; the progress consumer.
+         */
+        public Builder runningJobs(RunnerFleet fleet) {
+            return onProgress(JobHandoff.track(fleet));
         }
 
         /**

@@ -3,6 +3,7 @@ package io.runnerfleet.github;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.JobRequest;
 import io.runnerfleet.LabelSet;
+import io.runnerfleet.RunnerJob;
 import io.runnerfleet.github.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -76,6 +77,11 @@ public record WorkflowJobEvent(Action action, WorkflowJob job, String repository
         } catch (InvalidSpecException e) {
             throw new InvalidSpecException("workflow_job " + job.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The job as a runner runs it ({@code RunnerFleet.jobStarted}): its id, name, repository, run and start. */
+    public RunnerJob runnerJob() {
+        return new RunnerJob(Long.toString(job.id()), job.name(), repository, Math.max(0, job.runId()), job.startedAt());
     }
 
     /**

@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.JobRequest;
+import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerJob;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
 import io.runnerfleet.testing.Await;
+import io.runnerfleet.testing.FakeRunners;
 import io.runnerfleet.testing.InMemoryBackend;
 import io.runnerfleet.testing.InMemoryRegistry;
 import io.runnerfleet.testing.MutableClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -268,6 +272,64 @@ class WebhookReceiverTest {
                 .replace("\"phytiumpi\"", "\"a,b\"").getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(badLabel::jobRequest).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("2832853555");
+    }
+
+    @Test
+    void startedAndCompletedJobsGoToTheProgressConsumerOncePerDelivery() throws Exception {
+        BlockingQueue<WorkflowJobEvent> progress = new LinkedBlockingQueue<>();
+        try (WebhookReceiver hooks = WebhookReceiver.builder(SECRET).onQueued(queued::add).onProgress(progress::add)
+                .build().start()) {
+            // the same job queued, then started: its in_progress is not taken for a second delivery of the job
+            assertThat(deliver(hooks.uri(), "d-queued", delivery("queued", false)).status()).isEqualTo(202);
+            assertThat(deliver(hooks.uri(), "d-started", delivery("in_progress", false)).status()).isEqualTo(202);
+            assertThat(deliver(hooks.uri(), "d-started", delivery("in_progress", false)).status()).isEqualTo(204);
+            assertThat(deliver(hooks.uri(), "d-done", delivery("completed", false)).status()).isEqualTo(202);
+            assertThat(deliver(hooks.uri(), "d-waiting", delivery("waiting", false)).status()).isEqualTo(204);
+
+            assertThat(queued.poll(5, TimeUnit.SECONDS)).isNotNull();
+            WorkflowJobEvent started = progress.poll(5, TimeUnit.SECONDS);
+            WorkflowJobEvent done = progress.poll(5, TimeUnit.SECONDS);
+            assertThat(started.action()).isEqualTo(WorkflowJobEvent.Action.IN_PROGRESS);
+            assertThat(done.action()).isEqualTo(WorkflowJobEvent.Action.COMPLETED);
+            assertThat(progress).isEmpty();
+            assertThat(hooks.tracked()).isEqualTo(2);
+            assertThat(hooks.accepted()).isEqualTo(1);
+            assertThat(hooks.duplicates()).isEqualTo(1);
+            assertThat(hooks.ignored()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void fleetGlueTellsTheFleetWhichJobItsRunnerRunsUntilItCompletes() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.builder().organization("octo-org").build();
+        InMemoryBackend backend = InMemoryBackend.builder().build();
+        try (FakeRunners runners = FakeRunners.wire(backend, registry, "tracked");
+             RunnerFleet fleet = RunnerFleet.builder().name("tracked").registry(registry).backend(backend)
+                .pool(RunnerPool.builder("boards").image("runner:1").labels("phytiumpi").scaling(Scaling.fixed(1)))
+                .build();
+             WebhookReceiver hooks = WebhookReceiver.builder(SECRET).fleet(fleet).build().start()) {
+            fleet.start();
+            byte[] elsewhere = delivery("in_progress", true);   // runner s1lqc-qemu-1: another fleet's
+            byte[] started = onRunner(elsewhere, "tracked-boards-1");
+            assertThat(deliver(hooks.uri(), "other-fleet", elsewhere).status()).isEqualTo(202);
+            assertThat(deliver(hooks.uri(), "started", started).status()).isEqualTo(202);
+            Await.until(Duration.ofSeconds(20), "the runner's job", () -> fleet.runner("tracked-boards-1")
+                    .map(Runner::job).isPresent());
+            assertThat(fleet.runner("tracked-boards-1").orElseThrow().job()).isEqualTo(new RunnerJob("2832853555",
+                    "Test workflow", "octo-org/example-workflow", 940463255, Instant.parse("2021-06-15T19:22:27Z")));
+            assertThat(fleet.runners()).hasSize(1);
+
+            assertThat(deliver(hooks.uri(), "completed", onRunner(delivery("completed", true), "tracked-boards-1"))
+                    .status()).isEqualTo(202);
+            Await.until(Duration.ofSeconds(20), "the job cleared", () -> fleet.runner("tracked-boards-1")
+                    .map(Runner::job).isEmpty());
+            assertThat(hooks.tracked()).isEqualTo(3);
+        }
+    }
+
+    private static byte[] onRunner(byte[] delivery, String runner) {
+        return new String(delivery, StandardCharsets.UTF_8).replace("\"s1lqc-qemu-1\"", "\"" + runner + "\"")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     @Test

@@ -61,7 +61,9 @@ import java.util.function.Supplier;
  *       runner of the pool has taken yet;</li>
  *   <li>{@code runnerfleet.job.queue} timer with histogram buckets, tag {@code pool}: from a job's queued time
  *       (given to {@link #jobQueued}) to the next runner of its pool turning {@code Active};</li>
- *   <li>{@code runnerfleet.job.duration} timer, tag {@code pool}: how long a runner stayed {@code Active};</li>
+ *   <li>{@code runnerfleet.job.duration} timer, tag {@code pool}: from a runner's {@link FleetEvent.JobStarted} to its
+ *       {@link FleetEvent.JobEnded} where a demand source reports jobs (a webhook receiver, a scale set), otherwise
+ *       how long a runner stayed {@code Active} (each job counted once either way);</li>
  *   <li>{@code runnerfleet.runner.provisioning} timer with histogram buckets, tag {@code pool}: from
  *       {@code Provisioning} to first {@code Idle} (or {@code Active}), runners this fleet created only;</li>
  *   <li>{@code runnerfleet.errors} counter, tag {@code kind}: {@code runner_failed}, {@code instance_exit}
@@ -104,6 +106,8 @@ public final class FleetMetrics implements MeterBinder, FleetListener, AutoClose
     private final Map<String, Deque<Instant>> waiting = new HashMap<>();
     private final Map<String, Instant> provisioningSince = new ConcurrentHashMap<>();
     private final Map<String, Instant> activeSince = new ConcurrentHashMap<>();
+    // Runners whose job a demand source reported: their JobEnded times the job, not their time Active.
+    private final java.util.Set<String> jobReported = ConcurrentHashMap.newKeySet();
     private final Map<String, String> poolOf = new ConcurrentHashMap<>();
     final CycleClock cycles = new CycleClock(this::recordCycle);
     private volatile RunnerFleet fleet;
@@ -343,6 +347,12 @@ public final class FleetMetrics implements MeterBinder, FleetListener, AutoClose
             }
         } else if (event instanceof FleetEvent.Warning) {
             error("warning");
+        } else if (event instanceof FleetEvent.JobStarted j) {
+            jobReported.add(j.runner());
+        } else if (event instanceof FleetEvent.JobEnded j) {
+            jobReported.remove(j.runner());
+            activeSince.remove(j.runner());   // the runner's time Active, if it goes on, is no longer this job's
+            record("runnerfleet.job.duration", pool(j.runner()), j.took());
         } else if (event instanceof FleetEvent.RunnerRemoved r) {
             provisioningSince.remove(r.runner());
             activeSince.remove(r.runner());
@@ -379,7 +389,7 @@ public final class FleetMetrics implements MeterBinder, FleetListener, AutoClose
         } else if (!(to instanceof RunnerState.Draining)) {
             // Active -> Draining keeps the job running: its duration ends when the runner leaves Draining.
             Instant since = activeSince.remove(name);
-            if (since != null) {
+            if (since != null && !jobReported.contains(name)) {
                 record("runnerfleet.job.duration", pool(name), Duration.between(since, c.at()));
             }
         }

@@ -10,6 +10,7 @@ import io.runnerfleet.JobRequest;
 import io.runnerfleet.RegistrationException;
 import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerJob;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.Scaling;
@@ -136,6 +137,40 @@ class FleetMetricsTest {
             return duration.count() == 1;
         });
         assertThat(duration.totalTime(TimeUnit.SECONDS)).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void aJobReportedByADemandSourceIsTimedFromItsStartToItsEndOnce() {
+        FleetMetrics metrics = FleetMetrics.builder().build();
+        RunnerFleet fleet = fleet("m5", metrics, RunnerPool.builder("generic").image("runner:1").scaling(Scaling.fixed(1)));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        metrics.watch(fleet).bindTo(meters);
+        fleet.start();
+        Timer duration = meters.get("runnerfleet.job.duration").tags("pool", "generic").timer();
+
+        // told of the start before the fleet sees the runner busy, and of the end before it sees it idle again
+        fleet.jobStarted("m5-generic-1", new RunnerJob("7", "build", "acme/widgets", 1, null));
+        clock.advance(Duration.ofSeconds(30));
+        runners.startJob("m5-generic-1");
+        Await.until(PATIENCE, "runner Active", () -> {
+            fleet.reconcile(PATIENCE);
+            return fleet.runner("m5-generic-1").orElseThrow().state() instanceof RunnerState.Active;
+        });
+        clock.advance(Duration.ofSeconds(60));
+        fleet.jobEnded("m5-generic-1", "7");
+        Await.until(PATIENCE, "the job's duration recorded", () -> duration.count() == 1);
+        runners.finishJob("m5-generic-1");
+        Await.until(PATIENCE, "runner Idle again", () -> {
+            fleet.reconcile(PATIENCE);
+            return fleet.runner("m5-generic-1").orElseThrow().state() instanceof RunnerState.Idle;
+        });
+        fleet.jobStarted("m5-generic-1", new RunnerJob("8", "test", "acme/widgets", 1, null));   // marks the event queue
+        Await.until(PATIENCE, "the second job's start counted", () -> meters.find("runnerfleet.events")
+                .tags("type", "JobStarted").counter() != null
+                && meters.get("runnerfleet.events").tags("type", "JobStarted").counter().count() == 2);
+
+        assertThat(duration.count()).as("the job, not also the runner's time Active").isEqualTo(1);
+        assertThat(duration.totalTime(TimeUnit.SECONDS)).isEqualTo(90);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RegistrationException;
 import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleetException;
+import io.runnerfleet.RunnerJob;
 import io.runnerfleet.RunnerStartException;
 import io.runnerfleet.RunnerState;
 import io.runnerfleet.spi.InstanceEvent;
@@ -67,6 +68,7 @@ public final class Reconciler implements AutoCloseable {
     private final Retiring retiring;
     private final Adoption adoption;
     private final WarmCapacity warm;
+    private final RunningJobs jobs;
     // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
     private volatile Instant jobAwaitedUntil = Instant.MIN;
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -98,6 +100,8 @@ public final class Reconciler implements AutoCloseable {
         this.provisioning = new Provisioning(fx, teardown, replacing);
         this.retiring = new Retiring(fx, slots, teardown, deadRegistrations, cycles);
         this.adoption = new Adoption(fx, slots);
+        this.jobs = new RunningJobs(fx, slots);
+        events.add(jobs);   // a runner's lifecycle ends its job
     }
 
     // ---- running ------------------------------------------------------------------------------------
@@ -479,10 +483,20 @@ public final class Reconciler implements AutoCloseable {
                 RegisteredRunner reg = slots.registration(r.name);
                 out.add(new Runner(r.name, r.pool.name(), r.state(), r.instanceId, r.instanceState,
                         reg == null ? 0 : reg.id(), reg == null ? "-" : reg.displayStatus(), reg != null && reg.busy(),
-                        reg != null ? reg.labels() : r.pool.labels(), r.engine));
+                        reg != null ? reg.labels() : r.pool.labels(), r.engine, jobs.job(r.name)));
             }
         }
         return out;
+    }
+
+    /** A demand source heard {@code runner} start {@code job}; a runner of another fleet is ignored. */
+    public void jobStarted(String runner, RunnerJob job) {
+        jobs.started(runner, job);
+    }
+
+    /** A demand source heard {@code runner} finish the job {@code jobId}; an unknown one is ignored. */
+    public void jobEnded(String runner, String jobId) {
+        jobs.ended(runner, jobId);
     }
 
     public Optional<String> instanceOf(String name) {

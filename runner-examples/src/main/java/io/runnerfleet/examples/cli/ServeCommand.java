@@ -152,6 +152,7 @@ final class ServeCommand extends FleetCommand {
             if (serve.webhookSecret().isPresent() && main != null) {
                 hooks = WebhookReceiver.builder(serve.webhookSecret().get()).host(serve.webhookHost()).port(serve.webhookPort())
                         .onQueued(event -> queued(main, metrics, event.jobRequest(), event.job().id(), event.job().createdAt()))
+                        .runningJobs(main)   // each runner's job in /status, job durations in /metrics
                         .build().start();
                 LOG.info("fleet {}: webhook receiver {} (workflow_job, secret from RUNNERFLEET_WEBHOOK_SECRET)",
                         main.name(), hooks.uri());

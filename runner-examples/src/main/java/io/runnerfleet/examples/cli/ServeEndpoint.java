@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.runnerfleet.FleetStatus;
 import io.runnerfleet.Runner;
 import io.runnerfleet.RunnerFleet;
+import io.runnerfleet.RunnerJob;
 import io.runnerfleet.RunnerPool;
 import io.runnerfleet.Scaling;
 import java.io.IOException;
@@ -122,7 +123,7 @@ final class ServeEndpoint implements AutoCloseable {
     }
 
     /**
-     * The fleets as JSON: pools with desired and actual counts, runners with state, host, busy and last error, and
+     * The fleets as JSON: pools with desired and actual counts, runners with state, host, busy, job and last error, and
      * the scale sets with their session and last statistics.
      */
     String status() {
@@ -176,15 +177,24 @@ final class ServeEndpoint implements AutoCloseable {
                     .append(",\"host\":").append(quote(host))
                     .append(",\"github\":").append(quote(r.githubStatus()))
                     .append(",\"busy\":").append(r.busy())
-                    // The job a runner runs is not reported by core or by the receiver (queued events only).
-                    .append(",\"job\":null")
+                    .append(",\"job\":").append(job(r.job()))
                     .append(",\"lastError\":").append(error == null ? "null" : quote(error)).append('}');
             first = false;
         }
         return first;
     }
 
-    static String quote(String s) {
+    // Known once a webhook (in_progress) or a scale set (JobStarted) reported it; null otherwise.
+    static String job(RunnerJob job) {
+        if (job == null) {
+            return "null";
+        }
+        return "{\"id\":" + quote(job.id()) + ",\"name\":" + quote(job.name()) + ",\"repository\":"
+                + quote(job.repository()) + ",\"runId\":" + job.runId() + ",\"startedAt\":"
+                + (job.startedAt() == null ? "null" : quote(job.startedAt().toString())) + "}";
+    }
+
+        static String quote(String s) {
         return Json.quote(s);
     }
 

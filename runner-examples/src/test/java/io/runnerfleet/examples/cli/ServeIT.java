@@ -262,6 +262,9 @@ class ServeIT {
         assertThat(boardContainer).hasSize(1);
         FakeJob job = github.queueJob(repo, Duration.ofSeconds(6), "self-hosted", "intel");
         await("the job running", () -> "in_progress".equals(job.status()), serve);
+        // the in_progress webhook names the runner: /status shows the job it runs
+        await("the job in /status", () -> serve.get("/status").body().contains("\"job\":{\"id\":\"" + job.id() + "\""),
+                serve);
         serve.process.destroy();   // SIGTERM while the job runs
         assertThat(serve.exit()).as(serve.output()).isZero();
         assertThat(job.status()).isEqualTo("completed");

@@ -1,5 +1,6 @@
 package io.runnerfleet.github.scaleset;
 
+import io.runnerfleet.RunnerJob;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -59,6 +60,17 @@ public sealed interface JobMessage {
             Objects.requireNonNull(scaleSetAssignTime, "scaleSetAssignTime");
             Objects.requireNonNull(runnerAssignTime, "runnerAssignTime");
             Objects.requireNonNull(finishTime, "finishTime");
+        }
+
+        /**
+         * The job as a runner runs it ({@code RunnerFleet.jobStarted}): the job id (the runner request's id when
+         * GitHub sent none), display name, {@code owner/name}, run id and the time it was assigned to the runner.
+         */
+        public RunnerJob runnerJob() {
+            String repository = ownerName.isEmpty() || repositoryName.isEmpty() ? repositoryName
+                    : ownerName + "/" + repositoryName;
+            return new RunnerJob(jobId.isBlank() ? Long.toString(runnerRequestId) : jobId, jobDisplayName, repository,
+                    Math.max(0, workflowRunId), runnerAssignTime.orElse(null));
         }
     }
 

@@ -322,11 +322,19 @@ public final class ScaleSetAutoscaler implements AutoCloseable {
         @Override
         public void onJobStarted(JobMessage.JobStarted job) {
             registry.started(job.runnerName(), job.runnerId());
+            RunnerFleet f = fleet;
+            if (f != null && !job.runnerName().isEmpty()) {
+                f.jobStarted(job.runnerName(), job.job().runnerJob());   // shown as Runner.job() until it ends
+            }
             reconcileSoon();
         }
 
         @Override
         public void onJobCompleted(JobMessage.JobCompleted job) {
+            RunnerFleet f = fleet;
+            if (f != null && !job.runnerName().isEmpty()) {
+                f.jobEnded(job.runnerName(), job.job().runnerJob().id());   // before the runner's exit can end it
+            }
             registry.jobEnded();
             registry.completed(job.runnerName());
             reconcileSoon();
