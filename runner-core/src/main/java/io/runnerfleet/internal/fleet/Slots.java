@@ -239,7 +239,9 @@ final class Slots {
 
     /**
      * Cheapest to lose first: not launched yet (Requested, or its launch under way), then Failed, Offline or
-     * Stopped, then still registering, then Idle (idle the longest first), then busy. Ties: highest slot first.
+     * Stopped, then still registering, then Idle, then busy. Ties: highest slot first. Idle ephemeral runners go
+     * idle-the-longest first (they have no identity); idle persistent runners highest slot first, because their
+     * names and volumes stay: the extras of {@code runnerfleet init -n 1} after three are runners 2 and 3.
      */
     private static int retirementOrder(ManagedRunner a, ManagedRunner b) {
         int byCost = Integer.compare(cost(a.state()), cost(b.state()));
@@ -248,7 +250,7 @@ final class Slots {
         }
         Instant ia = a.idleSince;
         Instant ib = b.idleSince;
-        if (a.state() instanceof RunnerState.Idle && ia != null && ib != null && !ia.equals(ib)) {
+        if (a.pool.ephemeral() && a.state() instanceof RunnerState.Idle && ia != null && ib != null && !ia.equals(ib)) {
             return ia.compareTo(ib);
         }
         return Integer.compare(b.index, a.index);
