@@ -43,6 +43,8 @@ final class ManagedRunner {
     boolean adoptedUnregistered;
     Instant nextAttempt = Instant.MIN;
     boolean userStopped;
+    // The instance that said it is listening for jobs (InstanceEvent LISTENING): evidence until GitHub lists it online.
+    String listeningInstance;
     // A drain in progress (Retiring): set and cleared by whoever holds the claim.
     volatile Drain drain;
     private boolean claimed;
@@ -63,7 +65,8 @@ final class ManagedRunner {
     /** What the {@link StateDerivation} rules need to know of this runner beyond its state, at {@code now}. */
     synchronized StateDerivation.Facts facts(Instant now, boolean stopping) {
         return new StateDerivation.Facts(now, stopping, pool.name(), failures, nextAttempt, launchedAt, offlineSince,
-                adoptedUnregistered, failedAt, permanentFailure);
+                adoptedUnregistered, failedAt, permanentFailure,
+                listeningInstance != null && listeningInstance.equals(instanceId) && !registeredEventSent);
     }
 
     RunnerState state() {

@@ -169,6 +169,10 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void onInstanceEvent(InstanceEvent event) {
+        if (event.kind() == InstanceEvent.Kind.LISTENING) {
+            heard(event);
+            return;
+        }
         if (event.kind() == InstanceEvent.Kind.EXITED || event.kind() == InstanceEvent.Kind.OOM_KILLED) {
             ManagedRunner r = slots.byName(event.runnerName());
             if (r != null && event.kind() == InstanceEvent.Kind.EXITED) {
@@ -177,6 +181,30 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         wake();
+    }
+
+    /** The runner said it is listening: remember it and apply the rule on the loop now, not after the next list. */
+    private void heard(InstanceEvent event) {
+        ManagedRunner r = slots.byName(event.runnerName());
+        if (r == null || closed || !started) {
+            return;
+        }
+        synchronized (r) {
+            r.listeningInstance = event.instanceId();
+        }
+        loop.execute(() -> {
+            if (closed || !r.tryClaim()) {
+                wake();   // a task holds it: a cycle applies the same rule once it lets go
+                return;
+            }
+            try {
+                for (StateDerivation.Step s : StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping())).steps()) {
+                    r.lifecycle.transition(s.to(), s.cause());
+                }
+            } finally {
+                r.release();
+            }
+        });
     }
 
     private boolean converging() {
