@@ -30,10 +30,18 @@ public record InstanceEvent(String instanceId, String runnerName, Kind kind, @Nu
         DESTROYED,
         /**
          * The runner inside said it is connected to GitHub and listening for jobs (its {@code Listening for
-         * Jobs} line). Optional, at most once per launch, never after the instance ended; the fleet takes it as
-         * evidence the runner is online and still waits for GitHub's runner list to confirm.
+         * Jobs} line, see {@link #saysListening}). Optional, at most once per launch; the fleet takes it as
+         * evidence that the runner is online and still waits for GitHub's runner list to confirm it.
          */
         LISTENING
+    }
+
+    /**
+     * Whether {@code line}, one line of what a runner printed (without the engine's own timestamp), is the
+     * runner's {@code <UTC time>: Listening for Jobs} line, the one a backend turns into {@link Kind#LISTENING}.
+     */
+    public static boolean saysListening(String line) {
+        return line != null && line.strip().endsWith(": Listening for Jobs");
     }
 
     /** Checks the parts are present. */
