@@ -37,11 +37,11 @@ public record InstanceEvent(String instanceId, String runnerName, Kind kind, @Nu
     }
 
     /**
-     * Whether {@code line}, one line of what a runner printed (without the engine's own timestamp), is the
-     * runner's {@code <UTC time>: Listening for Jobs} line, the one a backend turns into {@link Kind#LISTENING}.
+     * Whether {@code line}, one line of what a runner printed, is the runner's {@code <UTC time>: Listening for
+     * Jobs} line, the one a backend turns into {@link Kind#LISTENING}.
      */
     public static boolean saysListening(String line) {
-        return line != null && line.strip().endsWith(": Listening for Jobs");
+        return line != null && line.strip().endsWith("Listening for Jobs");
     }
 
     /** Checks the parts are present. */
