@@ -198,9 +198,8 @@ public final class Reconciler implements AutoCloseable {
                 return;
             }
             try {
-                for (StateDerivation.Step s : StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping())).steps()) {
-                    r.lifecycle.transition(s.to(), s.cause());
-                }
+                StateDerivation.Decision d = StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping()));
+                d.steps().forEach(s -> r.lifecycle.transition(s.to(), s.cause()));
             } finally {
                 r.release();
             }

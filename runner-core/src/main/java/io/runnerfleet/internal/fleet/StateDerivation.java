@@ -22,16 +22,18 @@ import java.util.List;
  * <p>Rules, by current state (every step is an edge of the transition table):
  * <ul>
  *   <li>Requested: launch once the backoff has passed; while the fleet shuts down, Removed.</li>
- *   <li>Registering: online means Idle (Active when busy); so does the runner's own word that it is listening
- *       for jobs (a {@code LISTENING} instance event), with GitHub's list as the confirmation; an ephemeral runner that exited 0 took a short
- *       job between two looks (Active, Completed, finish); a vanished or exited instance fails (a deprecated
- *       runner version for good); an adopted runner unregistered past the adoption grace is renewed; one
- *       not online within the registration timeout fails as an orphan.</li>
- *   <li>Idle, Active: online follows busy; a runner Idle on its own word alone waits for GitHub's list to show
- *       it online and fails as an orphan when the list has not within the registration timeout; an ephemeral runner whose instance exited 0 is Completed; an
- *       instance gone or stopped means Offline, then a failure when its exit code's action is FAIL, else a
- *       replacement; a deleted registration means Offline and, for a persistent runner, a replacement (an
- *       ephemeral one is deregistered by GitHub a moment before it exits 0); offline at GitHub means Offline.</li>
+ *   <li>Registering: online means Idle (Active when busy); so does the runner's own word that it is
+ *       listening for jobs (a {@code LISTENING} instance event, see {@link #heard}), with GitHub's list as the
+ *       confirmation; an ephemeral runner that exited 0 took a short job between two looks (Active,
+ *       Completed, finish); a vanished or exited instance fails (a deprecated runner version for good); an
+ *       adopted runner unregistered past the adoption grace is renewed; one not online within the
+ *       registration timeout fails as an orphan.</li>
+ *   <li>Idle, Active: online follows busy; a runner Idle on its own word alone waits for GitHub's list to
+ *       show it online and, when the list has not within the registration timeout, goes Offline and fails as
+ *       an orphan; an ephemeral runner whose instance exited 0 is Completed; an instance gone or stopped
+ *       means Offline, then a failure when its exit code's action is FAIL, else a replacement; a deleted
+ *       registration means Offline and, for a persistent runner, a replacement (an ephemeral one is
+ *       deregistered by GitHub a moment before it exits 0); offline at GitHub means Offline.</li>
  *   <li>Offline: back online means Idle / Active; a finished ephemeral runner on its way out is waited for
  *       (within the registration timeout); past that, or with the instance down or the registration gone,
  *       an ephemeral exit 0 is Completed, an exit whose action is FAIL fails, anything else is replaced.</li>
