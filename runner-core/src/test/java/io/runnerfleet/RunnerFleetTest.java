@@ -496,14 +496,20 @@ class RunnerFleetTest {
         assertThat(backend.launched()).hasSize(1);
     }
 
-    @Test
-    void aRunnerIdleOnItsWordThatGitHubNeverListsFailsAsAnOrphanAndIsRetried() {
+    /** A started one-runner fleet (registration timeout 10 minutes) whose runner is Registering, unseen by GitHub. */
+    private RunnerFleet registeringUnseen() {
         runnersRegister.set(false);
         RunnerFleet fleet = fleet("f1", generic(1)).registrationTimeout(Duration.ofMinutes(10)).build();
         fleets.add(fleet);
         fleet.startAsync();
         Await.until(PATIENCE, "instance launched", () -> backend.launched().size() == 1);
         awaitState(fleet, "runner Registering", rs -> allIn(rs, RunnerState.Registering.class, 1));
+        return fleet;
+    }
+
+    @Test
+    void aRunnerIdleOnItsWordThatGitHubNeverListsFailsAsAnOrphanAndIsRetried() {
+        RunnerFleet fleet = registeringUnseen();
         backend.listening(fleet.runners().get(0).instanceId());
         awaitState(fleet, "runner Idle on its word", rs -> allIn(rs, RunnerState.Idle.class, 1));
         clock.advance(Duration.ofMinutes(9));
@@ -521,12 +527,7 @@ class RunnerFleetTest {
 
     @Test
     void anInstanceThatNeverRegistersIsAnOrphanAndIsRetried() {
-        runnersRegister.set(false);
-        RunnerFleet fleet = fleet("f1", generic(1)).registrationTimeout(Duration.ofMinutes(10)).build();
-        fleets.add(fleet);
-        fleet.startAsync();
-        Await.until(PATIENCE, "instance launched", () -> backend.launched().size() == 1);
-        awaitState(fleet, "runner Registering", rs -> allIn(rs, RunnerState.Registering.class, 1));
+        RunnerFleet fleet = registeringUnseen();
         runnersRegister.set(true);
         clock.advance(Duration.ofMinutes(11));
         awaitState(fleet, "orphan replaced and online", rs -> {
