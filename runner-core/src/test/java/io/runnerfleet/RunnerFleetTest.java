@@ -496,6 +496,23 @@ class RunnerFleetTest {
         assertThat(backend.launched()).hasSize(1);
     }
 
+    @Test
+    void aRunnerThatSaysItIsListeningWhileItsLaunchIsUnderWayIsIdleEvenWhileNoListAnswers() {
+        runnersRegister.set(false);
+        // The line comes while the launch still holds the runner, and from then on GitHub's list fails.
+        backend.onLaunch(spec -> {
+            registry.faults().failNext(InMemoryRegistry.Operation.RUNNERS, 1_000_000,
+                    () -> new RunnerFleetException("injected: GitHub does not answer"));
+            backend.listening(backend.instanceOf(spec.runnerName()).orElseThrow().id());
+        });
+        RunnerFleet fleet = fleet("f1", generic(1)).build();
+        fleets.add(fleet);
+        CompletableFuture<RunnerFleet> start = fleet.startAsync();
+        Await.until(PATIENCE, "runner Idle on its word", () -> allIn(fleet.runners(), RunnerState.Idle.class, 1));
+        assertThat(start.join()).isSameAs(fleet);
+        registry.faults().clear();
+    }
+
     /** A started one-runner fleet (registration timeout 10 minutes) whose runner is Registering, unseen by GitHub. */
     private RunnerFleet registeringUnseen() {
         runnersRegister.set(false);

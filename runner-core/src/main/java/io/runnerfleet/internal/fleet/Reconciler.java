@@ -183,7 +183,10 @@ public final class Reconciler implements AutoCloseable {
         wake();
     }
 
-    /** The runner said it is listening: remember it and apply the rule on the loop now, not after the next list. */
+    /**
+     * The runner said it is listening: remember it and apply the rule now, on the event's thread, not after the
+     * next list (nor behind a cycle waiting on a slow one).
+     */
     private void heard(InstanceEvent event) {
         ManagedRunner r = slots.byName(event.runnerName());
         if (r == null || closed || !started) {
@@ -192,18 +195,30 @@ public final class Reconciler implements AutoCloseable {
         synchronized (r) {
             r.listeningInstance = event.instanceId();
         }
-        loop.execute(() -> {
-            if (closed || !r.tryClaim()) {
-                wake();   // a task holds it: a cycle applies the same rule once it lets go
-                return;
-            }
-            try {
-                StateDerivation.Decision d = StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping()));
-                d.steps().forEach(s -> r.lifecycle.transition(s.to(), s.cause()));
-            } finally {
-                r.release();
-            }
-        });
+        applyHeard(r);
+    }
+
+    /**
+     * Applies the listening rule under the runner's claim. The launch that printed the line may still hold the
+     * claim: then again a poll interval later (a cycle would too, but only once a list answers), for as long as
+     * the runner is on its way to Idle.
+     */
+    private void applyHeard(ManagedRunner r) {
+        if (closed || !(r.state() instanceof RunnerState.Provisioning || r.state() instanceof RunnerState.Registering)) {
+            return;
+        }
+        if (!r.tryClaim()) {
+            loop.schedule(() -> applyHeard(r), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        try {
+            StateDerivation.Decision d = StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping()));
+            d.steps().forEach(s -> r.lifecycle.transition(s.to(), s.cause()));
+        } catch (RuntimeException e) {
+            LOG.warn("fleet {}: runner {}: {}", fleet, r.name, e.toString());
+        } finally {
+            r.release();
+        }
     }
 
     private boolean converging() {
