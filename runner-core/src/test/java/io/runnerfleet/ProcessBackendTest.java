@@ -240,6 +240,41 @@ class ProcessBackendTest {
     }
 
     @Test
+    void aRunnerThatPrintsItIsListeningIsSaidToListenOnce() throws Exception {
+        LinkedBlockingQueue<InstanceEvent> events = new LinkedBlockingQueue<>();
+        backend.events("f1", events::add);
+        InstanceInfo info = backend.launch(tokenSpec("f1", "f1-generic-4").build());
+        InstanceEvent heard = next(events, InstanceEvent.Kind.LISTENING);
+        assertThat(heard.instanceId()).isEqualTo(info.id());
+        assertThat(heard.runnerName()).isEqualTo("f1-generic-4");
+        assertThat(log(info.id())).contains("Listening for Jobs");
+        backend.stop(info.id(), Duration.ofSeconds(5));
+        assertThat(eventsUntil(events, InstanceEvent.Kind.EXITED)).noneMatch(e -> e.kind() == InstanceEvent.Kind.LISTENING);
+    }
+
+    @Test
+    void aRunnerThatExitsBeforeListeningIsNeverSaidToListen() throws Exception {
+        LinkedBlockingQueue<InstanceEvent> events = new LinkedBlockingQueue<>();
+        backend.events("f1", events::add);
+        LaunchSpec spec = LaunchSpec.builder("f1", "generic", "f1-generic-8", "unused:1")
+                .command(new RunnerCommand(List.of("--unattended"), List.of())).build();
+        backend.launch(spec);
+        assertThat(eventsUntil(events, InstanceEvent.Kind.EXITED)).noneMatch(e -> e.kind() == InstanceEvent.Kind.LISTENING);
+    }
+
+    /** Every event up to and including the first of {@code kind} (bounded). */
+    private static List<InstanceEvent> eventsUntil(LinkedBlockingQueue<InstanceEvent> events, InstanceEvent.Kind kind)
+            throws InterruptedException {
+        List<InstanceEvent> seen = new ArrayList<>();
+        while (seen.isEmpty() || seen.get(seen.size() - 1).kind() != kind) {
+            InstanceEvent e = events.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(e).as("a %s event within %s, after %s", kind, TIMEOUT, seen).isNotNull();
+            seen.add(e);
+        }
+        return seen;
+    }
+
+    @Test
     void runnerExitCodeIsReportedInAnEventAndInTheInstance() throws Exception {
         LinkedBlockingQueue<InstanceEvent> events = new LinkedBlockingQueue<>();
         backend.events("f1", events::add);

@@ -487,13 +487,83 @@ class RunnerFleetTest {
     }
 
     @Test
-    void anInstanceThatNeverRegistersIsAnOrphanAndIsRetried() {
+    void aRunnerThatSaysItIsListeningIsIdleBeforeGitHubListsItAndRegisteredOnceTheListConfirms() {
+        runnersRegister.set(false);
+        // Cycles an hour apart: only the LISTENING event, not a list, can make the runner Idle within PATIENCE.
+        RunnerFleet fleet = fleet("f1", generic(1)).pollInterval(Duration.ofHours(1)).reconcileInterval(Duration.ofHours(1))
+                .build();
+        fleets.add(fleet);
+        CompletableFuture<RunnerFleet> start = fleet.startAsync();
+        Await.until(PATIENCE, "runner Registering", () -> allIn(fleet.runners(), RunnerState.Registering.class, 1));
+        String id = fleet.runners().get(0).instanceId();
+        backend.listening(id);
+        Await.until(PATIENCE, "runner Idle on its word", () -> allIn(fleet.runners(), RunnerState.Idle.class, 1));
+        assertThat(start.join()).isSameAs(fleet);
+        assertThat(registry.runners()).as("GitHub does not list it yet").isEmpty();
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Idle
+                && sc.cause().contains("listening for jobs"));
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.RunnerRegistered);
+
+        fleet.reconcile(PATIENCE);   // a list without it: late, not lost
+        assertThat(fleet.runners().get(0).state()).isInstanceOf(RunnerState.Idle.class);
+        runnersRegister.set(true);
+        runnerStarts(backend.launched().get(0));
+        fleet.reconcile(PATIENCE);
+        long githubId = registry.runners().get(0).id();
+        awaitEvent(e -> e instanceof FleetEvent.RunnerRegistered rr && rr.runnerId() == githubId);
+        assertThat(fleet.runners().get(0).state()).isInstanceOf(RunnerState.Idle.class);
+        assertThat(backend.launched()).hasSize(1);
+    }
+
+    @Test
+    void aRunnerThatSaysItIsListeningWhileItsLaunchIsUnderWayIsIdleEvenWhileNoListAnswers() {
+        runnersRegister.set(false);
+        // The line comes while the launch still holds the runner, and from then on GitHub's list fails.
+        backend.onLaunch(spec -> {
+            registry.faults().failNext(InMemoryRegistry.Operation.RUNNERS, 1_000_000,
+                    () -> new RunnerFleetException("injected: GitHub does not answer"));
+            backend.listening(backend.instanceOf(spec.runnerName()).orElseThrow().id());
+        });
+        RunnerFleet fleet = fleet("f1", generic(1)).build();
+        fleets.add(fleet);
+        CompletableFuture<RunnerFleet> start = fleet.startAsync();
+        Await.until(PATIENCE, "runner Idle on its word", () -> allIn(fleet.runners(), RunnerState.Idle.class, 1));
+        assertThat(start.join()).isSameAs(fleet);
+        registry.faults().clear();
+    }
+
+    /** A started one-runner fleet (registration timeout 10 minutes) whose runner is Registering, unseen by GitHub. */
+    private RunnerFleet registeringUnseen() {
         runnersRegister.set(false);
         RunnerFleet fleet = fleet("f1", generic(1)).registrationTimeout(Duration.ofMinutes(10)).build();
         fleets.add(fleet);
         fleet.startAsync();
         Await.until(PATIENCE, "instance launched", () -> backend.launched().size() == 1);
         awaitState(fleet, "runner Registering", rs -> allIn(rs, RunnerState.Registering.class, 1));
+        return fleet;
+    }
+
+    @Test
+    void aRunnerIdleOnItsWordThatGitHubNeverListsFailsAsAnOrphanAndIsRetried() {
+        RunnerFleet fleet = registeringUnseen();
+        backend.listening(fleet.runners().get(0).instanceId());
+        awaitState(fleet, "runner Idle on its word", rs -> allIn(rs, RunnerState.Idle.class, 1));
+        clock.advance(Duration.ofMinutes(9));
+        fleet.reconcile(PATIENCE);
+        assertThat(fleet.runners().get(0).state()).as("within the registration timeout").isInstanceOf(RunnerState.Idle.class);
+        clock.advance(Duration.ofMinutes(2));
+        awaitState(fleet, "the ghost removed and its slot launched again", rs -> {
+            clock.advance(Duration.ofSeconds(5));
+            return backend.launched().size() == 2;
+        });
+        awaitEvent(e -> e instanceof FleetEvent.StateChanged sc && sc.to() instanceof RunnerState.Offline
+                && sc.cause().contains("said it was listening") && sc.cause().contains("orphan"));
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.RunnerRegistered);
+    }
+
+    @Test
+    void anInstanceThatNeverRegistersIsAnOrphanAndIsRetried() {
+        RunnerFleet fleet = registeringUnseen();
         runnersRegister.set(true);
         clock.advance(Duration.ofMinutes(11));
         awaitState(fleet, "orphan replaced and online", rs -> {

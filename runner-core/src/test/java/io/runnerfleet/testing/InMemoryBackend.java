@@ -289,6 +289,21 @@ public final class InMemoryBackend implements RunnerBackend {
         terminate(instanceId, OOM_EXIT_CODE, true);
     }
 
+    /** The runner inside says it is connected and listening for jobs: a LISTENING event. No-op when not running. */
+    public void listening(String instanceId) {
+        InstanceEvent event;
+        String fleet;
+        synchronized (this) {
+            Instance instance = instances.get(instanceId);
+            if (instance == null || instance.state != InstanceState.RUNNING) {
+                return;
+            }
+            fleet = instance.spec.fleet();
+            event = new InstanceEvent(instanceId, instance.spec.runnerName(), InstanceEvent.Kind.LISTENING, null, clock.instant());
+        }
+        publish(fleet, event);
+    }
+
     /** The instance vanishes without an event, as if someone removed it behind the fleet's back. */
     public synchronized void lose(String instanceId) {
         if (instances.remove(instanceId) == null) {

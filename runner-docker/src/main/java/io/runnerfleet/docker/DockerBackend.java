@@ -93,6 +93,7 @@ public final class DockerBackend implements RunnerBackend {
     private final Duration reconnectDelay;
     private final boolean localDevices;
     private final Set<EventPump> pumps = ConcurrentHashMap.newKeySet();
+    private final ListeningWatch listening;
 
     private DockerBackend(Builder b) {
         this.engine = b.settings.connect();
@@ -103,6 +104,7 @@ public final class DockerBackend implements RunnerBackend {
         this.clock = b.clock;
         this.reconnectDelay = b.reconnectDelay;
         this.localDevices = b.localDevices;
+        this.listening = new ListeningWatch(engine, clock, (fleet, e) -> pumps.forEach(p -> p.relay(fleet, e)));
     }
 
     /**
@@ -183,6 +185,7 @@ public final class DockerBackend implements RunnerBackend {
                 removeQuietly(id);
                 throw e;
             }
+            listening.watch(id, spec.fleet(), name);   // LISTENING once the runner says so: Idle before GitHub's list
             return InspectedContainer.info(inspect(id));
         } catch (RuntimeException e) {
             createdVolumes.forEach(volumes::removeQuietly);
@@ -380,6 +383,11 @@ public final class DockerBackend implements RunnerBackend {
         return pump::close;
     }
 
+    /** How many starting runners' logs are followed for their {@code Listening for Jobs} line now. */
+    int followedLogs() {
+        return listening.following();
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     @Override
@@ -388,6 +396,7 @@ public final class DockerBackend implements RunnerBackend {
             for (EventPump pump : List.copyOf(pumps)) {
                 pump.close();
             }
+            listening.close();
             engine.disconnect();
         }
     }

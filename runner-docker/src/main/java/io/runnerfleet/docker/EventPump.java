@@ -147,6 +147,18 @@ final class EventPump implements Runnable {
         }
     }
 
+    /** Hands {@code event}, found elsewhere than in the engine's stream, to this pump's listener if it is {@code fleet}'s. */
+    void relay(String fleet, InstanceEvent event) {
+        if (!this.fleet.equals(fleet) || stopped.get()) {
+            return;
+        }
+        try {
+            listener.accept(event);
+        } catch (RuntimeException e) {
+            Engine.LOG.warn("an instance event listener of fleet {} failed: {}", fleet, e.toString());
+        }
+    }
+
     void close() {
         if (stopped.compareAndSet(false, true)) {
             Engine.closeQuietly(current.get());

@@ -7,9 +7,11 @@ import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.model.HostConfig;
 import io.runnerfleet.Secret;
 import io.runnerfleet.docker.testing.DockerEngine;
+import io.runnerfleet.spi.InstanceEvent;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.LaunchSpec;
 import io.runnerfleet.spi.RunnerCommand;
+import io.runnerfleet.spi.Subscription;
 import io.runnerfleet.testkit.FakeGitHub;
 import io.runnerfleet.testkit.FakeJob;
 import io.runnerfleet.testkit.FakeRunnerImage;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -145,6 +148,44 @@ class FakeRunnerContainerIT {
         String processes = processes(info.id());
         assertThat(processes).doesNotContain(token);
         assertThat(logs(info.id())).doesNotContain(token);
+    }
+
+    @Test
+    void theBackendSaysOnceThatALaunchedRunnerIsListeningAndThenStopsFollowingItsLog() {
+        List<InstanceEvent> events = new CopyOnWriteArrayList<>();
+        String name = fleet + "-listen";
+        try (Subscription sub = backend().events(fleet, events::add)) {
+            InstanceInfo info = backend().launch(tokenRunner(name, registrationToken()));
+            InstanceEvent heard = Await.value(WAIT, () -> "LISTENING of " + name + "; logs:\n" + logs(info.id()),
+                    () -> events.stream().filter(e -> e.kind() == InstanceEvent.Kind.LISTENING).findFirst());
+            assertThat(heard.instanceId()).isEqualTo(info.id());
+            assertThat(heard.runnerName()).isEqualTo(name);
+            assertThat(logs(info.id())).contains("Listening for Jobs");
+            Await.until(WAIT, "the log no longer followed", () -> backend().followedLogs() == 0);
+            assertThat(listedStatus(name)).as("the runner's session is open at GitHub").isEqualTo("online");
+            assertThat(events).filteredOn(e -> e.kind() == InstanceEvent.Kind.LISTENING).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRunnerThatExitsWithoutListeningEndsItsLogFollowAndIsNeverSaidToListen() {
+        List<InstanceEvent> events = new CopyOnWriteArrayList<>();
+        String name = fleet + "-refused";
+        try (Subscription sub = backend().events(fleet, events::add)) {
+            InstanceInfo info = backend().launch(tokenRunner(name, "not-a-registration-token"));
+            Await.until(WAIT, () -> name + " exited; logs:\n" + logs(info.id()), () -> events.stream()
+                    .anyMatch(e -> e.kind() == InstanceEvent.Kind.EXITED && e.instanceId().equals(info.id())));
+            Await.until(WAIT, "the log no longer followed", () -> backend().followedLogs() == 0);
+            assertThat(events).noneMatch(e -> e.kind() == InstanceEvent.Kind.LISTENING);
+        }
+    }
+
+    private LaunchSpec tokenRunner(String name, String token) {
+        return LaunchSpec.builder(fleet, "pool", name, FakeRunnerImage.TAG)
+                .command(new RunnerCommand(List.of("--url", acme.url(), "--name", name, "--labels", "in-docker",
+                        "--unattended", "--replace"), List.of()))
+                .secret("ACTIONS_RUNNER_INPUT_TOKEN", Secret.of(token))
+                .build();
     }
 
     @Test

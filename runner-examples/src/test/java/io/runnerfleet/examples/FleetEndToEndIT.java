@@ -152,6 +152,29 @@ class FleetEndToEndIT {
     }
 
     @Test
+    void aRunnerIsIdleOnItsListeningLineWhileGitHubsRunnerListFailsAndRegisteredOnceItAnswers() {
+        // From its launch on (long before the runner inside can connect) no list answers: only the runner's own
+        // "Listening for Jobs" line can make it Idle.
+        RunnerFleet fleet = fleet(generic(1)).listener(e -> {
+            if (e instanceof FleetEvent.InstanceLaunched) {
+                github.outage(PATIENCE, Fault.status(503), "actions/list-self-hosted-runners-for-org");
+            }
+        }).build();
+        fleets.add(fleet);
+        fleet.startAsync();
+        await("the runner Idle", () -> allIdle(fleet, 1));
+        await("Idle on the runner's word", () -> events.stream().anyMatch(e -> e instanceof FleetEvent.StateChanged sc
+                && sc.to() instanceof RunnerState.Idle && sc.cause().contains("listening for jobs")));
+        assertThat(events).noneMatch(e -> e instanceof FleetEvent.RunnerRegistered);
+
+        github.clearFaults();
+        await("registered once the list shows it", () -> events.stream().anyMatch(e -> e instanceof FleetEvent.RunnerRegistered
+                && ((FleetEvent.RunnerRegistered) e).runnerId() == acme.runners().get(0).id()));
+        assertThat(fleet.runners()).allMatch(r -> r.state() instanceof RunnerState.Idle);
+        fleet.remove();
+    }
+
+    @Test
     void anEphemeralJitRunnerIsCompletedAndReplacedAfterItsJob() {
         RunnerFleet fleet = start(fleet(RunnerPool.builder("eph").image(image).labels("qemu").ephemeral(true)
                 .scaling(Scaling.fixed(1))));

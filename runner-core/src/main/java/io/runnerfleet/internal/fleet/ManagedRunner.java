@@ -51,6 +51,8 @@ final class ManagedRunner {
     boolean adoptedUnregistered;
     Instant nextAttempt = Instant.MIN;
     boolean userStopped;
+    // The instance that said it is listening for jobs (InstanceEvent LISTENING): evidence until GitHub lists it online.
+    String listeningInstance;
     // A drain in progress (Retiring): set and cleared by whoever holds the claim.
     volatile Drain drain;
     // Chosen to go (scaled down, idled out, finished its job): no longer one of its pool's wanted runners.
@@ -75,7 +77,8 @@ final class ManagedRunner {
     /** What the {@link StateDerivation} rules need to know of this runner beyond its state, at {@code now}. */
     synchronized StateDerivation.Facts facts(Instant now, boolean stopping) {
         return new StateDerivation.Facts(now, stopping, pool.name(), failures, nextAttempt, launchedAt, offlineSince,
-                adoptedUnregistered, failedAt, permanentFailure);
+                adoptedUnregistered, failedAt, permanentFailure,
+                listeningInstance != null && listeningInstance.equals(instanceId) && !registeredEventSent);
     }
 
     RunnerState state() {

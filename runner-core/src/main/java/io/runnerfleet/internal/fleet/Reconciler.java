@@ -173,6 +173,10 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void onInstanceEvent(InstanceEvent event) {
+        if (event.kind() == InstanceEvent.Kind.LISTENING) {
+            heard(event);
+            return;
+        }
         if (event.kind() == InstanceEvent.Kind.EXITED || event.kind() == InstanceEvent.Kind.OOM_KILLED) {
             ManagedRunner r = slots.byName(event.runnerName());
             if (r != null && event.kind() == InstanceEvent.Kind.EXITED) {
@@ -181,6 +185,44 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         wake();
+    }
+
+    /**
+     * The runner said it is listening: remember it and apply the rule now, on the event's thread, not after the
+     * next list (nor behind a cycle waiting on a slow one).
+     */
+    private void heard(InstanceEvent event) {
+        ManagedRunner r = slots.byName(event.runnerName());
+        if (r == null || closed || !started) {
+            return;
+        }
+        synchronized (r) {
+            r.listeningInstance = event.instanceId();
+        }
+        applyHeard(r);
+    }
+
+    /**
+     * Applies the listening rule under the runner's claim. The launch that printed the line may still hold the
+     * claim: then again a poll interval later (a cycle would too, but only once a list answers), for as long as
+     * the runner is on its way to Idle.
+     */
+    private void applyHeard(ManagedRunner r) {
+        if (closed || !(r.state() instanceof RunnerState.Provisioning || r.state() instanceof RunnerState.Registering)) {
+            return;
+        }
+        if (!r.tryClaim()) {
+            loop.schedule(() -> applyHeard(r), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        try {
+            StateDerivation.Decision d = StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping()));
+            d.steps().forEach(s -> r.lifecycle.transition(s.to(), s.cause()));
+        } catch (RuntimeException e) {
+            LOG.warn("fleet {}: runner {}: {}", fleet, r.name, e.toString());
+        } finally {
+            r.release();
+        }
     }
 
     private boolean converging() {

@@ -22,14 +22,18 @@ import java.util.List;
  * <p>Rules, by current state (every step is an edge of the transition table):
  * <ul>
  *   <li>Requested: launch once the backoff has passed; while the fleet shuts down, Removed.</li>
- *   <li>Registering: online means Idle (Active when busy); an ephemeral runner that exited 0 took a short
- *       job between two looks (Active, Completed, finish); a vanished or exited instance fails (a deprecated
- *       runner version for good); an adopted runner unregistered past the adoption grace is renewed; one
- *       not online within the registration timeout fails as an orphan.</li>
- *   <li>Idle, Active: online follows busy; an ephemeral runner whose instance exited 0 is Completed; an
- *       instance gone or stopped means Offline, then a failure when its exit code's action is FAIL, else a
- *       replacement; a deleted registration means Offline and, for a persistent runner, a replacement (an
- *       ephemeral one is deregistered by GitHub a moment before it exits 0); offline at GitHub means Offline.</li>
+ *   <li>Registering: online means Idle (Active when busy); so does the runner's own word that it is
+ *       listening for jobs (a {@code LISTENING} instance event, see {@link #heard}), with GitHub's list as the
+ *       confirmation; an ephemeral runner that exited 0 took a short job between two looks (Active,
+ *       Completed, finish); a vanished or exited instance fails (a deprecated runner version for good); an
+ *       adopted runner unregistered past the adoption grace is renewed; one not online within the
+ *       registration timeout fails as an orphan.</li>
+ *   <li>Idle, Active: online follows busy; a runner Idle on its own word alone waits for GitHub's list to
+ *       show it online and, when the list has not within the registration timeout, goes Offline and fails as
+ *       an orphan; an ephemeral runner whose instance exited 0 is Completed; an instance gone or stopped
+ *       means Offline, then a failure when its exit code's action is FAIL, else a replacement; a deleted
+ *       registration means Offline and, for a persistent runner, a replacement (an ephemeral one is
+ *       deregistered by GitHub a moment before it exits 0); offline at GitHub means Offline.</li>
  *   <li>Offline: back online means Idle / Active; a finished ephemeral runner on its way out is waited for
  *       (within the registration timeout); past that, or with the instance down or the registration gone,
  *       an ephemeral exit 0 is Completed, an exit whose action is FAIL fails, anything else is replaced.</li>
@@ -90,9 +94,11 @@ final class StateDerivation {
      * @param adoptedUnregistered adopted from an earlier process while not yet registered
      * @param failedAt when it became Failed, or null
      * @param permanentFailure whether it failed the same way it always will
+     * @param listening its current instance said it is listening for jobs, and GitHub has not listed it online yet
      */
     record Facts(Instant now, boolean stopping, String pool, int failures, Instant nextAttempt, Instant launchedAt,
-                 Instant offlineSince, boolean adoptedUnregistered, Instant failedAt, boolean permanentFailure) {
+                 Instant offlineSince, boolean adoptedUnregistered, Instant failedAt, boolean permanentFailure,
+                 boolean listening) {
     }
 
     /**
@@ -160,7 +166,7 @@ final class StateDerivation {
             return registering(o, f, settings);
         }
         if (current instanceof RunnerState.Idle || current instanceof RunnerState.Active) {
-            return online(current, o);
+            return online(current, o, f, settings);
         }
         if (current instanceof RunnerState.Offline) {
             return offline(o, f, settings);
@@ -191,6 +197,9 @@ final class StateDerivation {
         if (!o.running()) {
             return failOnExit(inst, " before the runner registered");
         }
+        if (f.listening()) {
+            return heard(new RunnerState.Registering(), f);
+        }
         if (f.adoptedUnregistered() && f.now().isAfter(f.launchedAt().plus(settings.adoptionGrace()))) {
             return act(Action.RENEW, "adopted unregistered after " + settings.adoptionGrace() + ": the process that"
                     + " launched it is gone, so its registration may never be handed over");
@@ -202,7 +211,7 @@ final class StateDerivation {
         return Decision.NONE;
     }
 
-    private static Decision online(RunnerState current, Observation o) {
+    private static Decision online(RunnerState current, Observation o, Facts f, FleetSettings settings) {
         InstanceInfo inst = o.instance();
         if (!o.running()) {
             if (o.finished()) {
@@ -211,6 +220,16 @@ final class StateDerivation {
             Decision offline = steps(step(new RunnerState.Offline(), inst == null ? "its instance disappeared"
                     : "its instance exited with code " + inst.exitCode()));
             return offline.then(o.exitSaysFail() ? failOnExit(inst, "") : replace(o, "instance not running"));
+        }
+        if (f.listening() && !o.online()) {
+            // Idle on its own word: the list is late, not a sign of loss, until the registration timeout says the
+            // runner never reached GitHub (a ghost that prints the line but holds no session must not stay Idle).
+            if (f.launchedAt() != null && f.now().isAfter(f.launchedAt().plus(settings.registrationTimeout()))) {
+                String why = "the runner said it was listening for jobs but GitHub did not list it online within "
+                        + settings.registrationTimeout() + " (orphan instance)";
+                return steps(step(new RunnerState.Offline(), why)).then(fail(why, Failures.COUNTED));
+            }
+            return Decision.NONE;
         }
         if (o.registration() == null) {
             Decision offline = steps(step(new RunnerState.Offline(), "its registration was deleted at GitHub"));
@@ -243,6 +262,18 @@ final class StateDerivation {
             }
             return replace(o, !running ? "instance not running" : o.registration() == null ? "registration gone"
                     : "offline for longer than " + settings.registrationTimeout());
+        }
+        return Decision.NONE;
+    }
+
+    /**
+     * The decision when a runner's instance says it is listening for jobs ({@link Facts#listening()}): a
+     * Registering runner is Idle at once, without waiting for GitHub's list, which confirms it later
+     * ({@link Action#ONLINE}, when the registration's id becomes known) or, by {@link #online}'s rule, never.
+     */
+    static Decision heard(RunnerState current, Facts f) {
+        if (current instanceof RunnerState.Registering && f.listening()) {
+            return steps(step(new RunnerState.Idle(), "listening for jobs (its instance says so; GitHub's list confirms)"));
         }
         return Decision.NONE;
     }

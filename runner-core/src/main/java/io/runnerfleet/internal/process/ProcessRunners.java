@@ -64,6 +64,8 @@ public final class ProcessRunners {
     private final long maxLogBytes;
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    // Reads a starting runner's output for its Listening for Jobs line (LISTENING), then no more.
+    private final ListeningTail listening;
     private volatile boolean closed;
 
     private record Live(ProcessHandle handle, Process process) {
@@ -88,6 +90,7 @@ public final class ProcessRunners {
         }
         base.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
         this.baseEnvironment = Map.copyOf(base);
+        this.listening = new ListeningTail(clock, this::emit);
     }
 
     public Path root() {
@@ -203,6 +206,7 @@ public final class ProcessRunners {
         Instant started = clock.instant();
         Files.writeString(log, RUN_MARKER + started + " ---\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        long runStart = Files.size(log);
         ProcessBuilder pb = new ProcessBuilder(shell, "-c", script).directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -235,6 +239,7 @@ public final class ProcessRunners {
         String name = dir.getFileName().toString();
         live.put(name, new Live(handle, process));
         watch(name, handle, process);
+        listening.watch(name, p.getProperty("fleet"), log, runStart, handle);
         emit(p.getProperty("fleet"), new InstanceEvent(name, name, InstanceEvent.Kind.STARTED, null, started));
         LOG.debug("runner {} started as pid {}", name, handle.pid());
     }
@@ -473,6 +478,7 @@ public final class ProcessRunners {
 
     public void close() {
         closed = true;
+        listening.close();
         listeners.clear();
     }
 

@@ -71,7 +71,7 @@ class StateDerivationTest {
 
     /** A runner launched (and gone Offline, where it is) just now, never failed, in a running fleet. */
     private static Facts fresh() {
-        return new Facts(T, false, "p", 0, Instant.MIN, T, T, false, null, false);
+        return new Facts(T, false, "p", 0, Instant.MIN, T, T, false, null, false, false);
     }
 
     private static Decision decide(String current, String instance, String registration, boolean ephemeral, Facts facts) {
@@ -141,7 +141,7 @@ class StateDerivationTest {
         List<String> instances = List.of("none", "running", "created", "oom", "exit0", "exit1", "exit2", "exit3", "exit5",
                 "exit7", "exit143", "exit42");
         List<String> registrations = List.of("none", "offline", "idle", "busy");
-        Facts late = new Facts(T.plus(Duration.ofHours(1)), false, "p", 2, T, T, T, true, T, false);
+        Facts late = new Facts(T.plus(Duration.ofHours(1)), false, "p", 2, T, T, T, true, T, false, false);
         List<String> decisions = new ArrayList<>();
         for (String s : states) {
             for (String i : instances) {
@@ -187,42 +187,70 @@ class StateDerivationTest {
     @Test
     void timingRulesWaitUntilTheirBoundThenAct() {
         Instant pastTimeout = T.plus(Duration.ofMinutes(11));
-        Facts orphan = new Facts(pastTimeout, false, "p", 0, Instant.MIN, T, null, false, null, false);
+        Facts orphan = new Facts(pastTimeout, false, "p", 0, Instant.MIN, T, null, false, null, false, false);
         Decision d = decide("Registering", "running", "none", false, orphan);
         assertThat(d.action()).isEqualTo(Action.FAIL);
         assertThat(d.reason()).contains("orphan");
 
-        Facts adopted = new Facts(T.plus(Duration.ofSeconds(31)), false, "p", 0, Instant.MIN, T, null, true, null, false);
+        Facts adopted = new Facts(T.plus(Duration.ofSeconds(31)), false, "p", 0, Instant.MIN, T, null, true, null, false, false);
         assertThat(decide("Registering", "running", "none", false, adopted).action()).isEqualTo(Action.RENEW);
-        Facts adoptedJustNow = new Facts(T.plus(Duration.ofSeconds(29)), false, "p", 0, Instant.MIN, T, null, true, null, false);
+        Facts adoptedJustNow = new Facts(T.plus(Duration.ofSeconds(29)), false, "p", 0, Instant.MIN, T, null, true, null, false, false);
         assertThat(decide("Registering", "running", "none", false, adoptedJustNow).action()).isEqualTo(Action.NONE);
 
-        Facts offlineLong = new Facts(pastTimeout, false, "p", 0, Instant.MIN, T, T, false, null, false);
+        Facts offlineLong = new Facts(pastTimeout, false, "p", 0, Instant.MIN, T, T, false, null, false, false);
         assertThat(decide("Offline", "running", "none", true, offlineLong).action()).isEqualTo(Action.RENEW);
         Decision stale = decide("Offline", "running", "offline", false, offlineLong);
         assertThat(stale.action()).isEqualTo(Action.RELAUNCH);
         assertThat(stale.reason()).contains("offline for longer than");
 
-        Facts failedLongAgo = new Facts(T.plus(Duration.ofMinutes(11)), false, "p", 5, Instant.MIN, T, null, false, T, false);
+        Facts failedLongAgo = new Facts(T.plus(Duration.ofMinutes(11)), false, "p", 5, Instant.MIN, T, null, false, T, false, false);
         Decision retry = decide("Failed", "none", "none", false, failedLongAgo);
         assertThat(retry.action()).isEqualTo(Action.RENEW);
         assertThat(retry.reason()).contains("failed runner's slot again");
-        Facts permanent = new Facts(T.plus(Duration.ofMinutes(11)), false, "p", 5, Instant.MIN, T, null, false, T, true);
+        Facts permanent = new Facts(T.plus(Duration.ofMinutes(11)), false, "p", 5, Instant.MIN, T, null, false, T, true, false);
         assertThat(decide("Failed", "none", "none", false, permanent).action()).isEqualTo(Action.NONE);
-        Facts failedJustNow = new Facts(T.plus(Duration.ofMinutes(9)), false, "p", 5, Instant.MIN, T, null, false, T, false);
+        Facts failedJustNow = new Facts(T.plus(Duration.ofMinutes(9)), false, "p", 5, Instant.MIN, T, null, false, T, false, false);
         assertThat(decide("Failed", "none", "none", false, failedJustNow).action()).isEqualTo(Action.NONE);
     }
 
     @Test
+    void aRunnerThatSaysItIsListeningIsIdleAndGitHubsListConfirmsOrFailsIt() {
+        Facts heard = new Facts(T.plus(Duration.ofSeconds(5)), false, "p", 0, Instant.MIN, T, null, false, null, false, true);
+        Decision now = StateDerivation.heard(new RunnerState.Registering(), heard);
+        assertThat(steps(now)).isEqualTo("Idle");
+        assertThat(now.steps().get(0).cause()).contains("listening for jobs");
+        assertThat(now.action()).as("the registration's id comes with the list").isEqualTo(Action.NONE);
+        assertThat(StateDerivation.heard(new RunnerState.Active(), heard).steps()).isEmpty();
+        assertThat(StateDerivation.heard(new RunnerState.Registering(), fresh()).steps()).isEmpty();
+        // A cycle that finds the fact applies the same rule; a dead instance still fails first.
+        assertThat(steps(decide("Registering", "running", "none", false, heard))).isEqualTo("Idle");
+        assertThat(decide("Registering", "exit1", "none", false, heard).action()).isEqualTo(Action.FAIL);
+
+        // Idle on its word: the list is late, not a loss, until the registration timeout.
+        Decision waiting = decide("Idle", "running", "none", false, heard);
+        assertThat(waiting.steps()).isEmpty();
+        assertThat(waiting.action()).isEqualTo(Action.NONE);
+        assertThat(decide("Idle", "running", "offline", false, heard).action()).isEqualTo(Action.NONE);
+        assertThat(decide("Idle", "running", "idle", false, heard).action()).isEqualTo(Action.ONLINE);
+        Facts ghost = new Facts(T.plus(Duration.ofMinutes(11)), false, "p", 0, Instant.MIN, T, null, false, null, false, true);
+        Decision failed = decide("Idle", "running", "none", false, ghost);
+        assertThat(steps(failed)).isEqualTo("Offline");
+        assertThat(failed.action()).isEqualTo(Action.FAIL);
+        assertThat(failed.failure()).isEqualTo(Failures.COUNTED);
+        assertThat(failed.reason()).contains("said it was listening", "orphan");
+        assertThat(decide("Idle", "exit2", "none", false, heard).action()).as("its instance died: replaced").isEqualTo(Action.RELAUNCH);
+    }
+
+    @Test
     void aRequestedRunnerWaitsForItsBackoffAndIsDroppedWhenTheFleetStops() {
-        Facts backingOff = new Facts(T, false, "p", 2, T.plus(Duration.ofSeconds(4)), null, null, false, null, false);
+        Facts backingOff = new Facts(T, false, "p", 2, T.plus(Duration.ofSeconds(4)), null, null, false, null, false, false);
         assertThat(decide("Requested", "none", "none", false, backingOff).action()).isEqualTo(Action.NONE);
-        Facts due = new Facts(T.plus(Duration.ofSeconds(4)), false, "p", 2, T.plus(Duration.ofSeconds(4)), null, null, false, null, false);
+        Facts due = new Facts(T.plus(Duration.ofSeconds(4)), false, "p", 2, T.plus(Duration.ofSeconds(4)), null, null, false, null, false, false);
         Decision retry = decide("Requested", "none", "none", false, due);
         assertThat(retry.action()).isEqualTo(Action.LAUNCH);
         assertThat(retry.steps().get(0).cause()).isEqualTo("retry 3 after 2 failure(s)");
         assertThat(decide("Requested", "none", "none", false, fresh()).steps().get(0).cause()).isEqualTo("wanted by pool p");
-        Facts stopping = new Facts(T, true, "p", 0, Instant.MIN, null, null, false, null, false);
+        Facts stopping = new Facts(T, true, "p", 0, Instant.MIN, null, null, false, null, false, false);
         Decision dropped = decide("Requested", "none", "none", false, stopping);
         assertThat(steps(dropped)).isEqualTo("Removed");
         assertThat(dropped.action()).isEqualTo(Action.NONE);

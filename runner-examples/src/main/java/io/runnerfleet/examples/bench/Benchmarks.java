@@ -374,8 +374,9 @@ public final class Benchmarks {
                     p.runnerShMedian() / p.fleetMedian(), p.load().before().one(),
                     p.load().disturbed() ? "  DISTURBED" : "");
         }
-        out.println("  fleet: start() to every runner Idle (online at GitHub); started: to the last container started;"
-                + " c-floor: the same containers started in parallel through the backend, no GitHub; r-floor: the same"
+        out.println("  fleet: start() to every runner Idle (its log says it listens, or GitHub lists it online);"
+                + " started: to the last container started; c-floor: the same containers started in parallel through"
+                + " the backend, no GitHub; r-floor: the same"
                 + " runners, each handed a pre-minted token, started in parallel straight through Docker to all online"
                 + " (fleet/r-floor is what the library adds); runner.sh: its init flow with Docker's restart back-off");
     }
