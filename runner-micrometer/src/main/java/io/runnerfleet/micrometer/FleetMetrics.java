@@ -350,12 +350,15 @@ public final class FleetMetrics implements MeterBinder, FleetListener, AutoClose
         } else if (event instanceof FleetEvent.JobStarted j) {
             jobReported.add(j.runner());
         } else if (event instanceof FleetEvent.JobEnded j) {
-            jobReported.remove(j.runner());
-            activeSince.remove(j.runner());   // the runner's time Active, if it goes on, is no longer this job's
+            // The runner stays in jobReported: its events may reach us out of order (a JobEnded told from a demand
+            // source's thread before the StateChanged to Active of the reconciler's), and its time Active must
+            // never be recorded beside the reported job.
+            activeSince.remove(j.runner());
             record("runnerfleet.job.duration", pool(j.runner()), j.took());
         } else if (event instanceof FleetEvent.RunnerRemoved r) {
             provisioningSince.remove(r.runner());
             activeSince.remove(r.runner());
+            jobReported.remove(r.runner());
         }
     }
 

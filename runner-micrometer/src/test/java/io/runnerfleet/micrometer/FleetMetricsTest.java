@@ -88,7 +88,9 @@ class FleetMetricsTest {
         assertThat(gauge(meters, "runnerfleet.pool.actual", "pool", "generic")).isEqualTo(3);
         assertThat(gauge(meters, "runnerfleet.pool.max", "pool", "eph")).isEqualTo(4);
         assertThat(meters.get("runnerfleet.runners").gauges()).hasSize(2 * FleetMetrics.STATES.size());
-        assertThat(meters.get("runnerfleet.runner.provisioning").tags("pool", "generic").timer().count()).isEqualTo(3);
+        // Timed from the fleet's events, which reach the meters on the event thread a moment after the state.
+        Await.until(PATIENCE, "three provisioning times", () ->
+                meters.get("runnerfleet.runner.provisioning").tags("pool", "generic").timer().count() == 3);
         assertThat(meters.get("runnerfleet.github.requests").functionCounter().count()).isEqualTo(7);
         assertThat(meters.get("runnerfleet.github.not.modified").functionCounter().count()).isEqualTo(3);
         assertThat(gauge(meters, "runnerfleet.github.rate.limit.remaining")).isEqualTo(4990);

@@ -23,7 +23,11 @@ final class RunningJobs implements FleetListener {
     private static final Logger LOG = LoggerFactory.getLogger("io.runnerfleet.fleet");
 
     // runner: the name as the fleet spells it, for events.
-    private record Entry(String runner, RunnerJob job, Instant since) {
+    // active: the runner was seen Active while running this job, so a later Idle means the job is over.
+    private record Entry(String runner, RunnerJob job, Instant since, boolean active) {
+        Entry seenActive() {
+            return new Entry(runner, job, since, true);
+        }
     }
 
     private final FleetContext fx;
@@ -56,7 +60,7 @@ final class RunningJobs implements FleetListener {
         if (now != null) {
             end(key, now, "another job started", at);
         }
-        running.put(key, new Entry(r.name, job, at));
+        running.put(key, new Entry(r.name, job, at, r.state() instanceof RunnerState.Active));
         fx.events().onEvent(new FleetEvent.JobStarted(r.name, job, at));
     }
 
@@ -96,11 +100,18 @@ final class RunningJobs implements FleetListener {
             return;
         }
         RunnerState to = c.to();
-        boolean ends = to instanceof RunnerState.Idle && !(c.from() instanceof RunnerState.Registering)
-                || to instanceof RunnerState.Completed || to instanceof RunnerState.Stopped
-                || to instanceof RunnerState.Failed || to instanceof RunnerState.Removed;
         String key = Slots.key(c.runner());
         Entry entry = running.get(key);
+        if (entry != null && to instanceof RunnerState.Active) {
+            running.put(key, entry.seenActive());
+            return;
+        }
+        // Idle ends only a job its runner was seen running: a job reported just after the runner went Idle (the
+        // event reaching this listener late) is the next one, not over.
+        boolean ends = to instanceof RunnerState.Idle && !(c.from() instanceof RunnerState.Registering)
+                && entry != null && entry.active()
+                || to instanceof RunnerState.Completed || to instanceof RunnerState.Stopped
+                || to instanceof RunnerState.Failed || to instanceof RunnerState.Removed;
         // This listener runs on the event thread, after the change: a job heard of since is the next one.
         if (ends && entry != null && !entry.since().isAfter(c.at())) {
             end(key, entry, "runner " + to.name(), fx.clock().instant());
