@@ -69,6 +69,7 @@ public final class Reconciler implements AutoCloseable {
     private final Adoption adoption;
     private final WarmCapacity warm;
     private final RunningJobs jobs;
+    private final Listening listening;
     // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
     private volatile Instant jobAwaitedUntil = Instant.MIN;
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -101,6 +102,7 @@ public final class Reconciler implements AutoCloseable {
         this.retiring = new Retiring(fx, slots, teardown, deadRegistrations, cycles);
         this.adoption = new Adoption(fx, slots);
         this.jobs = new RunningJobs(fx, slots);
+        this.listening = new Listening(fx, slots, loop, () -> closed, retiring::stopping);
         events.add(jobs);   // a runner's lifecycle ends its job
     }
 
@@ -174,7 +176,9 @@ public final class Reconciler implements AutoCloseable {
 
     private void onInstanceEvent(InstanceEvent event) {
         if (event.kind() == InstanceEvent.Kind.LISTENING) {
-            heard(event);
+            if (started && !closed) {
+                listening.heard(event);
+            }
             return;
         }
         if (event.kind() == InstanceEvent.Kind.EXITED || event.kind() == InstanceEvent.Kind.OOM_KILLED) {
@@ -185,44 +189,6 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         wake();
-    }
-
-    /**
-     * The runner said it is listening: remember it and apply the rule now, on the event's thread, not after the
-     * next list (nor behind a cycle waiting on a slow one).
-     */
-    private void heard(InstanceEvent event) {
-        ManagedRunner r = slots.byName(event.runnerName());
-        if (r == null || closed || !started) {
-            return;
-        }
-        synchronized (r) {
-            r.listeningInstance = event.instanceId();
-        }
-        applyHeard(r);
-    }
-
-    /**
-     * Applies the listening rule under the runner's claim. The launch that printed the line may still hold the
-     * claim: then again a poll interval later (a cycle would too, but only once a list answers), for as long as
-     * the runner is on its way to Idle.
-     */
-    private void applyHeard(ManagedRunner r) {
-        if (closed || !(r.state() instanceof RunnerState.Provisioning || r.state() instanceof RunnerState.Registering)) {
-            return;
-        }
-        if (!r.tryClaim()) {
-            loop.schedule(() -> applyHeard(r), settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-            return;
-        }
-        try {
-            StateDerivation.Decision d = StateDerivation.heard(r.state(), r.facts(clock.instant(), retiring.stopping()));
-            d.steps().forEach(s -> r.lifecycle.transition(s.to(), s.cause()));
-        } catch (RuntimeException e) {
-            LOG.warn("fleet {}: runner {}: {}", fleet, r.name, e.toString());
-        } finally {
-            r.release();
-        }
     }
 
     private boolean converging() {
