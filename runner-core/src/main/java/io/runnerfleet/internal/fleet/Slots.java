@@ -239,21 +239,31 @@ final class Slots {
 
     /**
      * Cheapest to lose first: not launched yet (Requested, or its launch under way), then Failed, Offline or
-     * Stopped, then still registering, then Idle, then busy. Ties: highest slot first. Idle ephemeral runners go
-     * idle-the-longest first (they have no identity); idle persistent runners highest slot first, because their
-     * names and volumes stay: the extras of {@code runnerfleet init -n 1} after three are runners 2 and 3.
+     * Stopped, then still registering, then Idle (idle the longest first: ephemeral runners have no identity), then
+     * busy; ties highest slot first. Persistent runners go highest slot first, busy ones last, because their names
+     * and volumes stay: the extras of {@code runnerfleet init -n 1} after three are runners 2 and 3.
      */
     private static int retirementOrder(ManagedRunner a, ManagedRunner b) {
+        if (!a.pool.ephemeral()) {
+            // Persistent runners are named slots whose names and volumes stay: the extras are the highest slots,
+            // whatever state each is in right now (a fresh JVM may still be adopting the lower ones); busy last.
+            int byBusy = Boolean.compare(busy(a.state()), busy(b.state()));
+            return byBusy != 0 ? byBusy : Integer.compare(b.index, a.index);
+        }
         int byCost = Integer.compare(cost(a.state()), cost(b.state()));
         if (byCost != 0) {
             return byCost;
         }
         Instant ia = a.idleSince;
         Instant ib = b.idleSince;
-        if (a.pool.ephemeral() && a.state() instanceof RunnerState.Idle && ia != null && ib != null && !ia.equals(ib)) {
+        if (a.state() instanceof RunnerState.Idle && ia != null && ib != null && !ia.equals(ib)) {
             return ia.compareTo(ib);
         }
         return Integer.compare(b.index, a.index);
+    }
+
+    private static boolean busy(RunnerState s) {
+        return s instanceof RunnerState.Active || s instanceof RunnerState.Draining;
     }
 
     private static int cost(RunnerState s) {
