@@ -39,7 +39,12 @@ final class Adoption {
         instances.values().forEach(i -> names.put(Slots.key(i.runnerName()), i.runnerName()));
         registered.values().forEach(r -> names.putIfAbsent(Slots.key(r.name()), r.name()));
         List<String> poolNames = new ArrayList<>(slots.pools().keySet());
-        for (Map.Entry<String, String> e : names.entrySet()) {
+        // Lowest slots first: a pool with room for fewer runners than it finds keeps runner 1, not whichever the
+        // engine listed first (persistent runners keep their names; the extras are the highest).
+        List<Map.Entry<String, String>> byIndex = new ArrayList<>(names.entrySet());
+        byIndex.sort(java.util.Comparator.comparingInt(e -> RunnerName.parse(fx.fleet(), poolNames, e.getValue())
+                .map(RunnerName::index).orElse(Integer.MAX_VALUE)));
+        for (Map.Entry<String, String> e : byIndex) {
             if (slots.byName(e.getValue()) != null || slots.removedSince(e.getValue())) {
                 continue; // ours already, or removed after this observation was taken (it saw the runner going)
             }
