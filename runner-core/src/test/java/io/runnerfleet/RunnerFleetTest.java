@@ -637,6 +637,48 @@ class RunnerFleetTest {
     }
 
     @Test
+    void removalTriesARefusedDeregistrationAgainUntilTheRegistryAcceptsIt() {
+        RunnerFleet fleet = started(fleet("f1", generic(3)).drainTimeout(PATIENCE));
+        // GitHub's secondary rate limit refuses content-changing requests for a while: a passing refusal.
+        registry.faults().failNext(InMemoryRegistry.Operation.DELETE, 4,
+                () -> new RegistrationException("injected: secondary rate limit, try again later"));
+        fleet.removeNow();
+        assertThat(registry.runners()).isEmpty();
+        assertThat(backend.instances("f1")).isEmpty();
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.DELETE)).isGreaterThanOrEqualTo(7);
+    }
+
+    @Test
+    void removalGivesUpOnARefusedDeregistrationAfterTheDrainTimeoutNamingTheRunnerAndTheReason() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)));
+        registry.faults().failNext(InMemoryRegistry.Operation.DELETE, 100_000,
+                () -> new RegistrationException("injected: GitHub answered 502"));
+        CompletableFuture<Void> removal = CompletableFuture.runAsync(fleet::removeNow);
+        Await.until(PATIENCE, "removeNow() gives up after the drain timeout", () -> {
+            clock.advance(Duration.ofSeconds(1));
+            return removal.isDone();
+        });
+        assertThatThrownBy(removal::join).hasCauseInstanceOf(FleetTimeoutException.class)
+                .hasMessageContaining("f1-generic-1").hasMessageContaining("injected: GitHub answered 502");
+        assertThat(registry.runner("f1-generic-1")).as("nothing is lost: it can be removed again").isPresent();
+    }
+
+    @Test
+    void removalFailsAtOnceWhenTheRegistryRefusesForGood() {
+        RunnerFleet fleet = started(fleet("f1", generic(1)).drainTimeout(Duration.ofHours(1)));
+        registry.faults().failNext(InMemoryRegistry.Operation.DELETE, 100_000, () -> new RegistrationException(
+                "injected: 401 bad credentials") {
+            @Override
+            public boolean permanent() {
+                return true;
+            }
+        });
+        assertThatThrownBy(fleet::removeNow).isInstanceOf(FleetTimeoutException.class)
+                .hasMessageContaining("f1-generic-1").hasMessageContaining("401 bad credentials");
+        assertThat(registry.faults().calls(InMemoryRegistry.Operation.DELETE)).isLessThan(5);
+    }
+
+    @Test
     void aDrainWaitingForABusyRunnerHoldsNoWorkerThread() {
         RunnerFleet fleet = started(fleet("f1", generic(2)).parallelism(1).drainTimeout(Duration.ofMinutes(1)));
         drainRunner2(fleet);

@@ -302,10 +302,8 @@ final class GitHubHttp implements AutoCloseable {
         int status;
         String text;
         okhttp3.Headers headers;
-        if (!call.method().equals("GET")) {
-            limits.paceContentCreation();
-        }
-        acquire(call);
+        RateLimitGate.Write write = call.method().equals("GET") ? null : limits.paceContentCreation();
+        acquire(call);   // interrupted: the write stays counted from when it was queued, which errs on the safe side
         try {
             requests.increment();
             try (Response response = ok.newCall(rb.build()).execute()) {
@@ -326,6 +324,9 @@ final class GitHubHttp implements AutoCloseable {
             throw failure;
         } finally {
             permits.release();
+            if (write != null) {
+                write.done();
+            }
         }
         limits.record(headers);
         LOG.debug("{} {} -> {}", call.method(), call.url().encodedPath(), status);

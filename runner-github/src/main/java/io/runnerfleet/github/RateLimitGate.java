@@ -4,7 +4,8 @@ import io.runnerfleet.github.internal.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +27,9 @@ final class RateLimitGate {
     private final Sleeper sleeper;
     private final RetrySettings retry;
     private final int maxContentCreatingPerMinute;
-    private final ArrayDeque<Instant> contentCreating = new ArrayDeque<>();
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+
+    private final List<Write> contentCreating = new ArrayList<>();
     private final Map<String, RateLimit> limits = new ConcurrentHashMap<>();
     private final AtomicReference<RateLimit> lastLimit = new AtomicReference<>();
     // Secondary limits hold the whole client: GitHub asks not to call again before notBefore, and to back off
@@ -74,29 +77,51 @@ final class RateLimitGate {
     }
 
     /**
-     * Keeps writes under GitHub's secondary limit on content-creating requests: when the last minute
-     * already holds the maximum, wait until the oldest of them is a minute old. Slots are reserved
-     * under the lock and waited for outside it, so concurrent writers queue in order.
+     * Keeps writes under GitHub's secondary limit on content-creating requests: when the last minute already
+     * holds the maximum, waits until the oldest of them is a minute old, then counts this one. Call
+     * {@link Write#done()} when its answer came: GitHub counts a request from when it arrived, which may be long
+     * after it was queued here (waiting for a connection, a slow network), so it is counted from its answer.
      */
-    void paceContentCreation() {
-        Duration wait;
-        synchronized (contentCreating) {
-            Instant now = clock.instant();
-            Instant windowStart = now.minus(Duration.ofMinutes(1));
-            while (!contentCreating.isEmpty() && !contentCreating.peekFirst().isAfter(windowStart)) {
-                contentCreating.pollFirst();
+    Write paceContentCreation() {
+        while (true) {
+            Duration wait;
+            synchronized (contentCreating) {
+                Instant now = clock.instant();
+                Instant windowStart = now.minus(MINUTE);
+                // Any position: answers come back out of order.
+                contentCreating.removeIf(w -> !w.at.isAfter(windowStart));
+                if (contentCreating.size() < maxContentCreatingPerMinute) {
+                    Write w = new Write(now);
+                    contentCreating.add(w);
+                    return w;
+                }
+                Instant oldest = contentCreating.stream().map(w -> w.at).min(Instant::compareTo).orElse(now);
+                wait = Duration.between(now, oldest.plus(MINUTE));
             }
-            if (contentCreating.size() < maxContentCreatingPerMinute) {
-                contentCreating.addLast(now);
-                return;
-            }
-            Instant slot = contentCreating.pollFirst().plus(Duration.ofMinutes(1));
-            contentCreating.addLast(slot);
-            wait = Duration.between(now, slot);
+            LOG.debug("pacing a content-creating request by {} to stay under {} per minute", wait,
+                    maxContentCreatingPerMinute);
+            // Then look again: a request still in flight may have been answered later than it was counted.
+            sleeper.sleep(wait);
         }
-        LOG.debug("pacing a content-creating request by {} to stay under {} per minute", wait,
-                maxContentCreatingPerMinute);
-        sleeper.sleep(wait);
+    }
+
+    /** One content-creating request in the pace window: counted from when it was sent until its answer, then from that. */
+    final class Write {
+        private volatile Instant at;
+
+        private Write(Instant at) {
+            this.at = at;
+        }
+
+        /** Its answer came (or it failed): GitHub counted it at the latest now. */
+        void done() {
+            Instant now = clock.instant();
+            synchronized (contentCreating) {
+                if (now.isAfter(at)) {
+                    at = now;
+                }
+            }
+        }
     }
 
     /** Keeps the bucket an answer's {@code x-ratelimit-*} headers describe. */
@@ -189,7 +214,8 @@ final class RateLimitGate {
         synchronized (limitLock) {
             // Concurrent requests refused in the same episode count once: only a refusal after the hold ended
             // makes the next one longer.
-            if (!now.isBefore(notBefore)) {
+            // A success while the hold lasted (a request sent before it) ended the streak: this refusal starts one.
+            if (!now.isBefore(notBefore) || secondaryStreak == 0) {
                 secondaryStreak++;
             }
             Duration hold = exponential ? wait.multipliedBy(1L << Math.min(secondaryStreak - 1, 3)) : wait;

@@ -2,6 +2,7 @@ package io.runnerfleet.internal.fleet;
 
 import io.runnerfleet.FleetEvent;
 import io.runnerfleet.FleetTimeoutException;
+import io.runnerfleet.RegistrationException;
 import io.runnerfleet.RunnerBusyException;
 import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.RunnerName;
@@ -151,6 +152,15 @@ final class Retiring {
                         + " variant to kill it)"));
             }
             // else: the next cycle tries again
+        } catch (RegistrationException e) {
+            // A passing refusal (a rate limit, GitHub's 5xx) is tried again on the next cycle within the deadline:
+            // a fleet removed during a secondary rate limit must not give up on the runners it has not reached yet.
+            if (e.permanent() || fx.clock().instant().isAfter(d.deadline)) {
+                end(r, d, e);
+            } else {
+                LOG.debug("fleet {}: deregistering {} failed, trying again on the next cycle: {}", fx.fleet(), r.name,
+                        e.getMessage());
+            }
         } catch (RuntimeException e) {
             end(r, d, e);
         }

@@ -344,7 +344,7 @@ public final class Api extends Dispatcher {
         }
         if (!"GET".equals(q.method())) {
             Instant now = e.now();
-            while (!e.contentCreating.isEmpty() && e.contentCreating.peekFirst().isBefore(now.minusSeconds(60))) {
+            while (!e.contentCreating.isEmpty() && !e.contentCreating.peekFirst().isAfter(now.minusSeconds(60))) {
                 e.contentCreating.pollFirst();
             }
             if (e.contentCreating.size() >= 80) {
