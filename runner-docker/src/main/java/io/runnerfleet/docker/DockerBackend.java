@@ -153,17 +153,6 @@ public final class DockerBackend implements RunnerBackend {
             warn("runner " + name + " gets the Docker socket: its jobs control the host's Docker engine (root-equivalent)");
         }
 
-        InspectContainerResponse existing = engine.inspectOrNull(name);
-        if (existing != null) {
-            boolean foreign = !Ownership.isOwned(existing.getConfig().getLabels());
-            throw new ContainerConflictException(name, foreign, foreign
-                    ? "a container named " + name + " exists on " + endpoint() + " but was not created by Runner Fleet"
-                    + " (no " + FLEET_LABEL + " label); it is left alone: remove or rename it yourself, or choose"
-                    + " another runner name"
-                    : "runner " + name + " already has a container (" + Engine.shortId(existing.getId()) + ", fleet "
-                    + existing.getConfig().getLabels().get(FLEET_LABEL) + "); remove it first or start it again");
-        }
-
         List<String> createdVolumes = new ArrayList<>();
         try {
             for (String volume : plan.volumes()) {
@@ -203,10 +192,26 @@ public final class DockerBackend implements RunnerBackend {
                 throw new ImageException(image, "image " + image + " for runner " + name + " is not on engine "
                         + endpoint() + "; make it ready first with prepare(RunnerImage.of(\"" + image + "\"), ...)", e);
             } catch (ConflictException e) {
-                throw new ContainerConflictException(name, false, "a container named " + name
-                        + " was created concurrently on " + endpoint() + "; launch each runner once");
+                throw conflict(name);
             }
         });
+    }
+
+    // The name is taken: whose container holds it decides the advice. Asked only on a conflict, which saves the
+    // engine one inspection per launch.
+    private ContainerConflictException conflict(String name) {
+        InspectContainerResponse existing = engine.inspectOrNull(name);
+        if (existing == null) {
+            return new ContainerConflictException(name, false, "a container named " + name
+                    + " was created concurrently on " + endpoint() + "; launch each runner once");
+        }
+        boolean foreign = !Ownership.isOwned(existing.getConfig().getLabels());
+        return new ContainerConflictException(name, foreign, foreign
+                ? "a container named " + name + " exists on " + endpoint() + " but was not created by Runner Fleet"
+                + " (no " + FLEET_LABEL + " label); it is left alone: remove or rename it yourself, or choose"
+                + " another runner name"
+                : "runner " + name + " already has a container (" + Engine.shortId(existing.getId()) + ", fleet "
+                + existing.getConfig().getLabels().get(FLEET_LABEL) + "); remove it first or start it again");
     }
 
     /**

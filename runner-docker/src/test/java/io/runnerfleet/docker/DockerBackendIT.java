@@ -396,7 +396,8 @@ class DockerBackendIT {
         String foreign = DockerEngine.client().createContainerCmd(DockerEngine.busyboxImage()).withName(name)
                 .withLabels(Map.of("io.runnerfleet.test", fleet)).withCmd("sleep", "60").exec().getId();
         try {
-            assertThatThrownBy(() -> backend.launch(spec("taken").build()))
+            assertThatThrownBy(() -> backend.launch(spec("taken").volumes(List.of(new VolumeMount("work", "/home/runner/_work")))
+                    .build()))
                     .isInstanceOfSatisfying(ContainerConflictException.class, e -> {
                         assertThat(e.foreign()).isTrue();
                         assertThat(e.name()).isEqualTo(name);
@@ -406,6 +407,7 @@ class DockerBackendIT {
             assertThatThrownBy(() -> backend.stop(foreign, Duration.ZERO)).isInstanceOf(ContainerConflictException.class);
             assertThat(DockerEngine.client().inspectContainerCmd(foreign).exec().getName()).isEqualTo("/" + name);
             assertThat(backend.instances(fleet)).isEmpty();
+            assertThat(DockerEngine.volumesLabelled(DockerBackend.RUNNER_LABEL, name)).as("the refused launch's volume").isEmpty();
         } finally {
             DockerEngine.client().removeContainerCmd(foreign).withForce(true).exec();
         }
