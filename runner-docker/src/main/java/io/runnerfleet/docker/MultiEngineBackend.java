@@ -103,6 +103,11 @@ public final class MultiEngineBackend implements RunnerBackend {
         return placement.enginesOf(pool).stream().map(m -> m.name).toList();
     }
 
+    /** How long an engine may fail every call before it counts as away and its runners are replaced. */
+    public Duration awayAfter() {
+        return awayAfter;
+    }
+
     @Override
     public String prepare(RunnerImage image, Consumer<BuildProgress> progress) {
         Objects.requireNonNull(image, "image");
