@@ -180,25 +180,25 @@ class MultiEngineBackendTest {
         assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
     }
 
-    @Test
-    void newLaunchesAvoidASuspectEngine() {
+    // Engine b misses a listing, then would answer again, but nothing has told the backend so yet.
+    private InstanceInfo launchWhileBIsSuspect() {
         backend = both().build();
         backend.launch(generic("f-g-1"));   // on a: b is now the least loaded
         b.away(true);
         backend.instances("f");
-        b.away(false);   // it would answer, but nothing has told the backend so yet
-        assertThat(backend.launch(generic("f-g-2")).engine()).isEqualTo("a");
+        b.away(false);
+        return backend.launch(generic("f-g-2"));
+    }
+
+    @Test
+    void newLaunchesAvoidASuspectEngine() {
+        assertThat(launchWhileBIsSuspect().engine()).isEqualTo("a");
         assertThat(b.memory.launched()).isEmpty();
     }
 
     @Test
     void aSuccessWithinTheGraceRestoresNormalPlacement() {
-        backend = both().build();
-        backend.launch(generic("f-g-1"));
-        b.away(true);
-        backend.instances("f");
-        b.away(false);
-        assertThat(backend.launch(generic("f-g-2")).engine()).isEqualTo("a");
+        assertThat(launchWhileBIsSuspect().engine()).isEqualTo("a");
         backend.instances("f");   // b answers: no longer suspect
         assertThat(backend.launch(generic("f-g-3")).engine()).isEqualTo("b");
         assertThat(backend.toString()).doesNotContain("suspect").doesNotContain("away");
