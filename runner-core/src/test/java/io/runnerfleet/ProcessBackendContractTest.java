@@ -46,6 +46,11 @@ class ProcessBackendContractTest extends RunnerBackendContract {
     }
 
     @Override
+    protected boolean emitsListening() {
+        return true;
+    }
+
+    @Override
     protected RunnerImage referenceImage() {
         return RunnerImage.of("unused-by-processes:1");
     }

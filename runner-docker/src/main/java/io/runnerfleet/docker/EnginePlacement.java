@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides which engine of a {@link MultiEngineBackend} gets a launch, and launches there. The pool's
  * engines are tried least loaded first (ties in the order they were declared), skipping full ones; an
- * engine that does not answer, or lacks one of the spec's devices, passes the launch on to the next. The
+ * engine whose last call failed (suspect or away) is tried only after those that answered, and an engine
+ * that does not answer, or lacks one of the spec's devices, passes the launch on to the next. The
  * device check is the engine's own: it refuses the container when the device is missing on its host.
  * Engines found without a pool's device are tried last next time, so a board pool settles where its
  * board is without probing the others on every launch.
@@ -54,7 +55,7 @@ final class EnginePlacement {
         Set<String> lackingHere = lacking.computeIfAbsent(spec.pool(), p -> ConcurrentHashMap.newKeySet());
         List<EngineMember> order = new ArrayList<>(enginesOf(spec.pool()));
         order.sort(Comparator.comparing((EngineMember m) -> lackingHere.contains(m.name))
-                .thenComparing(EngineMember::load).thenComparing(m -> m.order));
+                .thenComparing(EngineMember::isSuspect).thenComparing(EngineMember::load).thenComparing(m -> m.order));
         List<String> tried = new ArrayList<>();
         boolean waitable = false;
         for (EngineMember m : order) {
@@ -71,7 +72,7 @@ final class EnginePlacement {
                 lackingHere.remove(m.name);
                 return new Placed(m, info);
             } catch (BackendUnavailableException e) {
-                m.away(e);
+                m.failed(e);
                 tried.add(m.name + " does not answer (" + e.getMessage() + ")");
                 waitable = true;
             } catch (RuntimeException e) {
@@ -83,7 +84,7 @@ final class EnginePlacement {
                 tried.add(m.name + " has no " + missing);
                 LOG.debug("runner {}: engine {} has no device {}", spec.runnerName(), m.name, missing);
             } finally {
-                m.release(info == null ? null : info.id(), spec.fleet());
+                m.release(info);
             }
         }
         String engineNames = order.stream().map(m -> m.name).collect(Collectors.joining(", "));

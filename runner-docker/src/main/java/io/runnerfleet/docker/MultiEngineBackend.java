@@ -11,6 +11,7 @@ import io.runnerfleet.spi.LogQuery;
 import io.runnerfleet.spi.LogStream;
 import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.spi.Subscription;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *             .certPath(Path.of("/etc/runnerfleet/lab-b")).localDevices(false).build())
  *     .capacity("local", 4)
  *     .pool("phytiumpi", "lab-b")                 // the board is plugged into lab-b
+ *     .awayAfter(Duration.ofMinutes(1))           // lab-b's runners are replaced after a minute without answer
  *     .build();
  * RunnerFleet.builder().name("s1lqc").backend(engines)...
  * }</pre>
@@ -50,25 +52,40 @@ import org.slf4j.LoggerFactory;
  * the device the launch fails with an {@link InvalidSpecException} naming every engine checked; when
  * engines are away or full it raises {@link BackendUnavailableException} and the fleet retries later.
  *
- * <p>An engine that goes away: its instances drop out of {@link #instances}, so the fleet replaces them;
- * generic runners come back on the other engines, board runners wait until their engine answers again.
- * Removing an instance of an away engine is recorded and done when the engine answers again, before it
- * is listed or given a launch, so a runner never has two instances. If a new JVM still finds two
- * instances of one runner (the record was lost with the old JVM), the older one is removed.
+ * <p>An engine that stops answering is first <em>suspect</em>: for a grace period ({@link Builder#awayAfter},
+ * default 30 s) {@link #instances} keeps reporting what its last listing found (with the launches and
+ * removals made through this backend since), so a slow listing or a dropped connection does not make the
+ * fleet start duplicates elsewhere; new launches try the engines that answer first. One success ends the
+ * suspicion. An engine that failed every call for the whole grace is <em>away</em>: its instances drop
+ * out of {@link #instances}, so the fleet replaces them; generic runners come back on the other engines,
+ * board runners wait until their engine answers again. The grace is a time, not a count of failures,
+ * because how often the engine is called depends on the fleet's intervals and on launches and removals;
+ * a time means the same on every fleet. An engine never listed in this JVM has nothing to keep reporting
+ * (a new JVM adopting runners while one engine hiccups does not see its instances until it answers).
  *
- * <p>Defaults: every pool may use every engine; capacity unlimited. Thread-safe. The backend owns the
- * engines' backends: {@link #close()} closes them (never their containers).
+ * <p>Removing an instance of an engine that does not answer (suspect or away) is recorded and done when
+ * the engine answers again, before it is listed or given a launch, so a runner never has two instances.
+ * If a new JVM still finds two instances of one runner (the record was lost with the old JVM), the older
+ * one is removed.
+ *
+ * <p>Defaults: every pool may use every engine; capacity unlimited; away after 30 s; the UTC system clock.
+ * Thread-safe. The backend owns the engines' backends: {@link #close()} closes them (never their containers).
  */
 public final class MultiEngineBackend implements RunnerBackend {
+    /** How long an engine fails every call before it counts as away, unless {@link Builder#awayAfter} says otherwise. */
+    public static final Duration DEFAULT_AWAY_AFTER = Duration.ofSeconds(30);
+
     private static final Logger LOG = LoggerFactory.getLogger(MultiEngineBackend.class);
 
     private final Map<String, EngineMember> engines;
     private final EnginePlacement placement;
+    private final Duration awayAfter;
     private final Set<FanOut> subscriptions = ConcurrentHashMap.newKeySet();
 
-    private MultiEngineBackend(Map<String, EngineMember> engines, EnginePlacement placement) {
+    private MultiEngineBackend(Map<String, EngineMember> engines, EnginePlacement placement, Duration awayAfter) {
         this.engines = engines;
         this.placement = placement;
+        this.awayAfter = awayAfter;
     }
 
     /** A builder; at least one engine is needed. */
@@ -86,6 +103,11 @@ public final class MultiEngineBackend implements RunnerBackend {
         return placement.enginesOf(pool).stream().map(m -> m.name).toList();
     }
 
+    /** How long an engine may fail every call before it counts as away and its runners are replaced. */
+    public Duration awayAfter() {
+        return awayAfter;
+    }
+
     @Override
     public String prepare(RunnerImage image, Consumer<BuildProgress> progress) {
         Objects.requireNonNull(image, "image");
@@ -98,7 +120,7 @@ public final class MultiEngineBackend implements RunnerBackend {
                 placement.prepared(ref, image, m);
                 m.answered();
             } catch (BackendUnavailableException e) {
-                m.away(e);
+                m.failed(e);
                 away.add(m.name + " (" + e.getMessage() + ")");
             }
         }
@@ -119,7 +141,7 @@ public final class MultiEngineBackend implements RunnerBackend {
             try {
                 flushRemovals(m);
             } catch (BackendUnavailableException e) {
-                m.away(e);   // still away: placement passes it by
+                m.failed(e);   // still not answering: placement tries it last
             }
         }
         EnginePlacement.Placed placed = placement.launch(spec);
@@ -151,7 +173,7 @@ public final class MultiEngineBackend implements RunnerBackend {
         try {
             r.engine.backend.remove(r.id, keepVolumes);
         } catch (BackendUnavailableException e) {
-            r.engine.away(e);
+            r.engine.failed(e);
             r.engine.tombstones.add(r.id);
             LOG.info("engine {} does not answer: instance {} is removed when it answers again", r.engine.name, instanceId);
         }
@@ -164,15 +186,16 @@ public final class MultiEngineBackend implements RunnerBackend {
             try {
                 m.backend.removeVolumes(fleet);
             } catch (BackendUnavailableException e) {
-                m.away(e);
+                m.failed(e);
                 LOG.info("engine {} does not answer: the volumes of fleet {} stay there", m.name, fleet);
             }
         }
     }
 
     /**
-     * Every instance of {@code fleet} on the engines that answer; an engine that does not is left out (its
-     * runners are replaced elsewhere or wait for it).
+     * Every instance of {@code fleet} on the engines that answer, plus the last known instances of a suspect
+     * engine (one that has not answered for less than {@link Builder#awayAfter}); an away engine is left out
+     * (its runners are replaced elsewhere or wait for it).
      *
      * @throws BackendUnavailableException when no engine answers
      */
@@ -180,12 +203,12 @@ public final class MultiEngineBackend implements RunnerBackend {
     public List<InstanceInfo> instances(String fleet) {
         Objects.requireNonNull(fleet, "fleet");
         List<InstanceInfo> all = new ArrayList<>();
-        List<String> away = new ArrayList<>();
+        List<String> failing = new ArrayList<>();
         for (EngineMember m : engines.values()) {
             try {
                 flushRemovals(m);
                 List<InstanceInfo> listed = m.backend.instances(fleet);
-                m.listed(fleet, listed.stream().map(InstanceInfo::id).toList());
+                m.listed(fleet, listed);
                 if (m.isAway()) {
                     LOG.info("engine {} answers again", m.name);
                 }
@@ -193,15 +216,27 @@ public final class MultiEngineBackend implements RunnerBackend {
                 subscriptions.forEach(s -> s.join(m));
                 listed.forEach(i -> all.add(qualify(i, m)));
             } catch (BackendUnavailableException e) {
-                if (!m.isAway()) {
-                    LOG.warn("engine {} does not answer; its runners are replaced or wait: {}", m.name, e.getMessage());
+                boolean wasSuspect = m.isSuspect();
+                boolean wasAway = m.isAway();
+                m.failed(e);
+                failing.add(m.name + " (" + e.getMessage() + ")");
+                if (m.isAway()) {
+                    if (!wasAway) {
+                        LOG.warn("engine {} has not answered for {}; its runners are replaced or wait: {}", m.name,
+                                awayAfter, e.getMessage());
+                    }
+                } else {
+                    // A hiccup: report what was there, or the fleet would start every one of them again elsewhere.
+                    if (!wasSuspect) {
+                        LOG.info("engine {} does not answer; its runners are kept for up to {}: {}", m.name, awayAfter,
+                                e.getMessage());
+                    }
+                    m.lastKnown(fleet).forEach(i -> all.add(qualify(i, m)));
                 }
-                m.away(e);
-                away.add(m.name + " (" + e.getMessage() + ")");
             }
         }
-        if (away.size() == engines.size()) {
-            throw new BackendUnavailableException("no engine answers: " + String.join("; ", away));
+        if (failing.size() == engines.size()) {
+            throw new BackendUnavailableException("no engine answers: " + String.join("; ", failing));
         }
         return List.copyOf(withoutDuplicates(all));
     }
@@ -311,7 +346,7 @@ public final class MultiEngineBackend implements RunnerBackend {
                 joined.put(m.name, m.backend.events(fleet, e -> listener.accept(new InstanceEvent(
                         e.instanceId() + "@" + m.name, e.runnerName(), e.kind(), e.exitCode(), e.at()))));
             } catch (BackendUnavailableException e) {
-                m.away(e);   // joined when the engine answers a listing again
+                m.failed(e);   // joined when the engine answers a listing again
             }
         }
 
@@ -334,6 +369,8 @@ public final class MultiEngineBackend implements RunnerBackend {
         private final Map<String, RunnerBackend> backends = new LinkedHashMap<>();
         private final Map<String, Integer> capacities = new LinkedHashMap<>();
         private final Map<String, List<String>> pools = new LinkedHashMap<>();
+        private Duration awayAfter = DEFAULT_AWAY_AFTER;
+        private Clock clock = Clock.systemUTC();
 
         private Builder() {
         }
@@ -369,6 +406,30 @@ public final class MultiEngineBackend implements RunnerBackend {
         }
 
         /**
+         * How long an engine must fail every call before it counts as away and its runners are replaced;
+         * default 30 s ({@link #DEFAULT_AWAY_AFTER}). Until then it is suspect: its last known instances are
+         * still listed and new launches go to the other engines first. Zero counts an engine away at its
+         * first failure.
+         *
+         * @throws InvalidSpecException when negative
+         */
+        public Builder awayAfter(Duration awayAfter) {
+            Objects.requireNonNull(awayAfter, "awayAfter");
+            if (awayAfter.isNegative()) {
+                throw new InvalidSpecException("awayAfter of the multi-engine backend must be zero or positive, not "
+                        + awayAfter + "; it is how long an engine may fail before its runners are replaced, e.g. 30 s");
+            }
+            this.awayAfter = awayAfter;
+            return this;
+        }
+
+        /** The clock that times how long an engine has not answered; default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
          * Builds the backend; connects to nothing more than the engines' backends already did.
          *
          * @throws InvalidSpecException without engines, or when a capacity or a pool names an unknown engine
@@ -381,13 +442,13 @@ public final class MultiEngineBackend implements RunnerBackend {
             int order = 0;
             for (var e : backends.entrySet()) {
                 members.put(e.getKey(), new EngineMember(e.getKey(), e.getValue(),
-                        capacities.getOrDefault(e.getKey(), Integer.MAX_VALUE), order++));
+                        capacities.getOrDefault(e.getKey(), Integer.MAX_VALUE), order++, clock, awayAfter));
             }
             capacities.keySet().forEach(n -> known(members, n, "capacity"));
             Map<String, List<EngineMember>> placed = new LinkedHashMap<>();
             pools.forEach((pool, names) -> placed.put(pool, names.stream().distinct()
                     .map(n -> known(members, n, "pool " + pool)).toList()));
-            return new MultiEngineBackend(members, new EnginePlacement(List.copyOf(members.values()), placed));
+            return new MultiEngineBackend(members, new EnginePlacement(List.copyOf(members.values()), placed), awayAfter);
         }
 
         private static EngineMember known(Map<String, EngineMember> members, String name, String what) {

@@ -59,6 +59,11 @@ class DockerBackendContractIT extends RunnerBackendContract {
     }
 
     @Override
+    protected boolean emitsListening() {
+        return true;
+    }
+
+    @Override
     protected void afterCleanup(List<String> fleets) {
         fleets.forEach(f -> DockerEngine.assertNothingLeft(DockerBackend.FLEET_LABEL, f));
     }

@@ -54,7 +54,7 @@ class MultiEngineBackendTest {
     }
 
     private MultiEngineBackend.Builder both() {
-        return MultiEngineBackend.builder().engine("a", a).engine("b", b);
+        return MultiEngineBackend.builder().engine("a", a).engine("b", b).clock(clock);
     }
 
     private static LaunchSpec generic(String runner) {
@@ -135,12 +135,86 @@ class MultiEngineBackendTest {
         InstanceInfo onA = backend.launch(generic("f-g-1"));
         InstanceInfo onB = backend.launch(generic("f-g-2"));
         b.away(true);
+        backend.instances("f");   // suspect from here
+        clock.advance(MultiEngineBackend.DEFAULT_AWAY_AFTER);
         assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
         backend.remove(onB.id(), false);   // recorded, not an error
         InstanceInfo again = backend.launch(generic("f-g-2"));
         assertThat(again.engine()).isEqualTo("a");
         b.away(false);
         assertThat(backend.instances("f")).extracting(InstanceInfo::runnerName).containsExactly("f-g-1", "f-g-2");
+        assertThat(b.memory.instances("f")).isEmpty();
+    }
+
+    @Test
+    void aSingleFailedListingKeepsTheEnginesInstances() {
+        backend = both().build();
+        InstanceInfo onA = backend.launch(generic("f-g-1"));
+        InstanceInfo onB = backend.launch(generic("f-g-2"));
+        backend.instances("f");
+        b.away(true);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id(), onB.id());
+        assertThat(backend.toString()).contains("b(1/unlimited, suspect)");
+    }
+
+    @Test
+    void anEngineFailingForTheWholeGraceIsAwayAndItsInstancesDropOut() {
+        backend = both().awayAfter(Duration.ofSeconds(10)).build();
+        InstanceInfo onA = backend.launch(generic("f-g-1"));
+        InstanceInfo onB = backend.launch(generic("f-g-2"));
+        b.away(true);
+        backend.instances("f");
+        clock.advance(Duration.ofSeconds(9));
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id(), onB.id());
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
+        assertThat(backend.toString()).contains("b(1/unlimited, away)");
+    }
+
+    @Test
+    void anAwayAfterOfZeroCountsTheFirstFailureAsAway() {
+        backend = both().awayAfter(Duration.ZERO).build();
+        InstanceInfo onA = backend.launch(generic("f-g-1"));
+        backend.launch(generic("f-g-2"));
+        b.away(true);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
+    }
+
+    // Engine b misses a listing, then would answer again, but nothing has told the backend so yet.
+    private InstanceInfo launchWhileBIsSuspect() {
+        backend = both().build();
+        backend.launch(generic("f-g-1"));   // on a: b is now the least loaded
+        b.away(true);
+        backend.instances("f");
+        b.away(false);
+        return backend.launch(generic("f-g-2"));
+    }
+
+    @Test
+    void newLaunchesAvoidASuspectEngine() {
+        assertThat(launchWhileBIsSuspect().engine()).isEqualTo("a");
+        assertThat(b.memory.launched()).isEmpty();
+    }
+
+    @Test
+    void aSuccessWithinTheGraceRestoresNormalPlacement() {
+        assertThat(launchWhileBIsSuspect().engine()).isEqualTo("a");
+        backend.instances("f");   // b answers: no longer suspect
+        assertThat(backend.launch(generic("f-g-3")).engine()).isEqualTo("b");
+        assertThat(backend.toString()).doesNotContain("suspect").doesNotContain("away");
+    }
+
+    @Test
+    void aRemovalDuringTheGraceIsDeferredAndNoLongerListed() {
+        backend = both().build();
+        InstanceInfo onA = backend.launch(generic("f-g-1"));
+        InstanceInfo onB = backend.launch(generic("f-g-2"));
+        b.away(true);
+        backend.instances("f");
+        backend.remove(onB.id(), false);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
+        b.away(false);
+        assertThat(backend.instances("f")).extracting(InstanceInfo::id).containsExactly(onA.id());
         assertThat(b.memory.instances("f")).isEmpty();
     }
 
@@ -203,20 +277,15 @@ class MultiEngineBackendTest {
         assertThatThrownBy(() -> MultiEngineBackend.builder().engine("Lab A", a)).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("lower-case");
         assertThatThrownBy(() -> both().capacity("a", 0)).isInstanceOf(InvalidSpecException.class);
+        assertThatThrownBy(() -> both().awayAfter(Duration.ofSeconds(-1))).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("awayAfter").hasMessageContaining("PT-1S");
     }
 
     @Test
     void aFleetShowsEachRunnersEngineAndReplacesGenericRunnersOfAnEngineThatWentAway() {
         backend = both().pool("board", "a", "b").build();
         InMemoryRegistry registry = InMemoryRegistry.builder().organization("acme").clock(clock).build();
-        a.memory.onLaunch(spec -> register(registry, spec));
-        b.memory.onLaunch(spec -> register(registry, spec));
-        try (RunnerFleet fleet = RunnerFleet.builder().name("f").registry(registry).backend(backend).clock(clock)
-                .pollInterval(Duration.ofMillis(20)).reconcileInterval(Duration.ofMillis(100)).startTimeout(PATIENCE)
-                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
-                .pool(RunnerPool.builder("generic").image("runner:1").labels("intel").scaling(Scaling.fixed(4)))
-                .pool(RunnerPool.builder("board").image("runner:1").labels("board").devices(BOARD).scaling(Scaling.fixed(1)))
-                .build()) {
+        try (RunnerFleet fleet = fleetOverBothEngines(registry)) {
             fleet.start();
             assertThat(fleet.runners()).filteredOn(r -> r.pool().equals("board")).extracting(Runner::engine).containsExactly("b");
             // Least loaded first, with the board's launch counted where it was tried: some generic runner is on b.
@@ -245,6 +314,38 @@ class MultiEngineBackendTest {
             assertThat(registry.runners()).extracting(RegisteredRunner::name).doesNotHaveDuplicates().hasSize(5);
             assertThat(b.memory.instances("f")).extracting(InstanceInfo::runnerName).containsExactly("f-board-1");
         }
+    }
+
+    @Test
+    void aFleetReplacesNothingWhileAnEngineMissesListingsWithinTheGrace() {
+        backend = both().pool("board", "a", "b").build();
+        InMemoryRegistry registry = InMemoryRegistry.builder().organization("acme").clock(clock).build();
+        try (RunnerFleet fleet = fleetOverBothEngines(registry)) {
+            fleet.start();
+            int launches = a.memory.launched().size() + b.memory.launched().size();
+            b.away(true);
+            for (int cycle = 0; cycle < 5; cycle++) {
+                clock.advance(Duration.ofSeconds(5));   // 25 s in all: within the default grace of 30 s
+                fleet.reconcile(PATIENCE);
+            }
+            assertThat(a.memory.launched().size() + b.memory.launched().size()).isEqualTo(launches);
+            assertThat(fleet.runners()).hasSize(5).allMatch(r -> r.state() instanceof RunnerState.Idle);
+            b.away(false);
+            fleet.reconcile(PATIENCE);
+            assertThat(a.memory.launched().size() + b.memory.launched().size()).isEqualTo(launches);
+            assertThat(registry.runners()).hasSize(5);
+        }
+    }
+
+    private RunnerFleet fleetOverBothEngines(InMemoryRegistry registry) {
+        a.memory.onLaunch(spec -> register(registry, spec));
+        b.memory.onLaunch(spec -> register(registry, spec));
+        return RunnerFleet.builder().name("f").registry(registry).backend(backend).clock(clock)
+                .pollInterval(Duration.ofMillis(20)).reconcileInterval(Duration.ofMillis(100)).startTimeout(PATIENCE)
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+                .pool(RunnerPool.builder("generic").image("runner:1").labels("intel").scaling(Scaling.fixed(4)))
+                .pool(RunnerPool.builder("board").image("runner:1").labels("board").devices(BOARD).scaling(Scaling.fixed(1)))
+                .build();
     }
 
     private static void register(InMemoryRegistry registry, LaunchSpec spec) {

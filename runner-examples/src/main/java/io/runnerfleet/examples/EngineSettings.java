@@ -6,6 +6,7 @@ import io.runnerfleet.docker.MultiEngineBackend;
 import io.runnerfleet.spi.RunnerBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,21 +27,29 @@ import java.util.function.Function;
  * RUNNERFLEET_ENGINE_LAB_HOST=tcp://lab.example:2376
  * RUNNERFLEET_ENGINE_LAB_TLS_VERIFY=1
  * RUNNERFLEET_ENGINE_LAB_CERT_PATH=/etc/runnerfleet/lab
+ * RUNNERFLEET_ENGINES_AWAY_AFTER=1m  # an engine's runners are replaced after it failed for a minute (default 30s)
  * RUNNER_ENGINES=local,lab           # the generic pool: both (the default: every engine)
  * BOARD_RUNNER_ENGINES_1=lab         # board 1 is plugged into lab (else BOARD_RUNNER_ENGINES, else every engine)
  * }</pre>
  *
  * <p>Engine names are lower-case letters, digits and {@code _}; each engine's variables use its name in
  * upper case. {@code _LOCAL} says whether devices are checked on this machine (default: yes for a
- * {@code unix://} engine, no for {@code tcp://}, whose host checks them itself). Every mistake (an
+ * {@code unix://} engine, no for {@code tcp://}, whose host checks them itself).
+ * {@code RUNNERFLEET_ENGINES_AWAY_AFTER} ({@code 90s}, {@code 2m}, ISO-8601; zero or more) applies to every
+ * engine, so it is named after {@code RUNNERFLEET_ENGINES}: {@code RUNNERFLEET_ENGINE_<NAME>_*} are one
+ * engine's. Every mistake (an
  * engine without a host, a pool naming an undeclared engine, a variable of an undeclared engine, a
  * malformed number or flag) is an {@link InvalidSpecException} naming the variable.
  *
  * @param engines the engines in declared order, empty when {@code RUNNERFLEET_ENGINES} is not set
  * @param genericEngines {@code RUNNER_ENGINES}: the generic pool's engines, empty for every engine
  * @param boardEngines per board index, its engines; a board not listed may use every engine
+ * @param awayAfter {@code RUNNERFLEET_ENGINES_AWAY_AFTER}: how long an engine may fail before its runners are
+ *     replaced, or null for {@link MultiEngineBackend#DEFAULT_AWAY_AFTER}
  */
-public record EngineSettings(List<Engine> engines, List<String> genericEngines, Map<Integer, List<String>> boardEngines) {
+public record EngineSettings(List<Engine> engines, List<String> genericEngines, Map<Integer, List<String>> boardEngines,
+                             Duration awayAfter) {
+    private static final String AWAY_AFTER = "RUNNERFLEET_ENGINES_AWAY_AFTER";
     private static final String PREFIX = "RUNNERFLEET_ENGINE_";
     private static final Set<String> SUFFIXES = Set.of("HOST", "TLS_VERIFY", "CERT_PATH", "CAPACITY", "LOCAL");
 
@@ -94,7 +103,8 @@ public record EngineSettings(List<Engine> engines, List<String> genericEngines, 
         if (!stray.isEmpty()) {
             throw new InvalidSpecException(stray + " belong to no engine of RUNNERFLEET_ENGINES=" + String.join(",", names)
                     + "; add the engine's name to RUNNERFLEET_ENGINES (its variables are " + PREFIX
-                    + "<NAME>_HOST, _TLS_VERIFY, _CERT_PATH, _CAPACITY, _LOCAL), or fix the variable's name");
+                    + "<NAME>_HOST, _TLS_VERIFY, _CERT_PATH, _CAPACITY, _LOCAL), or fix the variable's name"
+                    + (stray.contains(PREFIX + "AWAY_AFTER") ? " (the grace of every engine is " + AWAY_AFTER + ")" : ""));
         }
         List<String> generic = pool(vars, "RUNNER_ENGINES", engines.keySet());
         Map<Integer, List<String>> boards = new LinkedHashMap<>();
@@ -105,7 +115,20 @@ public record EngineSettings(List<Engine> engines, List<String> genericEngines, 
                 boards.put(i, board);
             }
         }
-        return new EngineSettings(List.copyOf(engines.values()), generic, boards);
+        return new EngineSettings(List.copyOf(engines.values()), generic, boards, awayAfter(vars, names));
+    }
+
+    private static Duration awayAfter(Map<String, String> vars, List<String> names) {
+        String text = vars.getOrDefault(AWAY_AFTER, "").strip();
+        if (text.isEmpty()) {
+            return null;
+        }
+        if (names.isEmpty()) {
+            throw new InvalidSpecException(AWAY_AFTER + " is set but RUNNERFLEET_ENGINES is not; it applies to the engines"
+                    + " RUNNERFLEET_ENGINES declares (without them the fleet has one engine and nothing to replace it on)");
+        }
+        return EnvFile.duration(text).filter(d -> !d.isNegative()).orElseThrow(() -> new InvalidSpecException(AWAY_AFTER
+                + " must be a duration of zero or more such as 30s, 2m or PT90S, got '" + text + "'"));
     }
 
     private static Engine engine(Map<String, String> vars, String name) {
@@ -202,6 +225,9 @@ public record EngineSettings(List<Engine> engines, List<String> genericEngines, 
                 b.pool(genericPool, genericEngines.toArray(String[]::new));
             }
             boardEngines.forEach((i, names) -> b.pool(boardPoolPrefix + i, names.toArray(String[]::new)));
+            if (awayAfter != null) {
+                b.awayAfter(awayAfter);
+            }
             return b.build();
         } catch (RuntimeException e) {
             opened.forEach(RunnerBackend::close);   // nothing half-made is left connected

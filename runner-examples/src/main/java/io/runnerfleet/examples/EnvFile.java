@@ -11,10 +11,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A {@code .env} file, parsed the way people write them (unlike the seed's {@code runner.sh}, which
@@ -34,6 +39,8 @@ import java.util.Optional;
  * raises {@link InvalidSpecException} naming the file and line, never the value.
  */
 public final class EnvFile {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
     private final Map<String, String> values;
 
     private EnvFile(Map<String, String> values) {
@@ -87,6 +94,25 @@ public final class EnvFile {
             p.entry(values);
         }
         return new EnvFile(values);
+    }
+
+    /** A duration written {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT90S}); empty when malformed. */
+    public static Optional<Duration> duration(String text) {
+        Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return Optional.of(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+        }
+        try {
+            return Optional.of(Duration.parse(text.strip().toUpperCase(Locale.ROOT)));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every key and value, in file order. */

@@ -9,6 +9,7 @@ import io.runnerfleet.docker.MultiEngineBackend;
 import io.runnerfleet.spi.RunnerBackend;
 import io.runnerfleet.testing.InMemoryBackend;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,6 +82,33 @@ class EngineSettingsTest {
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("'Lab-A'");
         assertThatThrownBy(() -> EngineSettings.from(Map.of("RUNNER_ENGINES", "lab"), 0))
                 .isInstanceOf(InvalidSpecException.class).hasMessageContaining("RUNNERFLEET_ENGINES is not set");
+    }
+
+    @Test
+    void readsHowLongAnEngineMayFailBeforeItIsAway() {
+        assertThat(EngineSettings.from(TWO, 0).awayAfter()).isNull();
+        assertThat(EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINES_AWAY_AFTER", "90s"), 0).awayAfter())
+                .isEqualTo(Duration.ofSeconds(90));
+        assertThat(EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINES_AWAY_AFTER", "PT2M"), 0).awayAfter())
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINES_AWAY_AFTER", "0s"), 0).awayAfter()).isZero();
+        assertThatThrownBy(() -> EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINES_AWAY_AFTER", "soon"), 0))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("RUNNERFLEET_ENGINES_AWAY_AFTER must be a duration").hasMessageContaining("'soon'");
+        assertThatThrownBy(() -> EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINES_AWAY_AFTER", "PT-5S"), 0))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("zero or more");
+        assertThatThrownBy(() -> EngineSettings.from(Map.of("RUNNERFLEET_ENGINES_AWAY_AFTER", "30s"), 0))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("RUNNERFLEET_ENGINES is not");
+        assertThatThrownBy(() -> EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINE_AWAY_AFTER", "30s"), 0))
+                .isInstanceOf(InvalidSpecException.class).hasMessageContaining("RUNNERFLEET_ENGINES_AWAY_AFTER");
+    }
+
+    @Test
+    void theBackendTakesTheGrace() {
+        try (MultiEngineBackend backend = EngineSettings.from(with(TWO, "RUNNERFLEET_ENGINES_AWAY_AFTER", "0s"), 0)
+                .backend("runner", "board-", e -> InMemoryBackend.builder().build())) {
+            assertThat(backend.awayAfter()).isZero();
+        }
     }
 
     @Test

@@ -79,9 +79,20 @@ class ContractSelfTest {
     }
 
     @Test
+    void backendThatSaysListeningOnEveryLineIsCaught() {
+        assertThat(failedTests(ListeningRepeated.class)).containsExactly("listeningIsReportedOnceWhenTheRunnerSaysIt");
+    }
+
+    @Test
+    void backendThatSaysListeningAtLaunchIsCaught() {
+        assertThat(failedTests(ListeningAtLaunch.class)).containsExactly("listeningIsReportedOnceWhenTheRunnerSaysIt");
+    }
+
+    @Test
     void correctFakesPassEveryContractTest() {
         assertThat(failedTests(InMemoryRegistryContractRun.class)).isEmpty();
         assertThat(failedTests(InMemoryBackendContractRun.class)).isEmpty();
+        assertThat(failedTests(ListeningOnceRun.class)).isEmpty();
     }
 
     // ---- registries with one bug each ----
@@ -213,6 +224,31 @@ class ContractSelfTest {
         public void close() {
             delegate.close();
         }
+
+        /** The instance prints {@code lines}; a backend that reads its runners' output overrides this. */
+        void output(String instanceId, List<String> lines) {
+            delegate.output(instanceId, lines.toArray(String[]::new));
+        }
+    }
+
+    /** Reads what its instances print: LISTENING for their first Listening for Jobs line, or for every one. */
+    static class ListeningBackend extends ForwardingBackend {
+        private final boolean once;
+        private final Set<String> heard = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        ListeningBackend(boolean once) {
+            this.once = once;
+        }
+
+        @Override
+        void output(String instanceId, List<String> lines) {
+            super.output(instanceId, lines);
+            for (String line : lines) {
+                if (InstanceEvent.saysListening(line) && (heard.add(instanceId) || !once)) {
+                    delegate.listening(instanceId);
+                }
+            }
+        }
     }
 
     abstract static class BrokenBackendContract extends RunnerBackendContract {
@@ -243,7 +279,12 @@ class ContractSelfTest {
 
         @Override
         protected void emitOutput(InstanceInfo instance, List<String> lines) {
-            broken.delegate.output(instance.id(), lines.toArray(String[]::new));
+            broken.output(instance.id(), lines);
+        }
+
+        @Override
+        protected boolean emitsListening() {
+            return broken instanceof ListeningBackend;
         }
 
         @Override
@@ -309,6 +350,35 @@ class ContractSelfTest {
                             e.kind(), e.kind() == InstanceEvent.Kind.EXITED ? Integer.valueOf(0) : null, e.at())));
                 }
             };
+        }
+    }
+
+    static class ListeningRepeated extends BrokenBackendContract {
+        @Override
+        ForwardingBackend broken() {
+            return new ListeningBackend(false);
+        }
+    }
+
+    static class ListeningAtLaunch extends BrokenBackendContract {
+        @Override
+        ForwardingBackend broken() {
+            // Takes the launch itself for the runner's word, as a backend that emits LISTENING too early would.
+            return new ListeningBackend(true) {
+                @Override
+                public InstanceInfo launch(LaunchSpec spec) {
+                    InstanceInfo launched = super.launch(spec);
+                    delegate.listening(launched.id());
+                    return launched;
+                }
+            };
+        }
+    }
+
+    static class ListeningOnceRun extends BrokenBackendContract {
+        @Override
+        ForwardingBackend broken() {
+            return new ListeningBackend(true);
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +56,8 @@ import org.junit.jupiter.api.Test;
  * instance of those fleets through the backend itself, then calls {@link #afterCleanup} (put a leak
  * check there: JUnit runs a subclass' {@code @AfterEach} before this class' one), then closes the
  * backend. Asynchronous backends are given {@link #patience()} for each observable effect; nothing
- * sleeps.
+ * sleeps. Optional behaviour is declared by overriding a flag ({@link #emitsListening()}); a check of
+ * behaviour a backend does not declare is skipped with its reason printed.
  */
 public abstract class RunnerBackendContract {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -77,6 +79,15 @@ public abstract class RunnerBackendContract {
 
     /** Makes the running instance write {@code lines} to its output, in order. */
     protected abstract void emitOutput(InstanceInfo instance, List<String> lines);
+
+    /**
+     * Whether the backend turns the runner's {@code Listening for Jobs} line into a
+     * {@link InstanceEvent.Kind#LISTENING} event (an optional event); default false, which skips the contract's
+     * LISTENING check with the reason printed. Return true when it does: the check then needs it.
+     */
+    protected boolean emitsListening() {
+        return false;
+    }
 
     /** Called after the contract removed every instance of {@code fleets}: check nothing is left. */
     protected void afterCleanup(List<String> fleets) {
@@ -292,6 +303,35 @@ public abstract class RunnerBackendContract {
             }
         });
         assertThat(tail).containsExactly(marker + "-2", marker + "-3");
+    }
+
+    @Test
+    void listeningIsReportedOnceWhenTheRunnerSaysIt() {
+        skipUnless(emitsListening(), "the backend does not declare LISTENING events (override emitsListening() if it emits them)");
+        String fleet = fleet("listening");
+        Queue<InstanceEvent> events = subscribe(fleet);
+        InstanceInfo launched = launch(fleet, "r-1");
+        awaitState(fleet, launched.id(), "instance runs", InstanceInfo::running);
+        assertThat(find(events, launched.id(), InstanceEvent.Kind.LISTENING)).as("LISTENING before the runner said so").isEmpty();
+        String at = "2026-01-01 00:00:00Z";
+        // A job after the first line, then the runner listening again: still one event for this launch.
+        emitOutput(launched, List.of("", "Connected to GitHub", "", "Current runner version: '2.330.0'",
+                at + ": Listening for Jobs", at + ": Running job: tck", at + ": Job tck completed with result: Succeeded",
+                at + ": Listening for Jobs"));
+        InstanceEvent listening = Await.value(patience(), "LISTENING event of " + launched.id(),
+                () -> find(events, launched.id(), InstanceEvent.Kind.LISTENING));
+        assertThat(listening.runnerName()).isEqualTo(launched.runnerName());
+        causeExit(launched, 6);   // a later event instead of a timer: a second LISTENING would have come by then
+        Await.value(patience(), "EXITED event of " + launched.id(), () -> find(events, launched.id(), InstanceEvent.Kind.EXITED));
+        assertThat(events).filteredOn(e -> e.instanceId().equals(launched.id()) && e.kind() == InstanceEvent.Kind.LISTENING)
+                .as("LISTENING events of one launch").hasSize(1);
+    }
+
+    private void skipUnless(boolean declared, String reason) {
+        if (!declared) {
+            System.out.println("SKIPPED " + getClass().getSimpleName() + ": " + reason);
+            Assumptions.abort(reason);
+        }
     }
 
     @Test

@@ -37,7 +37,7 @@ final class FleetConfig {
     private final String fleetName;
 
     FleetConfig(RunnerShSettings settings) {
-        this(settings, new EngineSettings(List.of(), List.of(), java.util.Map.of()));
+        this(settings, new EngineSettings(List.of(), List.of(), java.util.Map.of(), null));
     }
 
     FleetConfig(RunnerShSettings settings, EngineSettings engines) {

@@ -3,18 +3,16 @@ package io.runnerfleet.examples.cli;
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.Scaling;
 import io.runnerfleet.Secret;
+import io.runnerfleet.examples.EnvFile;
 import io.runnerfleet.github.scaleset.ScaleSetSpec;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What {@code runnerfleet serve} reads from {@code .env} beyond runner.sh's settings: how each pool scales,
@@ -163,26 +161,9 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
                 + ", drain " + drainTimeout + (keepPersistent ? ", persistent runners kept" : "") + ", state " + stateDir + "]";
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-
     /** A duration from {@code 500ms}, {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601; empty when malformed. */
     static Optional<Duration> duration(String text) {
-        String t = text.strip().toLowerCase(Locale.ROOT);
-        Matcher m = DURATION.matcher(t);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return Optional.of(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            });
-        }
-        try {
-            return Optional.of(Duration.parse(text.strip().toUpperCase(Locale.ROOT)));
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return EnvFile.duration(text);
     }
 
     private static final class Reader {
