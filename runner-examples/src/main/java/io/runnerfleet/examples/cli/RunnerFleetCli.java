@@ -46,7 +46,8 @@ import picocli.CommandLine.ParentCommand;
  * }</pre>
  *
  * <p>Each invocation finds the runners an earlier one created by the fleet name (from
- * {@code RUNNER_NAME_PREFIX}) on the Docker engine and at GitHub; nothing is kept in local files
+ * {@code RUNNER_NAME_PREFIX}) on the Docker engine and at GitHub, and those of serve's scale-set pools by their
+ * fleets' names ({@code <fleet>-<pool>}); nothing is kept in local files
  * except the PAT, and that only with consent. Exit codes: see {@link ExitCode}. Secrets never print.
  */
 @Command(name = "runnerfleet", mixinStandardHelpOptions = true, version = "runnerfleet 0.1.0",
@@ -232,7 +233,8 @@ public final class RunnerFleetCli implements Callable<Integer> {
             askForMissing(vars);
         }
         RunnerShSettings settings = RunnerShSettings.from(vars, hostName());
-        FleetConfig config = new FleetConfig(settings, EngineSettings.from(vars, settings.boards().size()));
+        FleetConfig config = new FleetConfig(settings, EngineSettings.from(vars, settings.boards().size()),
+                ServeSettings.scaleSetPools(vars, settings.boards().size()));
         if (!config.nameNote().isEmpty()) {
             terminal.err().println("note: " + config.nameNote());
         }
@@ -400,8 +402,8 @@ public final class RunnerFleetCli implements Callable<Integer> {
             CompletableFuture<List<RegisteredRunner>> atGitHub = firstLook != null ? firstLook
                     : CompletableFuture.supplyAsync(registry(config)::runners);
             firstLook = null;
-            List<InstanceInfo> instances = backend.instances(config.fleetName());
-            return RunnerTable.rows(config.fleetName(), instances, await(atGitHub));
+            List<InstanceInfo> instances = config.fleets().instances(backend);
+            return RunnerTable.rows(config.fleets(), instances, await(atGitHub));
         }
 
         PrintWriterProgress progress(String what) {
@@ -410,7 +412,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         /** The table of the fleet's runners as Docker and GitHub see them now, on standard output. */
         int show(FleetConfig config, RunnerBackend backend) {
-            cli.terminal.out().print(RunnerTable.table(rowsNow(config, backend)));
+            cli.terminal.out().print(RunnerTable.table(rowsNow(config, backend), config.fleets().several()));
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
@@ -502,9 +504,10 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
-            List<InstanceInfo> chosen = RunnerTable.select(config.fleetName(), backend.instances(config.fleetName()), names);
+            FleetNames fleets = config.fleets();
+            List<InstanceInfo> chosen = RunnerTable.select(fleets, fleets.instances(backend), names);
             if (chosen.isEmpty()) {
-                cli.terminal.err().println("fleet " + config.fleetName() + " has no runners; run runnerfleet init -n N first");
+                cli.terminal.err().println("no runners in " + fleets.describe() + "; run runnerfleet init -n N first");
                 return ExitCode.FAILURE;
             }
             for (InstanceInfo i : chosen) {
