@@ -92,7 +92,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
             signals = true;
         }
         // A command's start-up is mostly loading classes: Docker's client connects while picocli builds its model.
-        Supplier<RunnerBackend> backends = EarlyBackend.forCommand(args, DockerBackend::fromEnvironment);
+        Supplier<RunnerBackend> backends = EarlyBackend.forCommand(args, System.getenv(), DockerBackend::fromEnvironment);
         int code = run(args, Terminal.system(), System.getenv(), backends, Duration.ofMinutes(5));
         if (backends instanceof EarlyBackend early) {
             early.closeUnused();
@@ -172,6 +172,24 @@ public final class RunnerFleetCli implements Callable<Integer> {
         return null;
     }
 
+    /** The settings file {@code args} name with {@code --env-file} before the subcommand, else {@code .env}. */
+    static Path envFile(List<String> args) {
+        String file = ".env";
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--env-file") && i + 1 < args.size()) {
+                file = args.get(++i);
+            } else if (a.startsWith("--env-file=")) {
+                file = a.substring("--env-file=".length());
+            } else if (a.equals("--github-url")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                break;
+            }
+        }
+        return Path.of(file);
+    }
+
     private static List<String> names(Class<?> command) {
         Command c = command.getAnnotation(Command.class);
         List<String> names = new ArrayList<>(List.of(c.aliases()));
@@ -208,19 +226,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
     // ---- configuration -------------------------------------------------------------------------
 
     Path credentialsFile() {
+        return credentialsFile(envFile);
+    }
+
+    private static Path credentialsFile(Path envFile) {
         return envFile.toAbsolutePath().resolveSibling(".runnerfleet-credentials");
     }
 
     /** .env, then the consented credentials file, then the process environment (which wins). */
     Map<String, String> variables() {
-        Map<String, String> vars = new LinkedHashMap<>();
-        if (Files.isRegularFile(envFile)) {
-            vars.putAll(EnvFile.load(envFile).values());
-        }
-        if (Files.isRegularFile(credentialsFile())) {
-            vars.putAll(EnvFile.load(credentialsFile()).values());
-        }
-        vars.putAll(environment);
+        Map<String, String> vars = variables(envFile, environment);
         if (githubUrl != null) {
             vars.put("RUNNERFLEET_GITHUB_URL", githubUrl);
         }
@@ -311,6 +326,19 @@ public final class RunnerFleetCli implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("could not store the credentials in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The variables of {@code envFile} and its credentials file, overridden by {@code environment}. */
+    static Map<String, String> variables(Path envFile, Map<String, String> environment) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        if (Files.isRegularFile(envFile)) {
+            vars.putAll(EnvFile.load(envFile).values());
+        }
+        if (Files.isRegularFile(credentialsFile(envFile))) {
+            vars.putAll(EnvFile.load(credentialsFile(envFile)).values());
+        }
+        vars.putAll(environment);
+        return vars;
     }
 
     String url(FleetConfig config) {
