@@ -35,15 +35,22 @@ final class FleetConfig {
     private final RunnerShSettings settings;
     private final EngineSettings engines;
     private final String fleetName;
+    private final FleetNames fleets;
 
     FleetConfig(RunnerShSettings settings) {
         this(settings, new EngineSettings(List.of(), List.of(), java.util.Map.of(), null));
     }
 
     FleetConfig(RunnerShSettings settings, EngineSettings engines) {
+        this(settings, engines, List.of());
+    }
+
+    /** @param scaleSetPools the pools serve drives by a runner scale set, each in a fleet of its own */
+    FleetConfig(RunnerShSettings settings, EngineSettings engines, List<String> scaleSetPools) {
         this.settings = settings;
         this.engines = engines;
         this.fleetName = fleetName(settings.namePrefix());
+        this.fleets = FleetNames.of(fleetName, scaleSetPools);
     }
 
     /** The engines of {@code RUNNERFLEET_ENGINES}; none configured means the one engine of {@code DOCKER_HOST}. */
@@ -65,6 +72,11 @@ final class FleetConfig {
 
     String fleetName() {
         return fleetName;
+    }
+
+    /** This fleet and its scale-set pools' fleets: where the commands that act on existing runners look. */
+    FleetNames fleets() {
+        return fleets;
     }
 
     /** A note when the fleet name differs from {@code RUNNER_NAME_PREFIX}, or empty. */

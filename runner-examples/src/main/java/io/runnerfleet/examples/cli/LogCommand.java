@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code runnerfleet log}: print a runner's container log. */
+/** {@code runnerfleet log}: print a runner's container log (a runner of the fleet or of a scale-set pool's fleet). */
 @Command(name = "log", description = "Print a runner's container log.")
 final class LogCommand extends DockerCommand {
     @Parameters(index = "0", paramLabel = "NAME")
@@ -26,7 +26,7 @@ final class LogCommand extends DockerCommand {
 
     @Override
     int run(FleetConfig config, RunnerBackend backend) {
-        InstanceInfo i = select(config.fleetName(), backend.instances(config.fleetName()), List.of(name)).get(0);
+        InstanceInfo i = select(config.fleets(), config.fleets().instances(backend), List.of(name)).get(0);
         LogQuery query = follow ? new LogQuery(lines, null, true) : LogQuery.tail(lines);
         try (LogStream logs = backend.logs(i.id(), query)) {
             logs.lines().forEach(l -> {

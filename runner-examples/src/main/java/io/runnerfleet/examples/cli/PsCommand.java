@@ -13,8 +13,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code runnerfleet ps}: one table of the fleet's runners: container state and GitHub status. */
-@Command(name = "ps", aliases = {"ls", "list", "status"}, description = "One table of the fleet's runners: container state and GitHub status.")
+/**
+ * {@code runnerfleet ps}: one table of the fleet's runners, and those of its scale-set pools' fleets: container
+ * state and GitHub status.
+ */
+@Command(name = "ps", aliases = {"ls", "list", "status"}, description = "One table of the fleet's runners (its scale-set"
+        + " pools' fleets included): container state and GitHub status.")
 final class PsCommand extends FleetCommand {
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
@@ -42,14 +46,14 @@ final class PsCommand extends FleetCommand {
         }
         if (!watch) {
             List<Row> rows = rowsNow(config, backend);
-            cli.terminal.out().print(json ? json(rows) + "\n" : table(rows));
+            cli.terminal.out().print(json ? json(rows) + "\n" : table(rows, config.fleets().several()));
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
         String previous = null;
         while (!Thread.currentThread().isInterrupted()) {
             // The registry lists with If-None-Match, so an unchanged fleet costs GitHub nothing (304).
-            String table = table(rowsNow(config, backend));
+            String table = table(rowsNow(config, backend), config.fleets().several());
             String frame = watchFrame(previous, table, cli.terminal.interactive(), Instant.now());
             if (frame != null) {
                 cli.terminal.out().print(frame);

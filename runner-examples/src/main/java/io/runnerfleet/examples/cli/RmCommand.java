@@ -1,7 +1,6 @@
 package io.runnerfleet.examples.cli;
 
 import static io.runnerfleet.examples.cli.RunnerFleetCli.message;
-import static io.runnerfleet.examples.cli.RunnerTable.ours;
 
 import io.runnerfleet.InvalidSpecException;
 import io.runnerfleet.RunnerFleetException;
@@ -30,32 +29,40 @@ final class RmCommand extends FleetCommand {
         return remove(cli, config, registry(config), backend, names, yes);
     }
 
-    /** Removes the named runners (or all): registration first, then container and volumes. */
+    /**
+     * Removes the named runners (or all) of the fleet and of its scale-set pools' fleets: registration first, then
+     * container and volumes.
+     */
     static int remove(RunnerFleetCli cli, FleetConfig config, GitHubRegistry registry, RunnerBackend backend,
                       List<String> names, boolean yes) {
-        String fleet = config.fleetName();
-        List<InstanceInfo> instances = backend.instances(fleet);
-        List<RegisteredRunner> registered = registry.runners().stream().filter(r -> ours(fleet, r.name())).toList();
+        FleetNames fleets = config.fleets();
+        List<InstanceInfo> instances = fleets.instances(backend);
+        List<RegisteredRunner> registered = registry.runners().stream().filter(r -> fleets.owner(r.name()).isPresent())
+                .toList();
         java.util.Set<String> targets = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         if (names.isEmpty()) {
             instances.forEach(i -> targets.add(i.runnerName()));
             registered.forEach(r -> targets.add(r.name()));
         } else {
             for (String n : names) {
-                String full = ours(fleet, n) ? n : fleet + "-" + n;
-                boolean known = instances.stream().anyMatch(i -> i.runnerName().equalsIgnoreCase(full))
-                        || registered.stream().anyMatch(r -> r.name().equalsIgnoreCase(full));
-                if (!known) {
-                    throw new InvalidSpecException("no runner " + n + " in fleet " + fleet + " on Docker or at GitHub (see runnerfleet ps)");
+                // In full, or without the prefix of any of the fleets (the main fleet's first).
+                List<String> candidates = new ArrayList<>();
+                if (fleets.owner(n).isPresent()) {
+                    candidates.add(n);
                 }
+                fleets.all().forEach(f -> candidates.add(f + "-" + n));
+                String full = candidates.stream().filter(c -> known(c, instances, registered)).findFirst()
+                        .orElseThrow(() -> new InvalidSpecException("no runner " + n + " in " + fleets.describe()
+                                + " on Docker or at GitHub (see runnerfleet ps)"));
                 targets.add(full);
             }
         }
         if (targets.isEmpty()) {
-            cli.terminal.out().println("fleet " + fleet + " has nothing to remove");
+            cli.terminal.out().println("nothing to remove in " + fleets.describe());
             return ExitCode.OK;
         }
-        cli.confirm(yes, "remove " + targets.size() + " runner(s) of fleet " + fleet + " (registrations, containers, volumes)");
+        cli.confirm(yes, "remove " + targets.size() + " runner(s) of " + fleets.describe()
+                + " (registrations, containers, volumes)");
         List<String> failures = new ArrayList<>();
         for (String name : targets) {
             try {
@@ -79,5 +86,10 @@ final class RmCommand extends FleetCommand {
             throw new RunnerFleetException("could not remove " + failures.size() + " runner(s): " + String.join("; ", failures));
         }
         return ExitCode.OK;
+    }
+
+    private static boolean known(String name, List<InstanceInfo> instances, List<RegisteredRunner> registered) {
+        return instances.stream().anyMatch(i -> i.runnerName().equalsIgnoreCase(name))
+                || registered.stream().anyMatch(r -> r.name().equalsIgnoreCase(name));
     }
 }

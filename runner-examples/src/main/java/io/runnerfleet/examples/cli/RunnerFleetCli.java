@@ -46,7 +46,8 @@ import picocli.CommandLine.ParentCommand;
  * }</pre>
  *
  * <p>Each invocation finds the runners an earlier one created by the fleet name (from
- * {@code RUNNER_NAME_PREFIX}) on the Docker engine and at GitHub; nothing is kept in local files
+ * {@code RUNNER_NAME_PREFIX}) on the Docker engine and at GitHub, and those of serve's scale-set pools by their
+ * fleets' names ({@code <fleet>-<pool>}); nothing is kept in local files
  * except the PAT, and that only with consent. Exit codes: see {@link ExitCode}. Secrets never print.
  */
 @Command(name = "runnerfleet", mixinStandardHelpOptions = true, version = "runnerfleet 0.1.0",
@@ -91,7 +92,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
             signals = true;
         }
         // A command's start-up is mostly loading classes: Docker's client connects while picocli builds its model.
-        Supplier<RunnerBackend> backends = EarlyBackend.forCommand(args, DockerBackend::fromEnvironment);
+        Supplier<RunnerBackend> backends = EarlyBackend.forCommand(args, System.getenv(), DockerBackend::fromEnvironment);
         int code = run(args, Terminal.system(), System.getenv(), backends, Duration.ofMinutes(5));
         if (backends instanceof EarlyBackend early) {
             early.closeUnused();
@@ -171,6 +172,24 @@ public final class RunnerFleetCli implements Callable<Integer> {
         return null;
     }
 
+    /** The settings file {@code args} name with {@code --env-file} before the subcommand, else {@code .env}. */
+    static Path envFile(List<String> args) {
+        String file = ".env";
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--env-file") && i + 1 < args.size()) {
+                file = args.get(++i);
+            } else if (a.startsWith("--env-file=")) {
+                file = a.substring("--env-file=".length());
+            } else if (a.equals("--github-url")) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                break;
+            }
+        }
+        return Path.of(file);
+    }
+
     private static List<String> names(Class<?> command) {
         Command c = command.getAnnotation(Command.class);
         List<String> names = new ArrayList<>(List.of(c.aliases()));
@@ -207,19 +226,16 @@ public final class RunnerFleetCli implements Callable<Integer> {
     // ---- configuration -------------------------------------------------------------------------
 
     Path credentialsFile() {
+        return credentialsFile(envFile);
+    }
+
+    private static Path credentialsFile(Path envFile) {
         return envFile.toAbsolutePath().resolveSibling(".runnerfleet-credentials");
     }
 
     /** .env, then the consented credentials file, then the process environment (which wins). */
     Map<String, String> variables() {
-        Map<String, String> vars = new LinkedHashMap<>();
-        if (Files.isRegularFile(envFile)) {
-            vars.putAll(EnvFile.load(envFile).values());
-        }
-        if (Files.isRegularFile(credentialsFile())) {
-            vars.putAll(EnvFile.load(credentialsFile()).values());
-        }
-        vars.putAll(environment);
+        Map<String, String> vars = variables(envFile, environment);
         if (githubUrl != null) {
             vars.put("RUNNERFLEET_GITHUB_URL", githubUrl);
         }
@@ -232,7 +248,8 @@ public final class RunnerFleetCli implements Callable<Integer> {
             askForMissing(vars);
         }
         RunnerShSettings settings = RunnerShSettings.from(vars, hostName());
-        FleetConfig config = new FleetConfig(settings, EngineSettings.from(vars, settings.boards().size()));
+        FleetConfig config = new FleetConfig(settings, EngineSettings.from(vars, settings.boards().size()),
+                ServeSettings.scaleSetPools(vars, settings.boards().size()));
         if (!config.nameNote().isEmpty()) {
             terminal.err().println("note: " + config.nameNote());
         }
@@ -309,6 +326,19 @@ public final class RunnerFleetCli implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("could not store the credentials in " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The variables of {@code envFile} and its credentials file, overridden by {@code environment}. */
+    static Map<String, String> variables(Path envFile, Map<String, String> environment) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        if (Files.isRegularFile(envFile)) {
+            vars.putAll(EnvFile.load(envFile).values());
+        }
+        if (Files.isRegularFile(credentialsFile(envFile))) {
+            vars.putAll(EnvFile.load(credentialsFile(envFile)).values());
+        }
+        vars.putAll(environment);
+        return vars;
     }
 
     String url(FleetConfig config) {
@@ -400,8 +430,8 @@ public final class RunnerFleetCli implements Callable<Integer> {
             CompletableFuture<List<RegisteredRunner>> atGitHub = firstLook != null ? firstLook
                     : CompletableFuture.supplyAsync(registry(config)::runners);
             firstLook = null;
-            List<InstanceInfo> instances = backend.instances(config.fleetName());
-            return RunnerTable.rows(config.fleetName(), instances, await(atGitHub));
+            List<InstanceInfo> instances = config.fleets().instances(backend);
+            return RunnerTable.rows(config.fleets(), instances, await(atGitHub));
         }
 
         PrintWriterProgress progress(String what) {
@@ -410,7 +440,7 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         /** The table of the fleet's runners as Docker and GitHub see them now, on standard output. */
         int show(FleetConfig config, RunnerBackend backend) {
-            cli.terminal.out().print(RunnerTable.table(rowsNow(config, backend)));
+            cli.terminal.out().print(RunnerTable.table(rowsNow(config, backend), config.fleets().several()));
             cli.terminal.out().flush();
             return ExitCode.OK;
         }
@@ -502,9 +532,10 @@ public final class RunnerFleetCli implements Callable<Integer> {
 
         @Override
         int run(FleetConfig config, RunnerBackend backend) {
-            List<InstanceInfo> chosen = RunnerTable.select(config.fleetName(), backend.instances(config.fleetName()), names);
+            FleetNames fleets = config.fleets();
+            List<InstanceInfo> chosen = RunnerTable.select(fleets, fleets.instances(backend), names);
             if (chosen.isEmpty()) {
-                cli.terminal.err().println("fleet " + config.fleetName() + " has no runners; run runnerfleet init -n N first");
+                cli.terminal.err().println("no runners in " + fleets.describe() + "; run runnerfleet init -n N first");
                 return ExitCode.FAILURE;
             }
             for (InstanceInfo i : chosen) {

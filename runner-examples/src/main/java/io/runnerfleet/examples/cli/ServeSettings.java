@@ -102,6 +102,25 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
     }
 
     /**
+     * The pools {@code vars} set to scale-set scaling, read leniently: no other setting is checked, so that the
+     * commands that act on existing runners ({@code ps}, {@code rm}, ...) find those pools' fleets whether or not
+     * serve could start with these settings now.
+     */
+    static List<String> scaleSetPools(Map<String, String> vars, int boards) {
+        Reader r = new Reader(vars);
+        List<String> pools = new ArrayList<>();
+        if (r.mode("RUNNER", 0).startsWith("scale")) {
+            pools.add(FleetConfig.GENERIC_POOL);
+        }
+        for (int i = 1; i <= boards; i++) {
+            if (r.mode("BOARD_RUNNER", i).startsWith("scale")) {
+                pools.add(FleetConfig.BOARD_POOL + i);
+            }
+        }
+        return pools;
+    }
+
+    /**
      * Reads the settings.
      *
      * @param vars {@code .env} overridden by the environment
@@ -238,10 +257,15 @@ record ServeSettings(Map<String, PoolScaling> pools, String httpHost, int httpPo
             return fallback;
         }
 
+        /** {@code <base>_SCALING[_<i>]} normalized ({@code fixed} when unset); not checked. */
+        String mode(String base, int index) {
+            return text(name(base + "_SCALING", index), "fixed").toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
         /** One pool's scaling from {@code <base>_SCALING} and friends; null (with a problem noted) when invalid. */
         PoolScaling pool(String base, int index, Integer count, boolean board) {
             String scalingVar = name(base + "_SCALING", index);
-            String mode = text(scalingVar, "fixed").toLowerCase(Locale.ROOT).replace('_', '-');
+            String mode = mode(base, index);
             boolean onDemand;
             if (mode.equals("fixed")) {
                 onDemand = false;
