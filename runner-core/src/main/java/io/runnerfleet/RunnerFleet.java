@@ -441,7 +441,7 @@ public final class RunnerFleet implements AutoCloseable {
         private Duration startTimeout;
         private Duration backoffBase = Duration.ofSeconds(2);
         private Duration backoffMax = Duration.ofMinutes(5);
-        private int parallelism = 8;
+        private int parallelism = 16;
         private int maxFailures = 5;
 
         private Builder() {
@@ -533,7 +533,7 @@ public final class RunnerFleet implements AutoCloseable {
             return this;
         }
 
-        /** How many runners are created or removed at once; default 8. */
+        /** How many runners are created or removed at once; default 16 (launches mostly wait on the engine and GitHub). */
         public Builder parallelism(int parallelism) {
             if (parallelism < 1 || parallelism > 100) {
                 throw new InvalidSpecException("parallelism must be 1 to 100 (GitHub allows at most 100 concurrent requests), got " + parallelism);
