@@ -57,6 +57,12 @@ import org.slf4j.LoggerFactory;
 public final class RunnerFleet implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.runnerfleet.fleet");
 
+    /**
+     * How many runners a fleet creates or removes at once unless {@link Builder#parallelism(int)} says otherwise:
+     * launches mostly wait on the engine and GitHub, so a pool of up to this many starts in one wave.
+     */
+    public static final int DEFAULT_PARALLELISM = 16;
+
     private final String name;
     private final RunnerRegistry registry;
     private final RunnerBackend backend;
@@ -441,7 +447,7 @@ public final class RunnerFleet implements AutoCloseable {
         private Duration startTimeout;
         private Duration backoffBase = Duration.ofSeconds(2);
         private Duration backoffMax = Duration.ofMinutes(5);
-        private int parallelism = 16;
+        private int parallelism = DEFAULT_PARALLELISM;
         private int maxFailures = 5;
 
         private Builder() {
