@@ -233,6 +233,22 @@ class FakeGitHubTest {
     }
 
     @Test
+    void theContentCreatingLimitCanBeSetAndIsValidated() {
+        try (FakeGitHub strict = FakeGitHub.builder().clock(clock).contentCreatingLimit(2).build().start()) {
+            strict.organization("acme");
+            Http http = new Http(strict.url()).token(strict.newToken("admin:org", "repo").reveal());
+            assertThat(http.send("POST", "/orgs/acme/actions/runners/registration-token", null).status()).isEqualTo(201);
+            assertThat(http.send("POST", "/orgs/acme/actions/runners/registration-token", null).status()).isEqualTo(201);
+            assertThat(http.send("POST", "/orgs/acme/actions/runners/registration-token", null).status()).isEqualTo(403);
+            clock.advance(Duration.ofMinutes(1));
+            assertThat(http.send("POST", "/orgs/acme/actions/runners/registration-token", null).status())
+                    .as("a minute later the window has room again").isEqualTo(201);
+        }
+        assertThatThrownBy(() -> FakeGitHub.builder().contentCreatingLimit(0)).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("contentCreatingLimit");
+    }
+
+    @Test
     void injectedFaultsHitTheNextCallsOnly() {
         String op = "actions/list-self-hosted-runners-for-org";
         fake.failNext(op, 2, Fault.status(502));

@@ -56,7 +56,8 @@ final class CliStartBench implements AutoCloseable {
 
     private final Path script;
     private final Path jar;
-    private final FakeGitHub github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(10)).build();
+    private final FakeGitHub github = FakeGitHub.builder()
+            .contentCreatingLimit(Benchmarks.WRITES_PER_MINUTE).offlineAfter(Duration.ofSeconds(10)).build();
     private final FakeScope org;
     private final Secret pat;
     private final DockerBackend backend = DockerBackend.fromEnvironment();

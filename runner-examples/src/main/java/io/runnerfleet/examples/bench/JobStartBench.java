@@ -129,7 +129,8 @@ final class JobStartBench implements AutoCloseable {
     List<Series> run(boolean warm, int jobs, int burst) {
         String name = prefix + "r" + (++runs);
         // A fake of its own per fleet: its webhooks cannot be unregistered, and a cold run's must not outlive it.
-        try (FakeGitHub github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(10)).build()) {
+        try (FakeGitHub github = FakeGitHub.builder()
+                .contentCreatingLimit(Benchmarks.WRITES_PER_MINUTE).offlineAfter(Duration.ofSeconds(10)).build()) {
             github.start();
             return run(github, name, warm, jobs, burst);
         }

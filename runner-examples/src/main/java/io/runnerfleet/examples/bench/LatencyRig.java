@@ -25,7 +25,8 @@ final class LatencyRig implements AutoCloseable {
     final RunnerImage image;
 
     LatencyRig() {
-        github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(10)).build();
+        github = FakeGitHub.builder()
+                .contentCreatingLimit(Benchmarks.WRITES_PER_MINUTE).offlineAfter(Duration.ofSeconds(10)).build();
         github.start();
         org = github.organization("bench");
         repo = org.repository("app");

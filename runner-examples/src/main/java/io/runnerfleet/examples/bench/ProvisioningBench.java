@@ -65,7 +65,8 @@ final class ProvisioningBench implements AutoCloseable {
     private int runs;
 
     ProvisioningBench() {
-        github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(10)).build();
+        github = FakeGitHub.builder()
+                .contentCreatingLimit(Benchmarks.WRITES_PER_MINUTE).offlineAfter(Duration.ofSeconds(10)).build();
         github.start();
         org = github.organization("bench");
         pat = github.newToken("admin:org", "repo");

@@ -54,7 +54,8 @@ public final class ServeBench {
         Path dir = Files.createTempDirectory("serve-bench");
         Path env = dir.resolve(".env");
         Files.writeString(env, "# from the environment\n");
-        try (FakeGitHub github = FakeGitHub.builder().offlineAfter(Duration.ofSeconds(10)).build().start();
+        try (FakeGitHub github = FakeGitHub.builder()
+                .contentCreatingLimit(Benchmarks.WRITES_PER_MINUTE).offlineAfter(Duration.ofSeconds(10)).build().start();
              DockerBackend backend = DockerBackend.fromEnvironment()) {
             RunnerImage image = ProvisioningBench.fakeRunnerImage(backend);
             String ref = backend.prepare(image, p -> { });

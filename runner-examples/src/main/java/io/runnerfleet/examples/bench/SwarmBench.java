@@ -81,7 +81,8 @@ public final class SwarmBench {
             String image = loadImage(script);
             String hostAddress = env(script).get("RIG_HOST_ADDR");
             String manager = env(script).get("RIG_MANAGER");
-            try (FakeGitHub github = FakeGitHub.builder().bindAddress(hostAddress).offlineAfter(Duration.ofSeconds(30)).build().start();
+            try (FakeGitHub github = FakeGitHub.builder().bindAddress(hostAddress)
+                    .contentCreatingLimit(Benchmarks.WRITES_PER_MINUTE).offlineAfter(Duration.ofSeconds(30)).build().start();
                  SwarmBackend spread = SwarmBackend.builder().dockerHost(manager).build();
                  SwarmBackend pinned = SwarmBackend.builder().dockerHost(manager).constraints("p", "node.hostname==" + RIG + "-n1").build()) {
                 FakeScope org = github.organization("bench");

@@ -347,7 +347,7 @@ public final class Api extends Dispatcher {
             while (!e.contentCreating.isEmpty() && !e.contentCreating.peekFirst().isAfter(now.minusSeconds(60))) {
                 e.contentCreating.pollFirst();
             }
-            if (e.contentCreating.size() >= 80) {
+            if (e.contentCreating.size() >= e.contentCreatingLimit) {
                 throw secondaryLimit(null);
             }
             e.contentCreating.addLast(now);

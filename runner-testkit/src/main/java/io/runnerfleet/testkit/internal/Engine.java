@@ -57,6 +57,7 @@ public final class Engine {
     final Map<String, Bucket> anonymousBuckets = new HashMap<>();
     final Map<String, Long> labelIds = new HashMap<>();
     final Deque<Instant> contentCreating = new ArrayDeque<>();
+    volatile int contentCreatingLimit = 80;
     private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> notModified = new ConcurrentHashMap<>();
     private final Webhooks webhooks = new Webhooks(this);
@@ -70,6 +71,11 @@ public final class Engine {
         this.offlineAfter = offlineAfter;
         this.pollWait = pollWait;
         this.coreLimit = coreLimit;
+    }
+
+    /** Content-creating requests a minute before the secondary limit refuses (GitHub: 80). */
+    public void contentCreatingLimit(int perMinute) {
+        this.contentCreatingLimit = perMinute;
     }
 
     /** Sets the base URL once the server has its port. */
