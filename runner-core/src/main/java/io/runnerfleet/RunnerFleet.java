@@ -85,7 +85,8 @@ public final class RunnerFleet implements AutoCloseable {
         this.pools = List.copyOf(b.pools.values());
         this.clock = b.clock;
         this.settings = new FleetSettings(b.interval, b.pollInterval, b.registrationTimeout, b.drainTimeout,
-                b.parallelism, b.maxFailures, b.backoffBase, b.backoffMax);
+                b.parallelism, b.maxFailures, b.backoffBase, b.backoffMax,
+                b.quietInterval != null ? b.quietInterval : b.interval.multipliedBy(2));
         this.startTimeout = b.startTimeout != null ? b.startTimeout : b.registrationTimeout.plus(Duration.ofMinutes(1));
         this.events = new EventBus(name, b.listeners);
         RunnerImage fallback = b.image != null ? b.image
@@ -442,6 +443,7 @@ public final class RunnerFleet implements AutoCloseable {
         private RunnerImage image;
         private Duration interval = Duration.ofSeconds(15);
         private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration quietInterval;
         private Duration registrationTimeout = Duration.ofMinutes(10);
         private Duration drainTimeout = Duration.ofMinutes(10);
         private Duration startTimeout;
@@ -512,6 +514,21 @@ public final class RunnerFleet implements AutoCloseable {
         /** How often a steady fleet reconciles; default 15 s. */
         public Builder reconcileInterval(Duration interval) {
             this.interval = positive("reconcileInterval", interval);
+            return this;
+        }
+
+        /**
+         * How often a quiet steady fleet reconciles: once four cycles in a row observed exactly what the one before
+         * did, a fleet whose pools are all fixed and none keeps warm capacity waits this long between cycles, until
+         * a cycle sees a change. Default twice the reconcile interval (30 s: a steady fleet's one conditional list
+         * a cycle is then 120 requests an hour); the reconcile interval itself never stretches. Runner exits,
+         * listening runners, demand and the fleet's own actions wake it at once whatever the interval; what waits
+         * longer is what changes behind its back at GitHub (a runner going busy, offline or deleted there).
+         *
+         * @throws InvalidSpecException at {@link #build()} when shorter than the reconcile interval
+         */
+        public Builder quietInterval(Duration interval) {
+            this.quietInterval = positive("quietInterval", interval);
             return this;
         }
 
@@ -595,6 +612,10 @@ public final class RunnerFleet implements AutoCloseable {
             }
             if (!missing.isEmpty()) {
                 throw new InvalidSpecException("a fleet needs " + String.join(", ", missing));
+            }
+            if (quietInterval != null && quietInterval.compareTo(interval) < 0) {
+                throw new InvalidSpecException("fleet " + name + ": quietInterval " + quietInterval + " is shorter than the"
+                        + " reconcileInterval " + interval + "; make it at least as long (equal never stretches the interval)");
             }
             return new RunnerFleet(this);
         }

@@ -961,6 +961,9 @@ class RunnerFleetTest {
         assertThatThrownBy(() -> fleet("f1", generic(1), generic(2))).isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("generic");
         assertThatThrownBy(() -> RunnerFleet.builder().parallelism(0)).isInstanceOf(InvalidSpecException.class);
+        assertThatThrownBy(() -> fleet("f1", generic(1)).reconcileInterval(Duration.ofSeconds(20))
+                .quietInterval(Duration.ofSeconds(10)).build()).isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("quietInterval").hasMessageContaining("reconcileInterval");
     }
 
     @Test

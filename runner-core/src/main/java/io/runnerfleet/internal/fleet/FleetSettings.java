@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param maxFailures failures of one runner before it is left {@code Failed}
  * @param backoffBase the wait after the first failure, doubled after each further one
  * @param backoffMax the longest wait between attempts
+ * @param quietInterval how often a quiet steady fleet reconciles (see {@link QuietCycles}); at least {@code interval}
  *
  * <p>Derived: an outage of GitHub or the engine backs off like a failure but is capped at
  * {@link #TRANSIENT_MAX} (it says nothing about the runner, so it is retried soon after it ends); a
@@ -20,7 +21,7 @@ import java.time.Duration;
  */
 public record FleetSettings(Duration interval, Duration pollInterval, Duration registrationTimeout,
                             Duration drainTimeout, int parallelism, int maxFailures, Duration backoffBase,
-                            Duration backoffMax) {
+                            Duration backoffMax, Duration quietInterval) {
 
     /** The longest wait after an outage of GitHub or the engine. */
     static final Duration TRANSIENT_MAX = Duration.ofSeconds(60);

@@ -9,6 +9,7 @@ import io.runnerfleet.RunnerFleetException;
 import io.runnerfleet.RunnerJob;
 import io.runnerfleet.RunnerStartException;
 import io.runnerfleet.RunnerState;
+import io.runnerfleet.Scaling;
 import io.runnerfleet.spi.InstanceEvent;
 import io.runnerfleet.spi.InstanceInfo;
 import io.runnerfleet.spi.RegisteredRunner;
@@ -68,6 +69,7 @@ public final class Reconciler implements AutoCloseable {
     private final Retiring retiring;
     private final Adoption adoption;
     private final WarmCapacity warm;
+    private final QuietCycles quiet = new QuietCycles();
     private final RunningJobs jobs;
     private final Listening listening;
     // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
@@ -139,7 +141,7 @@ public final class Reconciler implements AutoCloseable {
             LOG.warn("fleet {}: reconcile cycle failed: {}", fleet, e.toString());
         } finally {
             if (!closed) {
-                schedule(converging() ? settings.pollInterval() : settings.interval());
+                schedule(converging() ? settings.pollInterval() : quiet.interval(settings, mayBeQuiet()));
             }
         }
     }
@@ -191,6 +193,12 @@ public final class Reconciler implements AutoCloseable {
         wake();
     }
 
+    // Only fixed pools without warm capacity: an on-demand or warm pool acts on a runner going busy.
+    private boolean mayBeQuiet() {
+        return warm.none() && slots.pools().values().stream()
+                .allMatch(p -> p instanceof FleetPool fp && fp.pool().scaling() instanceof Scaling.Fixed);
+    }
+
     private boolean converging() {
         return clock.instant().isBefore(jobAwaitedUntil) || slots.anyConverging();
     }
@@ -206,9 +214,11 @@ public final class Reconciler implements AutoCloseable {
         Map<String, InstanceInfo> instances = new HashMap<>();
         Map<String, RegisteredRunner> registered = new HashMap<>();
         if (!observe(instances, registered)) {
+            quiet.unknown();
             finishCycle();
             return;
         }
+        quiet.observed(instances, registered);
         for (String name : deadRegistrations.settle(registered.values(), registry)) {
             events.onEvent(new FleetEvent.RunnerRemoved(name, "registration of a runner whose instance died,"
                     + " deleted once GitHub let go of it", clock.instant()));

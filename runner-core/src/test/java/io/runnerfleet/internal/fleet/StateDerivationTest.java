@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StateDerivationTest {
     private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
     private static final FleetSettings SETTINGS = new FleetSettings(Duration.ofSeconds(15), Duration.ofSeconds(1),
-            Duration.ofMinutes(10), Duration.ofMinutes(10), 8, 5, Duration.ofSeconds(2), Duration.ofMinutes(5));
+            Duration.ofMinutes(10), Duration.ofMinutes(10), 8, 5, Duration.ofSeconds(2), Duration.ofMinutes(5),
+            Duration.ofSeconds(30));
 
     private static InstanceInfo instance(String spec) {
         return switch (spec) {

@@ -41,7 +41,7 @@ class WarmCapacityTest {
     /** A WarmCapacity over one pool, resizing through the slots as the reconciler does. */
     private WarmCapacity warm(FleetPool pool) {
         FleetSettings settings = new FleetSettings(Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(10),
-                Duration.ofMinutes(10), 1, 3, Duration.ofSeconds(1), Duration.ofSeconds(8));
+                Duration.ofMinutes(10), 1, 3, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(30));
         FleetContext fx = new FleetContext("t", null, null, clock, settings, bus, null, () -> { }, new AtomicLong());
         WarmCapacity warm = new WarmCapacity(fx, List.of(pool), (name, change, reason) -> {
             int[] c = slots.changeDesired(name, change);

@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * }</pre>
  *
  * <p>Options: {@code --reps N} (3), {@code --sizes 1,5,10,20}, {@code --api-sizes 10,100,500},
- * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (35 s, two reconcile intervals, of an undisturbed
+ * {@code --cycles N} (5 reconcile cycles by hand), {@code --window S} (120 s, after 5 cycles to settle when at least 60 s, of an undisturbed
  * fleet), {@code --memory-runners N} (100), {@code --out DIR} ({@code target/bench}),
  * {@code --skip-docker}, {@code --skip-api}, {@code --skip-memory}, {@code --webhook-jobs N} (40 jobs for the
  * webhook-to-container latency; {@code 0} skips it, as does {@code --skip-docker}), {@code --skip-provisioning},
@@ -78,7 +78,7 @@ public final class Benchmarks {
             List<Integer> sizes = List.of(1, 5, 10, 20);
             List<Integer> apiSizes = List.of(10, 100, 500);
             int cycles = 5;
-            Duration window = Duration.ofSeconds(35);
+            Duration window = Duration.ofSeconds(120);
             int memoryRunners = 100;
             Path out = Path.of("target", "bench");
             boolean docker = true;
@@ -401,6 +401,8 @@ public final class Benchmarks {
         }
         out.println("  without conditional requests every request is charged: charged/h = req/h;"
                 + " with them, 304s are free");
+        out.println("  observed: the default fleet left alone after " + FakeFleetBench.SETTLE_CYCLES + " cycles, when a steady"
+                + " fleet of fixed pools reconciles every quietInterval (default 30 s)");
         for (FakeFleetBench.ApiCost c : rows) {
             out.printf(Locale.ROOT, "  start of %d: %d token(s) minted, requests %s%n", c.runners(), c.tokensAtStart(),
                     c.startRequests());
