@@ -58,6 +58,9 @@ final class RmCommand extends FleetCommand {
             }
         }
         if (targets.isEmpty()) {
+            if (names.isEmpty()) {
+                removeLeftVolumes(backend, fleets);
+            }
             cli.terminal.out().println("nothing to remove in " + fleets.describe());
             return ExitCode.OK;
         }
@@ -81,11 +84,23 @@ final class RmCommand extends FleetCommand {
                 failures.add(name + ": " + message(e));
             }
         }
+        if (names.isEmpty()) {
+            try {
+                removeLeftVolumes(backend, fleets);
+            } catch (RunnerFleetException e) {
+                failures.add("volumes: " + message(e));
+            }
+        }
         cli.terminal.out().flush();
         if (!failures.isEmpty()) {
             throw new RunnerFleetException("could not remove " + failures.size() + " runner(s): " + String.join("; ", failures));
         }
         return ExitCode.OK;
+    }
+
+    // purge: also the volumes of runners whose container is already gone (kept by shutdown, or by a crash).
+    private static void removeLeftVolumes(RunnerBackend backend, FleetNames fleets) {
+        fleets.all().forEach(backend::removeVolumes);
     }
 
     private static boolean known(String name, List<InstanceInfo> instances, List<RegisteredRunner> registered) {

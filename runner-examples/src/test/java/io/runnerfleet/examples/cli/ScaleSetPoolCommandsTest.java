@@ -128,6 +128,18 @@ class ScaleSetPoolCommandsTest {
     }
 
     @Test
+    void purgeAlsoRemovesTheFleetsVolumesWhoseContainerIsAlreadyGone() {
+        for (String fleet : List.of("ssf", "ssf-runner")) {
+            InstanceInfo gone = launch(fleet, "runner", fleet + "-runner-7");
+            backend.remove(gone.id(), true);   // its volume stays, as after shutdown()
+        }
+        assertThat(backend.volumes()).hasSize(4);
+        TestTerminal t = TestTerminal.none();
+        assertThat(run(t, "purge", "-y")).as(t.all()).isZero();
+        assertThat(backend.volumes()).isEmpty();
+    }
+
+    @Test
     void purgeLeavesNoRegistrationContainerOrVolumeOfTheScaleSetPoolsFleet() {
         TestTerminal t = TestTerminal.none();
         assertThat(run(t, "purge", "-y")).as(t.all()).isZero();
