@@ -2,6 +2,7 @@ package io.runnerfleet;
 
 import io.runnerfleet.internal.fleet.EventBus;
 import io.runnerfleet.internal.fleet.FleetPool;
+import io.runnerfleet.internal.fleet.FleetShutdown;
 import io.runnerfleet.internal.fleet.FleetSettings;
 import io.runnerfleet.internal.fleet.PoolPlan;
 import io.runnerfleet.internal.fleet.Reconciler;
@@ -18,9 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,11 +71,7 @@ public final class RunnerFleet implements AutoCloseable {
     private final Duration startTimeout;
     private final EventBus events;
     private final Reconciler reconciler;
-    private final CountDownLatch terminated = new CountDownLatch(1);
-    private volatile boolean shutdownStarted;
-    private volatile Thread shutdownThread;
-    private volatile List<String> leftBehind = List.of();
-    private volatile boolean removed;
+    private final FleetShutdown ending;
 
     private RunnerFleet(Builder b) {
         this.name = b.name;
@@ -100,6 +95,7 @@ public final class RunnerFleet implements AutoCloseable {
             }
         }
         this.reconciler = new Reconciler(name, registry, backend, plans, clock, settings, events, b.executor);
+        this.ending = new FleetShutdown(name, reconciler, settings.drainTimeout());
     }
 
     /** The image a pool without one (and a fleet without a default) runs: GitHub's official runner image. */
@@ -145,18 +141,17 @@ public final class RunnerFleet implements AutoCloseable {
         });
     }
 
-    private synchronized void startReconciler() {
-        if (shutdownStarted) {
-            throw new IllegalStateException("fleet " + name + " is shut down; build a new one");
-        }
-        // Fail fast, before anything is created: both sides must answer.
-        backend.instances(name);
-        try {
-            registry.runners();
-        } catch (RuntimeException e) {
-            throw reconciler.unreachable(e);
-        }
-        reconciler.start();
+    private void startReconciler() {
+        ending.whileOpen(() -> {
+            // Fail fast, before anything is created: both sides must answer.
+            backend.instances(name);
+            try {
+                registry.runners();
+            } catch (RuntimeException e) {
+                throw reconciler.unreachable(e);
+            }
+            reconciler.start();
+        });
     }
 
     /** Runs one reconcile cycle now and waits for it (at most {@code timeout}). */
@@ -301,22 +296,17 @@ public final class RunnerFleet implements AutoCloseable {
 
     /** Begins draining every runner and removing its instance (volumes kept); returns at once. */
     public void shutdown() {
-        beginShutdown(false, false);
+        ending.begin(false, false);
     }
 
     /** Like {@link #shutdown()} but kills running jobs. */
     public void shutdownNow() {
-        beginShutdown(true, false);
+        ending.begin(true, false);
     }
 
     /** Waits for a shutdown to finish; true when it did within {@code timeout}. */
     public boolean awaitTermination(Duration timeout) {
-        try {
-            return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return ending.await(timeout);
     }
 
     /**
@@ -339,56 +329,9 @@ public final class RunnerFleet implements AutoCloseable {
     }
 
     private void removeAll(boolean kill) {
-        synchronized (this) {
-            if (removed) {
-                return;
-            }
-            if (reconciler.closed()) {
-                throw new IllegalStateException("fleet " + name + " is closed and its runners were left running; build"
-                        + " a fleet with the same name and pools to adopt them, then remove() that one");
-            }
-            if (shutdownStarted) {
-                if (kill) {
-                    reconciler.escalateToKill();
-                }
-            }
-            shutdownStarted = true;
+        if (ending.remove(kill)) {
+            close();
         }
-        // A shutdown already draining is waited for; then one more pass removes what it kept (volumes, busy runners).
-        if (shutdownThread != null) {
-            awaitTermination(settings.drainTimeout().plus(Duration.ofMinutes(1)));
-        }
-        List<String> left = reconciler.retireAll(kill, true, "fleet removed");
-        leftBehind = left;
-        terminated.countDown();
-        if (!left.isEmpty()) {
-            // Still open, so removeNow() can finish the job.
-            throw new FleetTimeoutException("fleet " + name + " could not remove everything: " + String.join("; ", left));
-        }
-        removed = true;
-        close();
-    }
-
-    private synchronized void beginShutdown(boolean kill, boolean deleteVolumes) {
-        if (shutdownStarted) {
-            if (kill) {
-                reconciler.escalateToKill();
-            }
-            return;
-        }
-        shutdownStarted = true;
-        Thread t = new Thread(() -> {
-            try {
-                leftBehind = reconciler.retireAll(kill, deleteVolumes, deleteVolumes ? "fleet removed" : "fleet shut down");
-            } catch (RuntimeException e) {
-                leftBehind = List.of(e.toString());
-            } finally {
-                terminated.countDown();
-            }
-        }, "runnerfleet-" + name + "-shutdown");
-        t.setDaemon(true);
-        shutdownThread = t;
-        t.start();
     }
 
     /**
@@ -397,9 +340,7 @@ public final class RunnerFleet implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (shutdownThread != null) {
-            awaitTermination(settings.drainTimeout().plus(Duration.ofMinutes(1)));
-        }
+        ending.awaitThread();
         reconciler.close();
         events.close();
     }
