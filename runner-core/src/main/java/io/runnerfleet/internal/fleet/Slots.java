@@ -184,10 +184,13 @@ final class Slots {
     }
 
     // The runners of pool that count towards its wanted count, but for except. Called holding the slots lock.
+    // A gone runner still claimed counts too: the worker holding it is about to decide its successor (succeed(),
+    // which carries its failure count), and a cycle filling the pool in between must not put a fresh runner,
+    // with a fresh failure budget, in another slot.
     private int counted(PoolPlan pool, ManagedRunner except) {
         int n = 0;
         for (ManagedRunner r : slots.values()) {
-            if (r.pool == pool && r != except && r.counts()) {
+            if (r.pool == pool && r != except && (r.counts() || (!r.live() && r.claimed()))) {
                 n++;
             }
         }
