@@ -305,11 +305,14 @@ class MultiEngineBackendTest {
                     .noneMatch(r -> r.state() instanceof RunnerState.Idle || r.state() instanceof RunnerState.Failed);
 
             b.away(false);
+            // Converged means the fleet, GitHub and engine b agree: the board runner's old instance, removed when b
+            // answered again, may still be settling in the cycle that first shows every runner Idle.
             Await.until(PATIENCE, "board runner back on b, nothing registered twice", () -> {
                 clock.advance(Duration.ofSeconds(1));   // past the board runner's back-off
                 fleet.reconcile(PATIENCE);
                 return fleet.runners().stream().allMatch(r -> r.state() instanceof RunnerState.Idle)
-                        && fleet.runners().stream().filter(r -> r.pool().equals("board")).allMatch(r -> r.engine().equals("b"));
+                        && fleet.runners().stream().filter(r -> r.pool().equals("board")).allMatch(r -> r.engine().equals("b"))
+                        && registry.runners().size() == 5 && b.memory.instances("f").size() == 1;
             });
             assertThat(registry.runners()).extracting(RegisteredRunner::name).doesNotHaveDuplicates().hasSize(5);
             assertThat(b.memory.instances("f")).extracting(InstanceInfo::runnerName).containsExactly("f-board-1");
