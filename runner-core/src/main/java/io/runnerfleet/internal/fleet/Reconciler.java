@@ -70,6 +70,7 @@ public final class Reconciler implements AutoCloseable {
     private final Adoption adoption;
     private final WarmCapacity warm;
     private final QuietCycles quiet = new QuietCycles();
+    private final boolean mayBeQuiet;
     private final RunningJobs jobs;
     private final Listening listening;
     // A job was queued (demand): poll at the converging rate until a runner is seen taking it, bounded.
@@ -97,6 +98,10 @@ public final class Reconciler implements AutoCloseable {
         this.fx = new FleetContext(fleet, registry, backend, clock, settings, events, workers, this::wake, new AtomicLong());
         this.cycles = new Cycles(clock);
         this.warm = new WarmCapacity(fx, pools, this::resize);   // before Slots: a warm pool starts at its target
+        // Pools are fixed for the fleet's life. Only fixed pools without warm capacity may be quiet: an on-demand or
+        // warm pool acts on a runner going busy.
+        this.mayBeQuiet = pools.stream().allMatch(p -> p instanceof FleetPool fp
+                && fp.pool().scaling() instanceof Scaling.Fixed && fp.pool().warmth().isNone());
         this.slots = new Slots(fx, pools);
         this.teardown = new Teardown(fx, slots, deadRegistrations);
         this.replacing = new Replacing(fx, slots, teardown);
@@ -141,7 +146,7 @@ public final class Reconciler implements AutoCloseable {
             LOG.warn("fleet {}: reconcile cycle failed: {}", fleet, e.toString());
         } finally {
             if (!closed) {
-                schedule(converging() ? settings.pollInterval() : quiet.interval(settings, mayBeQuiet()));
+                schedule(converging() ? settings.pollInterval() : quiet.interval(settings, mayBeQuiet));
             }
         }
     }
@@ -191,12 +196,6 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         wake();
-    }
-
-    // Only fixed pools without warm capacity: an on-demand or warm pool acts on a runner going busy.
-    private boolean mayBeQuiet() {
-        return warm.none() && slots.pools().values().stream()
-                .allMatch(p -> p instanceof FleetPool fp && fp.pool().scaling() instanceof Scaling.Fixed);
     }
 
     private boolean converging() {

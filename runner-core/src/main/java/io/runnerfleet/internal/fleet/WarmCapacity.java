@@ -69,11 +69,6 @@ public final class WarmCapacity {
         }
     }
 
-    /** Whether no pool keeps warm capacity. */
-    synchronized boolean none() {
-        return pools.isEmpty();
-    }
-
     /** One cycle: notes running jobs, recomputes the targets, then resizes pools (outside the lock). */
     void apply(Instant now, Slots slots) {
         List<Runnable> resizes = new ArrayList<>();
