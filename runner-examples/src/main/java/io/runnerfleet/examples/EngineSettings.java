@@ -79,6 +79,15 @@ public record EngineSettings(List<Engine> engines, List<String> genericEngines, 
         return !engines.isEmpty();
     }
 
+    /**
+     * Whether merged variables declare engines ({@code RUNNERFLEET_ENGINES} names at least one), without reading
+     * or checking the rest: {@link #configured()} of what {@link #from} would read, for a caller that only needs
+     * to know which backend the settings ask for.
+     */
+    public static boolean declared(Map<String, String> vars) {
+        return !list(vars.getOrDefault("RUNNERFLEET_ENGINES", "")).isEmpty();
+    }
+
     /** Reads the settings from merged variables, for {@code boardCount} boards. */
     public static EngineSettings from(Map<String, String> vars, int boardCount) {
         List<String> names = list(vars.getOrDefault("RUNNERFLEET_ENGINES", ""));

@@ -1,5 +1,6 @@
 package io.runnerfleet.examples.cli;
 
+import io.runnerfleet.examples.EngineSettings;
 import io.runnerfleet.spi.RunnerBackend;
 import java.util.List;
 import java.util.Map;
@@ -66,8 +67,7 @@ final class EarlyBackend implements Supplier<RunnerBackend> {
      */
     static boolean enginesConfigured(List<String> args, Map<String, String> environment) {
         try {
-            Map<String, String> vars = RunnerFleetCli.variables(RunnerFleetCli.envFile(args), environment);
-            return !vars.getOrDefault("RUNNERFLEET_ENGINES", "").replace(",", "").isBlank();
+            return EngineSettings.declared(RunnerFleetCli.variables(RunnerFleetCli.envFile(args), environment));
         } catch (RuntimeException e) {
             return false;
         }
